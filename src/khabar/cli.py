@@ -1,0 +1,141 @@
+"""The ``khabar`` command: parse | validate | build | normalize | errors."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from khabar import __version__
+
+
+def _cmd_parse(args: argparse.Namespace) -> int:
+    from khabar.dates import DateLimits
+    from khabar.errors import KhabarError
+    from khabar.pipeline import check_schema, parse_page
+    from khabar.registry import sources
+
+    registry = sources()
+    if args.source not in registry:
+        print(f"khabar parse: unknown source {args.source!r} (known: {', '.join(sorted(registry))})", file=sys.stderr)
+        return 2
+    limits = DateLimits(latest=args.build_date)
+    failed = 0
+    for name in args.files:
+        path = Path(name)
+        try:
+            try:
+                raw = path.read_bytes()
+            except OSError as exc:
+                raise KhabarError("input.unreadable", reason=exc.strerror or str(exc)) from None
+            record = check_schema(parse_page(raw, path.as_posix(), registry[args.source], limits))
+        except KhabarError as err:
+            failed += 1
+            where = f"{name}:{err.line}" if err.line else name
+            print(f"{where}: {err.code}: {err.message}", file=sys.stderr)
+            continue
+        print(json.dumps(record, ensure_ascii=False))
+    return 1 if failed else 0
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from khabar.check import validate_path
+
+    problems = 0
+    checked = 0
+    for where, record_id, path, message in validate_path(Path(args.path)):
+        if path is None and message is None:
+            checked += 1
+            continue
+        problems += 1
+        print(f"{where}: {record_id or '-'}: {path}: {message}")
+    print(f"{checked} record(s) checked, {problems} error(s)", file=sys.stderr)
+    return 1 if problems else 0
+
+
+def _cmd_build(args: argparse.Namespace) -> int:
+    from khabar.pipeline import BuildConfig, BuildError, build
+
+    cfg = BuildConfig(root=Path(args.root).resolve(), build_date=args.build_date,
+                      fail_on_unmapped=args.fail_on_unmapped,
+                      progress=None if args.progress is None else args.progress)
+    try:
+        result = build(cfg)
+    except BuildError as exc:
+        print(f"khabar build: failed, nothing published: {exc}", file=sys.stderr)
+        return 1
+    print(result.report.summary())
+    print("splits: " + ", ".join(f"{k} {v}" for k, v in result.split_rows.items()))
+    if result.unmapped:
+        print(f"unmapped category labels: {sum(result.unmapped.values())} use(s) of {len(result.unmapped)} label(s); "
+              "see corpus/reports/build.json")
+    print(f"published to {cfg.corpus / 'data'}; rejects in {cfg.corpus / 'reports' / 'rejects.jsonl'}")
+    return 0
+
+
+def _cmd_normalize(args: argparse.Namespace) -> int:
+    from khabar.text.normalize import normalize_line
+
+    for line in sys.stdin:
+        end = "\n" if line.endswith("\n") else ""
+        sys.stdout.write(normalize_line(line.rstrip("\n")) + end)
+    return 0
+
+
+def _cmd_errors(args: argparse.Namespace) -> int:
+    from khabar.errors import CATALOGUE, catalogue_markdown
+
+    if args.markdown:
+        sys.stdout.write(catalogue_markdown())
+    else:
+        for t in CATALOGUE.values():
+            print(f"{t.code:<24} {t.title}")
+    return 0
+
+
+def _date(text: str) -> dt.date:
+    return dt.date.fromisoformat(text)
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="khabar", description="Build and check the Khabar Persian news corpus.")
+    p.add_argument("--version", action="version", version=f"khabar {__version__}")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    sp = sub.add_parser("parse", help="parse saved pages; one JSON record per line on stdout")
+    sp.add_argument("files", nargs="+")
+    sp.add_argument("--source", default="aa-fa", help="source key in schema/sources.yaml (default: aa-fa)")
+    sp.add_argument("--build-date", type=_date, default=dt.date.today(), help="latest plausible date (default: today)")
+    sp.set_defaults(func=_cmd_parse)
+
+    sp = sub.add_parser("validate", help="check records (JSON Lines, Parquet, or a built dataset) against the schema")
+    sp.add_argument("path")
+    sp.set_defaults(func=_cmd_validate)
+
+    sp = sub.add_parser("build", help="build the dataset from corpus/ and publish it atomically")
+    sp.add_argument("--root", default=".", help="project root holding corpus/ and README.md (default: .)")
+    sp.add_argument("--build-date", type=_date, default=dt.date.today(), help="latest plausible date (default: today)")
+    sp.add_argument("--fail-on-unmapped", action="store_true", help="fail when a category label is not mapped")
+    sp.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                    help="show a progress bar (default: only on a terminal)")
+    sp.set_defaults(func=_cmd_build)
+
+    sp = sub.add_parser("normalize", help="normalize Persian text from stdin to stdout, line by line")
+    sp.set_defaults(func=_cmd_normalize)
+
+    sp = sub.add_parser("errors", help="list the rejection codes")
+    sp.add_argument("--markdown", action="store_true", help="as the Markdown table of docs/ERRORS.md")
+    sp.set_defaults(func=_cmd_errors)
+    return p
+
+
+def main(argv: list[str] | None = None) -> Any:
+    args = parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

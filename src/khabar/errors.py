@@ -1,0 +1,195 @@
+"""The error catalogue and the build report.
+
+Every rejection the project can make is an :class:`ErrorType` with a stable
+``code`` (never renamed once released), a short title, a message template and
+a hint telling a person what to do.  Code raises :class:`KhabarError` carrying
+one of these types; the build turns it into a row of the rejects report.
+``docs/ERRORS.md`` is generated from :data:`CATALOGUE` (a test keeps it current).
+"""
+
+from __future__ import annotations
+
+import collections
+import dataclasses
+from typing import Any
+
+
+@dataclasses.dataclass(frozen=True)
+class ErrorType:
+    code: str
+    title: str
+    template: str
+    hint: str
+
+    def format(self, **params: Any) -> str:
+        return self.template.format(**params)
+
+
+_TYPES = [
+    # input: the bytes of a file
+    ErrorType("input.empty", "Empty file", "the file has no bytes", "Remove the file or re-scrape the page."),
+    ErrorType("input.blank", "Blank file", "the file holds only white space ({size} bytes)",
+              "Remove the file or re-scrape the page."),
+    ErrorType("input.too-large", "File over the size limit",
+              "the file is {size} bytes, over the limit of {limit} bytes",
+              "Split the export into smaller files, or raise max_input_bytes in the build config."),
+    ErrorType("input.unreadable", "Unreadable file", "the file could not be read: {reason}",
+              "Check the file's permissions and that it still exists."),
+    ErrorType("input.unknown-source", "Unknown source",
+              "no source named {source!r} in schema/sources.yaml (known: {known})",
+              "Put the file under corpus/raw/<source key>/ for a registered source, or add the source to schema/sources.yaml."),
+    ErrorType("input.unknown-format", "No reader for this file",
+              "no reader for files ending in {suffix!r} in {where}",
+              "Save pages as .txt, or add a mapping for the export to the build config."),
+    # encoding: bytes that are not UTF-8 text
+    ErrorType("encoding.binary", "Binary data", "the file holds binary data ({detail})",
+              "This is not a saved text page: remove it or export the page as UTF-8 text."),
+    ErrorType("encoding.not-utf8", "Not UTF-8",
+              "the bytes are not valid UTF-8 (first bad byte at offset {offset}){guess}",
+              "Re-save the file as UTF-8 (e.g. iconv -f WINDOWS-1256 -t UTF-8)."),
+    ErrorType("encoding.mojibake", "Mojibake",
+              "the text is UTF-8 that was decoded as {codec} and encoded again (e.g. {sample!r})",
+              "Re-scrape the page, or repair it with text.encode('{codec}').decode('utf-8') before adding it."),
+    # layout: a page that does not have the source's page layout
+    ErrorType("layout.html", "HTML, not text", "the file is HTML markup ({detail}), not a page saved as text",
+              "Save the page as plain text (one block per line), not its HTML source."),
+    ErrorType("layout.truncated", "Page cut short",
+              "the page ends after {blocks} block(s), before its date line",
+              "Re-scrape the page: it was cut after its headline."),
+    ErrorType("layout.no-date-line", "No date line",
+              "no line of the page is a date line (DD.MM.YYYY [- label : DD.MM.YYYY]) among its {blocks} blocks",
+              "Check that this is an article page of this source; re-scrape it if the date line is missing."),
+    ErrorType("layout.header", "Unexpected header",
+              "{count} block(s) before the date line at line {line}; expected a category breadcrumb, a headline and an optional lead",
+              "Check the page's top: breadcrumb, headline and lead each on their own line."),
+    ErrorType("layout.no-body", "No body", "the page has no body paragraph after its dateline (line {line})",
+              "Re-scrape the page: its body is missing."),
+    ErrorType("layout.after-footer", "Text after the footer",
+              "line {line} holds text after the page footer ({footer}): {sample!r}",
+              "Check the page: body text must come before the rights notice and related topics."),
+    ErrorType("layout.bad-record", "Malformed record", "{detail}",
+              "Fix the record in the export, or its mapping."),
+    # date
+    ErrorType("date.impossible", "Impossible date", "{raw!r} is not a calendar date ({reason})",
+              "Check the date as the source wrote it; the page may be corrupt."),
+    ErrorType("date.implausible", "Implausible date",
+              "{raw!r} gives {date}, outside the plausible range {earliest} to {latest}",
+              "Check the date: news articles are dated between 1900 and the build date."),
+    ErrorType("date.missing", "No date", "the record has no publication date ({detail})",
+              "Map a date field in the export's mapping, or drop the record."),
+    # language
+    ErrorType("language.not-persian", "Not Persian",
+              "{detail}; the text is not in Persian",
+              "Khabar holds Persian articles only: remove the file, or file it under a source of its language."),
+    # schema
+    ErrorType("schema.invalid", "Schema violation", "{path}: {message}",
+              "The record does not meet schema/article.schema.json; fix the input or the parser."),
+    ErrorType("record.duplicate-id", "Duplicate id",
+              "id {id} was already given to {first} (the same article was added twice)",
+              "Remove one of the two inputs, or give them different URLs."),
+]
+
+CATALOGUE: dict[str, ErrorType] = {t.code: t for t in _TYPES}
+
+
+class KhabarError(Exception):
+    """A rejection with a catalogued code.  ``where`` adds a line or record."""
+
+    def __init__(self, code: str, *, line: int | None = None, **params: Any):
+        self.type = CATALOGUE[code]
+        self.code = code
+        self.line = line
+        self.params = params
+        super().__init__(f"{code}: {self.message}")
+
+    @property
+    def message(self) -> str:
+        return self.type.format(line=self.line, **self.params)
+
+
+@dataclasses.dataclass(frozen=True)
+class Rejection:
+    """One row of the rejects report."""
+
+    origin: str          # file path relative to the input root, '#N' for a record of an export
+    source: str
+    code: str
+    message: str
+    line: int | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "origin": self.origin,
+            "line": self.line,
+            "source": self.source,
+            "code": self.code,
+            "message": self.message,
+            "hint": CATALOGUE[self.code].hint,
+        }
+
+
+class Report:
+    """Counts and rejections of one run, per source; prints a ten-second summary."""
+
+    def __init__(self) -> None:
+        self.read: collections.Counter[str] = collections.Counter()
+        self.published: collections.Counter[str] = collections.Counter()
+        self.rejections: list[Rejection] = []
+
+    def count_read(self, source: str, n: int = 1) -> None:
+        self.read[source] += n
+
+    def count_published(self, source: str, n: int = 1) -> None:
+        self.published[source] += n
+
+    def reject(self, origin: str, source: str, err: KhabarError) -> Rejection:
+        rej = Rejection(origin, source, err.code, err.message, err.line)
+        self.rejections.append(rej)
+        return rej
+
+    def rejected(self) -> collections.Counter[str]:
+        return collections.Counter(r.source for r in self.rejections)
+
+    def by_code(self) -> collections.Counter[str]:
+        return collections.Counter(r.code for r in self.rejections)
+
+    def balanced(self) -> bool:
+        rejected = self.rejected()
+        return all(self.read[s] == self.published[s] + rejected[s] for s in set(self.read) | set(rejected))
+
+    def per_source(self) -> list[dict[str, Any]]:
+        rejected = self.rejected()
+        return [
+            {"source": s, "read": self.read[s], "published": self.published[s], "rejected": rejected[s]}
+            for s in sorted(set(self.read) | set(rejected))
+        ]
+
+    def sorted_rejections(self) -> list[Rejection]:
+        return sorted(self.rejections, key=lambda r: (r.origin, r.line or 0, r.code))
+
+    def summary(self) -> str:
+        lines = ["source                 read  published  rejected"]
+        for row in self.per_source():
+            lines.append(f"{row['source']:<20} {row['read']:>6} {row['published']:>10} {row['rejected']:>9}")
+        total_read = sum(self.read.values())
+        lines.append(f"{'total':<20} {total_read:>6} {sum(self.published.values()):>10} {len(self.rejections):>9}")
+        if self.rejections:
+            lines.append("rejections by code: " + ", ".join(f"{c} {n}" for c, n in sorted(self.by_code().items())))
+        lines.append("counts add up" if self.balanced() else "COUNTS DO NOT ADD UP")
+        return "\n".join(lines)
+
+
+def catalogue_markdown() -> str:
+    """The catalogue as the Markdown table of docs/ERRORS.md."""
+    out = [
+        "# Rejection codes",
+        "",
+        "Generated from `src/khabar/errors.py` (`khabar errors --markdown`); a test keeps it current.",
+        "Every input the build cannot publish is listed in `corpus/reports/rejects.jsonl` with one of these codes.",
+        "",
+        "| code | title | message | what to do |",
+        "|---|---|---|---|",
+    ]
+    for t in _TYPES:
+        out.append(f"| `{t.code}` | {t.title} | {t.template.replace('|', '/')} | {t.hint} |")
+    return "\n".join(out) + "\n"

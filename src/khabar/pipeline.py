@@ -1,0 +1,312 @@
+"""The build: read -> parse -> normalize/annotate -> validate -> split -> publish.
+
+Each stage is a generator over records; every input ends either as a published
+row or as a row of the rejects report (inputs = published + rejected, per
+source).  Output is written to ``corpus/.staging`` and committed atomically
+(:mod:`khabar.publish.commit`), so a failed build never touches the previous one.
+"""
+
+from __future__ import annotations
+
+import collections
+import dataclasses
+import datetime as dt
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+from khabar import __version__, validate
+from khabar.assemble import assemble
+from khabar.dates import DateLimits
+from khabar.errors import KhabarError, Report
+from khabar.features import arrow_schema, to_arrow_row
+from khabar.publish import card, commit, manifest
+from khabar.publish.parquet import SplitWriter
+from khabar.record import Article
+from khabar.registry import Source, sources, taxonomy
+from khabar.sources import PARSERS
+from khabar.split import DEFAULT_RATIOS, SPLITS, assign
+
+DEFAULT_MAX_INPUT_BYTES = 64 * 1024 * 1024
+
+
+class BuildError(Exception):
+    """The build cannot publish (the previous dataset is left as it was)."""
+
+
+@dataclasses.dataclass
+class BuildConfig:
+    root: Path
+    build_date: dt.date = dataclasses.field(default_factory=dt.date.today)
+    ratios: dict[str, float] = dataclasses.field(default_factory=lambda: dict(DEFAULT_RATIOS))
+    max_input_bytes: int = DEFAULT_MAX_INPUT_BYTES
+    max_rows_per_shard: int = 200_000
+    fail_on_unmapped: bool = False
+    progress: bool | None = None     # None: only on a terminal
+
+    @property
+    def corpus(self) -> Path:
+        return self.root / "corpus"
+
+    @property
+    def raw_dir(self) -> Path:
+        return self.corpus / "raw"
+
+
+@dataclasses.dataclass
+class InputItem:
+    """One raw input: a page file, with the source its folder names."""
+
+    path: Path
+    origin: str
+    source: str
+
+
+@dataclasses.dataclass
+class BuildResult:
+    report: Report
+    split_rows: dict[str, int]
+    unmapped: collections.Counter[tuple[str, str]]
+    files: list[dict[str, Any]]
+
+
+def discover(cfg: BuildConfig) -> list[InputItem]:
+    """Every file under corpus/raw/<source>/, sorted; hidden files are skipped."""
+    items = []
+    if not cfg.raw_dir.is_dir():
+        return items
+    for path in sorted(cfg.raw_dir.rglob("*")):
+        rel = path.relative_to(cfg.raw_dir)
+        if any(part.startswith(".") for part in rel.parts) or path.is_dir():
+            continue
+        source = rel.parts[0] if len(rel.parts) > 1 else ""
+        items.append(InputItem(path=path, origin=path.relative_to(cfg.root).as_posix(), source=source))
+    return items
+
+
+def read_input(item: InputItem, cfg: BuildConfig) -> bytes:
+    try:
+        size = item.path.stat().st_size
+        if size > cfg.max_input_bytes:
+            raise KhabarError("input.too-large", size=size, limit=cfg.max_input_bytes)
+        return item.path.read_bytes()
+    except OSError as exc:
+        raise KhabarError("input.unreadable", reason=exc.strerror or str(exc)) from None
+
+
+def parse_page(raw: bytes, origin: str, source: Source, limits: DateLimits) -> Article:
+    """Parse, normalize and annotate one saved page (what ``khabar parse`` and the build share)."""
+    if source.parser not in PARSERS:
+        raise KhabarError("input.unknown-format", suffix=Path(origin).suffix, where=f"source {source.key}")
+    raw_article = PARSERS[source.parser](raw, origin, source, limits)
+    return assemble(raw_article, source, taxonomy())
+
+
+def check_schema(article: Article) -> dict[str, Any]:
+    record = article.to_json(validate.schema_fields())
+    problems = list(validate.errors(record))
+    if problems:
+        path, message = problems[0]
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise KhabarError("schema.invalid", path=path, message=message + more)
+    return record
+
+
+def articles(items: list[InputItem], cfg: BuildConfig, report: Report,
+             unmapped: collections.Counter[tuple[str, str]]) -> Iterator[dict[str, Any]]:
+    """Stage: every input to a valid published record, or to a rejection in ``report``."""
+    registry = sources()
+    limits = DateLimits(latest=cfg.build_date)
+    first_origin: dict[str, str] = {}
+    bar = tqdm(items, desc="build", unit="page", disable=None if cfg.progress is None else not cfg.progress)
+    for item in bar:
+        report.count_read(item.source or "?")
+        try:
+            if item.source not in registry:
+                raise KhabarError("input.unknown-source", source=item.source, known=", ".join(sorted(registry)))
+            source = registry[item.source]
+            if item.path.suffix.lower() != ".txt":
+                raise KhabarError("input.unknown-format", suffix=item.path.suffix, where=f"corpus/raw/{source.key}")
+            article = parse_page(read_input(item, cfg), item.origin, source, limits)
+            record = check_schema(article)
+            if record["id"] in first_origin:
+                raise KhabarError("record.duplicate-id", id=record["id"], first=first_origin[record["id"]])
+            first_origin[record["id"]] = item.origin
+        except KhabarError as err:
+            report.reject(item.origin, item.source or "?", err)
+            continue
+        for label in article.unmapped_labels:
+            unmapped[(article.source, label)] += 1
+        report.count_published(article.source)
+        yield record
+
+
+def build(cfg: BuildConfig) -> BuildResult:
+    commit.recover(cfg.corpus)
+    report = Report()
+    unmapped: collections.Counter[tuple[str, str]] = collections.Counter()
+    staging = commit.fresh_staging(cfg.corpus)
+    try:
+        return _build_into(staging, cfg, report, unmapped)
+    except BaseException:
+        if not (cfg.corpus / commit.JOURNAL).exists():   # a started commit is finished, never undone
+            shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
+def _build_into(staging: Path, cfg: BuildConfig, report: Report,
+                unmapped: collections.Counter[tuple[str, str]]) -> BuildResult:
+    data_dir = staging / "data"
+    data_dir.mkdir()
+    schema = arrow_schema()
+    writers = {s: SplitWriter(data_dir, s, schema, max_rows_per_shard=cfg.max_rows_per_shard) for s in SPLITS}
+    categories: dict[str, collections.Counter[str]] = {s: collections.Counter() for s in SPLITS}
+    example: dict[str, Any] | None = None
+    for record in articles(discover(cfg), cfg, report, unmapped):
+        split = assign(record["id"], cfg.ratios)
+        writers[split].write(to_arrow_row(record))
+        categories[split][record["category"] or "(none)"] += 1
+        if example is None or (split == "train" and example["_split"] != "train"):
+            example = {**record, "_split": split}
+
+    if not report.balanced():
+        raise BuildError("counts do not add up: " + report.summary())
+    if sum(w.rows for w in writers.values()) == 0:
+        raise BuildError("no article could be published; the previous dataset is kept.\n" + report.summary())
+    if cfg.fail_on_unmapped and unmapped:
+        raise BuildError(f"{len(unmapped)} category label(s) are not mapped in schema/categories.yaml")
+
+    files, split_info = [], {}
+    for name, writer in writers.items():
+        shards = writer.close()
+        for path, rows in shards:
+            files.append(manifest.file_entry(path, f"corpus/data/{path.name}", rows))
+        split_info[name] = {"rows": writer.rows, "bytes": writer.nbytes}
+    for name, writer in writers.items():   # an empty split has one empty shard: drop it
+        if writer.rows == 0:
+            for path in data_dir.glob(f"{name}-*.parquet"):
+                path.unlink()
+            files = [f for f in files if not f["path"].startswith(f"corpus/data/{name}-")]
+
+    reports_dir = staging / "reports"
+    reports_dir.mkdir()
+    rejects = [r.to_json() for r in report.sorted_rejections()]
+    (reports_dir / "rejects.jsonl").write_text(
+        "".join(manifest.dumps(r).replace("\n", "") + "\n" for r in rejects), encoding="utf-8")
+    summary = {
+        "per_source": report.per_source(),
+        "rejected_by_code": dict(sorted(report.by_code().items())),
+        "unmapped_labels": [{"source": s, "label": label, "count": n}
+                            for (s, label), n in sorted(unmapped.items())],
+        "splits": {name: info["rows"] for name, info in split_info.items()},
+        "categories": {name: dict(sorted(c.items())) for name, c in categories.items() if c},
+    }
+    (reports_dir / "build.json").write_text(manifest.dumps(summary), encoding="utf-8")
+
+    manifest_data = {
+        "khabar_version": __version__,
+        "schema_version": validate.article_schema()["x-khabar-schema-version"],
+        "files": files,
+        "splits": summary["splits"],
+        "inputs": report.per_source(),
+    }
+    (staging / manifest.MANIFEST).write_text(manifest.dumps(manifest_data), encoding="utf-8")
+
+    readme_path = cfg.root / "README.md"
+    readme = readme_path.read_text(encoding="utf-8") if readme_path.exists() else card.DEFAULT_README
+    download = sum(f["bytes"] for f in files)
+    example_record = None if example is None else {k: v for k, v in example.items() if k != "_split"}
+    sections = {
+        "fields": card.fields_table(),
+        "splits": split_table(split_info, files),
+        "sources": sources_table(report),
+        "categories": categories_table(categories),
+        "example": card.example_block(example_record),
+    }
+    (staging / "README.md").write_text(card.render(readme, card.front_matter(split_info, download), sections),
+                                       encoding="utf-8")
+    moves = [
+        (f"{commit.STAGING}/data", "data"),
+        (f"{commit.STAGING}/reports", "reports"),
+        (f"{commit.STAGING}/{manifest.MANIFEST}", manifest.MANIFEST),
+        (f"{commit.STAGING}/README.md", "../README.md"),
+    ]
+    datasheet_path = cfg.root / "DATASHEET.md"
+    if datasheet_path.exists():
+        datasheet = card.fill_sections(datasheet_path.read_text(encoding="utf-8"), {
+            "composition": composition_text(report, split_info),
+            "rights": rights_text(report),
+        })
+        (staging / "DATASHEET.md").write_text(datasheet, encoding="utf-8")
+        moves.append((f"{commit.STAGING}/DATASHEET.md", "../DATASHEET.md"))
+    _verify_staged(staging, files)
+    commit.commit(cfg.corpus, moves)
+    return BuildResult(report=report, split_rows=summary["splits"], unmapped=unmapped, files=files)
+
+
+def _verify_staged(staging: Path, files: list[dict[str, Any]]) -> None:
+    """Read back every staged shard: row counts and features must be what the manifest says."""
+    import pyarrow.parquet as pq
+
+    expected = arrow_schema()
+    for entry in files:
+        path = staging / "data" / Path(entry["path"]).name
+        meta = pq.read_metadata(path)
+        if meta.num_rows != entry["rows"]:
+            raise BuildError(f"{path.name}: {meta.num_rows} rows written, {entry['rows']} expected")
+        written = pq.read_schema(path)
+        if not written.equals(expected) or written.metadata.get(b"huggingface") != expected.metadata[b"huggingface"]:
+            raise BuildError(f"{path.name}: schema differs from the features derived from the JSON Schema")
+
+
+def split_table(split_info: dict[str, dict[str, int]], files: list[dict[str, Any]]) -> str:
+    lines = ["| split | articles | files |", "|---|---:|---|"]
+    for name, info in split_info.items():
+        names = [f["path"] for f in files if f["path"].startswith(f"corpus/data/{name}-")]
+        lines.append(f"| {name} | {info['rows']} | {', '.join(f'`{n}`' for n in names) or '(empty: left out of the configs)'} |")
+    lines.append(f"| **total** | {sum(i['rows'] for i in split_info.values())} | |")
+    return "\n".join(lines)
+
+
+def sources_table(report: Report) -> str:
+    registry = sources()
+    lines = ["| source | publisher | read | published | rejected | rights |", "|---|---|---:|---:|---:|---|"]
+    for row in report.per_source():
+        src = registry.get(row["source"])
+        publisher = src.publisher if src else "(unknown source)"
+        rights = f"`{src.license}` ({src.redistribution})" if src else ""
+        lines.append(f"| `{row['source']}` | {publisher} | {row['read']} | {row['published']} | {row['rejected']} | {rights} |")
+    return "\n".join(lines)
+
+
+def composition_text(report: Report, split_info: dict[str, dict[str, int]]) -> str:
+    published = sum(report.published.values())
+    splits = ", ".join(f"{name} {info['rows']}" for name, info in split_info.items())
+    per_source = "; ".join(f"`{row['source']}` {row['published']} of {row['read']} read"
+                           for row in report.per_source())
+    return (f"  {published} article(s) published ({splits}), from {sum(report.read.values())} input(s) read "
+            f"and {len(report.rejections)} rejected. Per source: {per_source}.")
+
+
+def rights_text(report: Report) -> str:
+    registry = sources()
+    lines = ["", "| source | publisher | rights identifier | redistribution | articles |", "|---|---|---|---|---:|"]
+    for row in report.per_source():
+        src = registry.get(row["source"])
+        if src:
+            lines.append(f"| `{src.key}` | {src.publisher} | `{src.license}` | {src.redistribution} | {row['published']} |")
+    return "\n".join(lines)
+
+
+def categories_table(categories: dict[str, collections.Counter[str]]) -> str:
+    present = [s for s in SPLITS if categories[s]]
+    names = list(taxonomy().classes) + ["(none)"]
+    lines = ["| category | " + " | ".join(present) + " |", "|---|" + "---:|" * len(present)]
+    for name in names:
+        counts = [categories[s][name] for s in present]
+        if any(counts):
+            lines.append(f"| {name} | " + " | ".join(str(c) for c in counts) + " |")
+    return "\n".join(lines)

@@ -1,0 +1,82 @@
+"""Streaming Parquet writer with fixed, boring file names.
+
+Rows arrive in batches and go straight to disk: at most ``batch_rows`` rows are
+held at once.  Shards are named ``{split}-{i:05d}-of-{n:05d}.parquet`` (n is
+known only at the end, so shards are renamed when the split is closed).  The
+``datasets`` features travel in the Arrow schema's ``huggingface`` metadata, so
+ClassLabel, list and date columns survive a reload.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+COMPRESSION = "zstd"
+
+
+class SplitWriter:
+    def __init__(self, out_dir: Path, split: str, schema: pa.Schema, *,
+                 max_rows_per_shard: int = 200_000, row_group_rows: int = 10_000, batch_rows: int = 2_000):
+        self.out_dir = out_dir
+        self.split = split
+        self.schema = schema
+        self.max_rows_per_shard = max_rows_per_shard
+        self.row_group_rows = row_group_rows
+        self.batch_rows = batch_rows
+        self._batch: list[dict[str, Any]] = []
+        self._writer: pq.ParquetWriter | None = None
+        self._shard_rows = 0
+        self._shards: list[tuple[Path, int]] = []
+        self.rows = 0
+        self.nbytes = 0     # Arrow (in-memory) size, the card's num_bytes
+
+    def _tmp_name(self, index: int) -> Path:
+        return self.out_dir / f".{self.split}-{index:05d}.parquet.partial"
+
+    def _open(self) -> pq.ParquetWriter:
+        if self._writer is None:
+            path = self._tmp_name(len(self._shards))
+            self._writer = pq.ParquetWriter(path, self.schema, compression=COMPRESSION)
+            self._shards.append((path, 0))
+            self._shard_rows = 0
+        return self._writer
+
+    def _flush(self) -> None:
+        while self._batch:
+            room = self.max_rows_per_shard - self._shard_rows if self._writer else self.max_rows_per_shard
+            chunk, self._batch = self._batch[:room], self._batch[room:]
+            table = pa.Table.from_pylist(chunk, schema=self.schema)
+            self.nbytes += table.nbytes
+            self._open().write_table(table, row_group_size=self.row_group_rows)
+            self._shard_rows += len(chunk)
+            path, _ = self._shards[-1]
+            self._shards[-1] = (path, self._shard_rows)
+            if self._shard_rows >= self.max_rows_per_shard:
+                self._close_shard()
+
+    def _close_shard(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+
+    def write(self, row: dict[str, Any]) -> None:
+        self._batch.append(row)
+        self.rows += 1
+        if len(self._batch) >= self.batch_rows:
+            self._flush()
+
+    def close(self) -> list[tuple[Path, int]]:
+        """Finish the split; returns the final (path, rows) of every shard, in order."""
+        self._flush()
+        self._close_shard()
+        n = len(self._shards)
+        final = []
+        for i, (tmp, rows) in enumerate(self._shards):
+            path = self.out_dir / f"{self.split}-{i:05d}-of-{n:05d}.parquet"
+            tmp.rename(path)
+            final.append((path, rows))
+        return final

@@ -1,0 +1,95 @@
+"""The one record type: an article moving through the pipeline.
+
+:class:`Article` holds the published fields (those of ``schema/article.schema.json``,
+in its order) plus pipeline-only provenance that is not published.  ``to_json``
+gives the published record (the form the schema validates and ``khabar parse``
+prints); :mod:`khabar.features` turns it into an Arrow row.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from typing import Any
+
+
+@dataclasses.dataclass
+class PublicationDate:
+    """The publication date as read: the calendar day, the time when known, and where it was read."""
+
+    published: str                  # ISO date, publisher's calendar day
+    raw: str                        # as the source wrote it
+    origin: str                     # 'page line 7', 'url id', 'field date'
+    published_at: str | None = None  # UTC instant, ISO 8601 with Z
+    offset: str | None = None       # '+03:30'
+    updated: str | None = None
+
+
+@dataclasses.dataclass
+class RawArticle:
+    """What a reader (page parser or export importer) extracts, before normalization.
+
+    Text fields hold the text as received (less the white space around lines)."""
+
+    source: str
+    origin: str
+    raw_sha256: str
+    url: str | None
+    title: str
+    lead: str | None
+    paragraphs: list[str]
+    date: PublicationDate
+    dateline: str | None = None        # the whole dateline as written
+    dateline_city: str | None = None   # the filing city as written
+    categories: list[str] = dataclasses.field(default_factory=list)
+    topics: list[str] = dataclasses.field(default_factory=list)
+    license_notice: str | None = None  # as printed on the page; None: the registry's default
+
+
+@dataclasses.dataclass
+class Article:
+    id: str
+    source: str
+    publisher: str
+    url: str | None
+    title: str
+    title_raw: str
+    lead: str | None
+    lead_raw: str | None
+    text: str
+    text_raw: str
+    paragraphs: list[str]
+    published: str
+    published_at: str | None
+    published_offset: str | None
+    updated: str | None
+    date_raw: str
+    date_origin: str
+    dateline: str | None
+    dateline_raw: str | None
+    categories: list[str]
+    category: str | None
+    topics: list[str]
+    license_notice: str
+    license: str
+    raw_sha256: str
+    origin: str
+    language: str = "fa"
+    # pipeline-only, never published
+    unmapped_labels: list[str] = dataclasses.field(default_factory=list, repr=False)
+
+    PUBLISHED_EXCLUDE = frozenset({"unmapped_labels"})
+
+    def to_json(self, order: list[str]) -> dict[str, Any]:
+        """The published record, keys in ``order`` (the schema's property order)."""
+        return {name: getattr(self, name) for name in order}
+
+
+def record_id(source: str, url: str | None, raw_sha256: str) -> str:
+    """Stable id: from the URL when there is one (a re-scrape keeps its id), else the raw content's hash."""
+    key = f"{source}\nurl:{url}" if url else f"{source}\nsha256:{raw_sha256}"
+    return f"{source}-{hashlib.sha256(key.encode('utf-8')).hexdigest()[:16]}"
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()

@@ -1,0 +1,117 @@
+"""The allowed values kept as data: the source registry and the category taxonomy."""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import zoneinfo
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from khabar.paths import schema_dir
+
+REDISTRIBUTION = ("yes", "research-only", "unknown")
+
+
+class RegistryError(Exception):
+    """A registry or taxonomy file is malformed; names the file and key at fault."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Source:
+    key: str
+    publisher: str
+    homepage: str
+    language: str
+    timezone: str
+    parser: str | None
+    license: str
+    redistribution: str
+    terms_url: str | None
+    contact: str | None
+    license_notice: str
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.timezone)
+
+
+def _load_yaml(path: Path) -> dict[str, Any]:
+    with path.open(encoding="utf-8") as fh:
+        data = yaml.safe_load(fh)
+    if not isinstance(data, dict):
+        raise RegistryError(f"{path}: expected a mapping at the top level")
+    return data
+
+
+@functools.cache
+def sources(path: Path | None = None) -> dict[str, Source]:
+    path = path or schema_dir() / "sources.yaml"
+    data = _load_yaml(path).get("sources")
+    if not isinstance(data, dict) or not data:
+        raise RegistryError(f"{path}: 'sources' must map source keys to entries")
+    fields = {f.name for f in dataclasses.fields(Source)} - {"key"}
+    out = {}
+    for key, entry in data.items():
+        where = f"{path}: sources.{key}"
+        if not isinstance(entry, dict):
+            raise RegistryError(f"{where}: expected a mapping")
+        unknown = set(entry) - fields
+        missing = {"publisher", "homepage", "language", "timezone", "license", "redistribution", "license_notice"} - set(entry)
+        if unknown:
+            raise RegistryError(f"{where}: unknown key(s) {sorted(unknown)}")
+        if missing:
+            raise RegistryError(f"{where}: missing key(s) {sorted(missing)}")
+        if entry["redistribution"] not in REDISTRIBUTION:
+            raise RegistryError(f"{where}.redistribution: must be one of {REDISTRIBUTION}")
+        try:
+            zoneinfo.ZoneInfo(entry["timezone"])
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+            raise RegistryError(f"{where}.timezone: unknown IANA zone {entry['timezone']!r}") from exc
+        values = {name: entry.get(name) for name in fields}
+        values["license_notice"] = " ".join(str(entry["license_notice"]).split())
+        out[key] = Source(key=key, **values)
+    return out
+
+
+@dataclasses.dataclass(frozen=True)
+class Taxonomy:
+    classes: tuple[str, ...]
+    descriptions: dict[str, str]
+    mapping: dict[str, dict[str, str]]
+    non_topical: dict[str, frozenset[str]]
+
+    def classify(self, source: str, labels: list[str]) -> tuple[str | None, list[str]]:
+        """The class of the most specific label that maps, and the labels that are unmapped."""
+        table = self.mapping.get(source, {})
+        skip = self.non_topical.get(source, frozenset())
+        unmapped = [label for label in labels if label not in table and label not in skip]
+        for label in reversed(labels):
+            if label in table:
+                return table[label], unmapped
+        return None, unmapped
+
+
+@functools.cache
+def taxonomy(path: Path | None = None) -> Taxonomy:
+    path = path or schema_dir() / "categories.yaml"
+    data = _load_yaml(path)
+    classes = data.get("classes")
+    if not isinstance(classes, list) or not classes:
+        raise RegistryError(f"{path}: 'classes' must be a non-empty list")
+    names = tuple(c["name"] for c in classes)
+    if len(set(names)) != len(names):
+        raise RegistryError(f"{path}: classes: duplicate class names")
+    mapping = data.get("map") or {}
+    for src, table in mapping.items():
+        for label, cls in (table or {}).items():
+            if cls not in names:
+                raise RegistryError(f"{path}: map.{src}.{label}: {cls!r} is not a class")
+    return Taxonomy(
+        classes=names,
+        descriptions={c["name"]: c.get("description", "") for c in classes},
+        mapping={src: dict(table or {}) for src, table in mapping.items()},
+        non_topical={src: frozenset(labels or ()) for src, labels in (data.get("non_topical") or {}).items()},
+    )

@@ -1,0 +1,103 @@
+"""From the bytes of a saved page to text, or a catalogued rejection.
+
+Checks, in order: empty, blank, binary, not UTF-8 (with a guess at the legacy
+code page), mojibake (UTF-8 decoded as Latin-1/Windows-1252 and encoded again),
+HTML markup, and language (Persian is written in the Arabic script and uses
+letters that Arabic does not: پ چ ژ گ).
+"""
+
+from __future__ import annotations
+
+import re
+
+from khabar.errors import KhabarError
+
+_BOM = "\ufeff"
+_MAGIC = {
+    b"\x89PNG": "a PNG image",
+    b"%PDF": "a PDF document",
+    b"PK\x03\x04": "a ZIP archive",
+    b"\x1f\x8b": "a gzip archive",
+    b"\xff\xd8\xff": "a JPEG image",
+    b"GIF8": "a GIF image",
+}
+_CONTROL = frozenset(set(range(0x20)) - {0x09, 0x0A, 0x0D, 0x0C}) | {0x7F}
+_ARABIC_SCRIPT = re.compile("[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufefc]")
+_PERSIAN_ONLY = re.compile("[پچژگ]")
+_MOJIBAKE = re.compile("[ØÙÚÛ][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013-\u203a\u20ac\u2122]")
+_HTML_START = re.compile(r"\A\s*<(?:!doctype\s+html|html|head|body|\?xml)\b", re.IGNORECASE)
+_HTML_TAG = re.compile(r"</?(?:p|div|span|a|br|script|style|meta|h[1-6]|ul|li|img|article|section)\b[^>]*>", re.IGNORECASE)
+
+
+def _check_binary(raw: bytes) -> None:
+    for magic, what in _MAGIC.items():
+        if raw.startswith(magic):
+            raise KhabarError("encoding.binary", detail=f"it starts like {what}")
+    if b"\x00" in raw:
+        raise KhabarError("encoding.binary", detail=f"NUL byte at offset {raw.index(0)}")
+    sample = raw[:65536]
+    control = sum(1 for b in sample if b in _CONTROL)
+    if control > max(2, len(sample) // 100):
+        raise KhabarError("encoding.binary", detail=f"{control} control bytes in the first {len(sample)} bytes")
+
+
+def _decode_utf8(raw: bytes) -> str:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        guess = ""
+        try:
+            legacy = raw.decode("cp1256")
+        except UnicodeDecodeError:
+            legacy = ""
+        letters = [c for c in legacy if c.isalpha()]
+        if letters and sum(1 for c in letters if _ARABIC_SCRIPT.match(c)) > len(letters) / 2:
+            guess = "; it reads as Arabic-script text in Windows-1256 (the legacy Windows Arabic code page)"
+        raise KhabarError("encoding.not-utf8", offset=exc.start, guess=guess) from None
+
+
+def _check_mojibake(text: str) -> None:
+    hits = _MOJIBAKE.findall(text)
+    if len(hits) < 3 or len(hits) < len(_ARABIC_SCRIPT.findall(text)):
+        return
+    for codec in ("cp1252", "latin-1"):
+        try:
+            repaired = text.encode(codec).decode("utf-8")
+        except (UnicodeEncodeError, UnicodeDecodeError):
+            continue
+        if _ARABIC_SCRIPT.search(repaired):
+            raise KhabarError("encoding.mojibake", codec=codec, sample=hits[0] + "…")
+    raise KhabarError("encoding.mojibake", codec="cp1252", sample="".join(hits[:3]))
+
+
+def decode_page(raw: bytes) -> str:
+    """The page's text (BOM removed, line ends kept as written), or a KhabarError."""
+    if not raw:
+        raise KhabarError("input.empty")
+    if not raw.strip():
+        raise KhabarError("input.blank", size=len(raw))
+    _check_binary(raw)
+    text = _decode_utf8(raw)
+    if text.startswith(_BOM):
+        text = text[1:]
+    if not text.strip():
+        raise KhabarError("input.blank", size=len(raw))
+    _check_mojibake(text)
+    if _HTML_START.search(text) or len(_HTML_TAG.findall(text[:65536])) >= 3:
+        what = "it opens with an HTML tag" if _HTML_START.search(text) else "it holds HTML tags"
+        raise KhabarError("layout.html", detail=what)
+    return text
+
+
+def check_persian(text: str) -> None:
+    """Reject text whose letters are mostly not Arabic script, or Arabic script without Persian letters."""
+    letters = [c for c in text if c.isalpha()]
+    if not letters:
+        raise KhabarError("language.not-persian", detail="the text has no letters")
+    arabic = sum(1 for c in letters if _ARABIC_SCRIPT.match(c))
+    share = arabic / len(letters)
+    if share < 0.5:
+        raise KhabarError("language.not-persian", detail=f"only {share:.0%} of the letters are Arabic script")
+    if arabic >= 200 and not _PERSIAN_ONLY.search(text):
+        raise KhabarError("language.not-persian",
+                          detail=f"{arabic} Arabic-script letters and none of the Persian letters پ چ ژ گ (Arabic, not Persian)")

@@ -1,0 +1,72 @@
+"""Persian text normalization: the derived form of every text field.
+
+Raw text is never changed in place; this module only computes the normalized
+form that sits beside it.  What it does, in order:
+
+* Arabic letters to their Persian forms (ي ى → ی, ك → ک) and Arabic
+  presentation forms (U+FB50–U+FDFF, U+FE70–U+FEFC) to base letters;
+* removes tatweel (U+0640);
+* turns a right-to-left or left-to-right mark used as a half-space inside a
+  word into a ZWNJ, collapses doubled ZWNJs, and drops stray ones (next to a
+  space, at either end of a word, or after a letter that does not join);
+* folds runs of spaces (including no-break and other Unicode spaces) into one
+  and trims each line; line and paragraph breaks are kept.
+
+Digits, Latin text, URLs, numbers and dates are left exactly as written.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+ZWNJ = "\u200c"
+TATWEEL = "\u0640"
+
+_LETTERS = {
+    "\u064a": "\u06cc",  # ARABIC LETTER YEH -> FARSI YEH
+    "\u0649": "\u06cc",  # ALEF MAKSURA -> FARSI YEH
+    "\u0643": "\u06a9",  # ARABIC LETTER KAF -> KEHEH
+}
+_TABLE = str.maketrans({**_LETTERS, TATWEEL: None})
+
+_PRESENTATION = re.compile("[\ufb50-\ufdff\ufe70-\ufefc]")
+_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+# Letters of the Arabic script that never join the next letter: a ZWNJ after them is stray.
+NON_JOINING = frozenset("اآأإدذرزژوؤۀة" + "ء")
+_ARABIC_LETTER = r"[\u0620-\u064a\u066e-\u06d3\u06d5\u06fa-\u06ff]"
+_MARK_IN_WORD = re.compile(f"(?<={_ARABIC_LETTER})[\u200e\u200f]+(?={_ARABIC_LETTER})")
+_MULTI_ZWNJ = re.compile(f"{ZWNJ}{{2,}}")
+_STRAY_ZWNJ = re.compile(f"(?:^|(?<=\\s)){ZWNJ}+|{ZWNJ}+(?=\\s|$)")
+
+
+def _fix_presentation(match: re.Match[str]) -> str:
+    return unicodedata.normalize("NFKC", match.group())
+
+
+def _drop_after_non_joining(text: str) -> str:
+    if ZWNJ not in text:
+        return text
+    out = []
+    for i, ch in enumerate(text):
+        if ch == ZWNJ and i and text[i - 1] in NON_JOINING:
+            continue
+        out.append(ch)
+    return "".join(out)
+
+
+def normalize_line(line: str) -> str:
+    """Normalize one line of text (no line breaks inside)."""
+    text = line.translate(_TABLE)
+    if _PRESENTATION.search(text):
+        text = _PRESENTATION.sub(_fix_presentation, text).translate(_TABLE)
+    text = _MARK_IN_WORD.sub(ZWNJ, text)
+    text = _MULTI_ZWNJ.sub(ZWNJ, text)
+    text = _STRAY_ZWNJ.sub("", text)
+    text = _drop_after_non_joining(text)
+    return _SPACES.sub(" ", text).strip()
+
+
+def normalize(text: str) -> str:
+    """Normalize a text that may span lines; line breaks and blank lines are kept."""
+    return "\n".join(normalize_line(line) for line in text.split("\n"))

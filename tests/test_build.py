@@ -1,0 +1,162 @@
+"""The build: deterministic, loadable offline, atomic, and consistent with its manifest and card."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from conftest import BUILD_DATE, FIXTURES, REPO, make_root
+from khabar.pipeline import BuildConfig, BuildError, build
+from khabar.publish import card, commit
+
+
+def _pages(seed: bytes) -> dict[str, bytes]:
+    return {
+        "aa-fa/000_4212da3186e38a21.txt": seed,
+        "aa-fa/tehran.txt": (FIXTURES / "aa_fa" / "tehran_topics.txt").read_bytes(),
+        "aa-fa/ankara.txt": (FIXTURES / "aa_fa" / "ankara_arabic_letters.txt").read_bytes(),
+    }
+
+
+def _digest_tree(root) -> dict[str, str]:
+    out = {}
+    for path in sorted((root / "corpus").rglob("*")):
+        if path.is_file() and "raw" not in path.relative_to(root / "corpus").parts:
+            out[path.relative_to(root).as_posix()] = hashlib.sha256(path.read_bytes()).hexdigest()
+    out["README.md"] = hashlib.sha256((root / "README.md").read_bytes()).hexdigest()
+    return out
+
+
+def _build(root):
+    return build(BuildConfig(root=root, build_date=BUILD_DATE, progress=False))
+
+
+def test_two_builds_are_byte_identical(tmp_path, seed_bytes):
+    a = make_root(tmp_path / "a", _pages(seed_bytes))
+    b = make_root(tmp_path / "b", _pages(seed_bytes))
+    _build(a)
+    first = _digest_tree(a)
+    _build(a)                        # rebuild in place
+    _build(b)                        # and in another folder
+    assert _digest_tree(a) == first
+    assert _digest_tree(b) == first
+    assert any(k.endswith(".parquet") for k in first) and "corpus/manifest.json" in first
+
+
+def test_manifest_matches_files(tmp_path, seed_bytes):
+    root = make_root(tmp_path, _pages(seed_bytes))
+    result = _build(root)
+    manifest = json.loads((root / "corpus/manifest.json").read_text("utf-8"))
+    on_disk = sorted(p.relative_to(root).as_posix() for p in (root / "corpus/data").glob("*.parquet"))
+    assert sorted(f["path"] for f in manifest["files"]) == on_disk
+    for entry in manifest["files"]:
+        assert hashlib.sha256((root / entry["path"]).read_bytes()).hexdigest() == entry["sha256"]
+    assert sum(f["rows"] for f in manifest["files"]) == 3 == sum(result.split_rows.values())
+
+
+def test_card_front_matter_lists_only_nonempty_splits(tmp_path, seed_bytes):
+    root = make_root(tmp_path, {"aa-fa/seed.txt": seed_bytes})
+    result = _build(root)
+    front = card.read_front_matter((root / "README.md").read_text("utf-8"))
+    nonempty = [s for s, n in result.split_rows.items() if n]
+    assert [f["split"] for f in front["configs"][0]["data_files"]] == nonempty
+    assert [s["name"] for s in front["dataset_info"]["splits"]] == nonempty
+    assert front["language"] == ["fa"] and front["size_categories"] == ["n<1K"]
+    assert front["license"] and front["task_categories"] and front["pretty_name"]
+    readme = (root / "README.md").read_text("utf-8")
+    assert "| **total** | 1 |" in readme
+    assert "<!-- khabar:example -->\nLong text fields" in readme
+
+
+def _load(root):
+    code = ("import datasets, json, sys; d = datasets.load_dataset(sys.argv[1]); "
+            "s = list(d)[0]; r = d[s][0]; f = d[s].features; "
+            "print(json.dumps({'splits': {k: len(v) for k, v in d.items()}, 'categories': r['categories'], "
+            "'category': f['category'].int2str(r['category']), 'published': str(r['published']), "
+            "'updated': str(r['updated']), 'dateline': r['dateline'], 'publisher': r['publisher'], "
+            "'paragraphs': len(r['paragraphs']), 'notice': r['license_notice'], 'text': r['text'], "
+            "'feature_types': {k: type(v).__name__ for k, v in f.items()}}, ensure_ascii=False))")
+    env = {**os.environ, "HF_DATASETS_OFFLINE": "1", "HF_HUB_OFFLINE": "1",
+           "HF_DATASETS_CACHE": str(root.parent / "hf-cache"), "HF_HOME": str(root.parent / "hf-home")}
+    out = subprocess.run([sys.executable, "-c", code, str(root)], capture_output=True, text=True, env=env, timeout=300)
+    assert out.returncode == 0, out.stderr[-3000:]
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def test_load_dataset_offline_gives_the_seed_article(tmp_path, seed_bytes):
+    root = make_root(tmp_path, {"aa-fa/000_4212da3186e38a21.txt": seed_bytes})
+    _build(root)
+    got = _load(root)
+    assert sum(got["splits"].values()) == 1
+    assert got["categories"] == ["جهان", "خاورمیانه"] and got["category"] == "world"
+    assert got["published"] == "2025-12-24" and got["updated"] == "2025-12-24"
+    assert got["dateline"] == "استانبول" and got["publisher"] == "Anadolu Agency"
+    assert got["paragraphs"] == 9
+    notice = seed_bytes.decode("utf-8").split("\n")[29]
+    assert got["notice"] == notice and notice not in got["text"]
+    assert got["feature_types"]["category"] == "ClassLabel"
+    assert got["feature_types"]["paragraphs"] == "List"
+
+
+def test_failed_build_leaves_previous_dataset_intact(tmp_path, seed_bytes, monkeypatch):
+    root = make_root(tmp_path, _pages(seed_bytes))
+    _build(root)
+    before = _digest_tree(root)
+    (root / "corpus/raw/aa-fa/new.txt").write_bytes(seed_bytes.replace(b"2025", b"2024"))
+
+    import khabar.pipeline as pipeline
+
+    def explode(*args, **kwargs):
+        raise RuntimeError("disk full (simulated)")
+    monkeypatch.setattr(pipeline.card, "render", explode)
+    with pytest.raises(RuntimeError):
+        _build(root)
+    assert _digest_tree(root) == before
+    assert not (root / "corpus" / commit.STAGING).exists()
+
+
+def test_build_with_nothing_publishable_keeps_previous(tmp_path, seed_bytes):
+    root = make_root(tmp_path, {"aa-fa/seed.txt": seed_bytes})
+    _build(root)
+    before = _digest_tree(root)
+    (root / "corpus/raw/aa-fa/seed.txt").write_bytes(b"")
+    with pytest.raises(BuildError, match="no article could be published"):
+        _build(root)
+    assert _digest_tree(root) == before
+
+
+def test_interrupted_commit_is_finished_by_the_next_run(tmp_path, seed_bytes, monkeypatch):
+    root = make_root(tmp_path, _pages(seed_bytes))
+    _build(root)
+    (root / "corpus/raw/aa-fa/ankara.txt").unlink()
+    real_replace = os.replace
+    calls = {"n": 0}
+
+    def dying_replace(src, dst):
+        calls["n"] += 1
+        if calls["n"] == 3:          # after the journal and the data/ move: die mid-commit
+            raise KeyboardInterrupt("killed")
+        return real_replace(src, dst)
+    monkeypatch.setattr(commit.os, "replace", dying_replace)
+    with pytest.raises(KeyboardInterrupt):
+        _build(root)
+    monkeypatch.setattr(commit.os, "replace", real_replace)
+    assert (root / "corpus" / commit.JOURNAL).exists()
+    assert commit.recover(root / "corpus")
+    manifest = json.loads((root / "corpus/manifest.json").read_text("utf-8"))
+    assert sum(f["rows"] for f in manifest["files"]) == 2      # the new build, whole
+    assert not (root / "corpus" / commit.JOURNAL).exists()
+
+
+def test_repository_build_is_current():
+    """The committed corpus/ and README card are what `khabar build` makes of corpus/raw."""
+    manifest = json.loads((REPO / "corpus/manifest.json").read_text("utf-8"))
+    for entry in manifest["files"]:
+        assert hashlib.sha256((REPO / entry["path"]).read_bytes()).hexdigest() == entry["sha256"], entry["path"]
+    raw = sorted(p for p in (REPO / "corpus/raw").rglob("*") if p.is_file())
+    assert sum(row["read"] for row in manifest["inputs"]) == len(raw)

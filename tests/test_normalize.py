@@ -1,0 +1,45 @@
+"""Normalization: Arabic to Persian letters, stray ZWNJs, spacing; raw text never touched."""
+
+from __future__ import annotations
+
+from khabar.text.normalize import ZWNJ, normalize, normalize_line
+
+
+def test_arabic_letters_become_persian_in_the_real_rights_notice(seed_bytes):
+    notice = seed_bytes.decode("utf-8").split("\n")[29]
+    assert "\u064a" in notice and "\u0643" in notice                # ي and ك as scraped
+    out = normalize_line(notice)
+    assert "\u064a" not in out and "\u0643" not in out
+    assert out.startswith("خبرگزاری آناتولی اخبار خود از طریق سامانه")
+    assert "(HAS)" in out and "مشترک شوید!" in out
+
+
+def test_presentation_forms_and_tatweel():
+    assert normalize_line("\ufeb3\ufefc\ufee1") == "سلام"          # isolated/ligature presentation forms
+    assert normalize_line("خــــبر") == "خبر"
+
+
+def test_spaces_and_paragraph_breaks():
+    assert normalize_line("  سلام \u00a0 دنیا\t ") == "سلام دنیا"
+    assert normalize("بند اول\n\nبند دوم") == "بند اول\n\nبند دوم"
+
+
+def test_zwnj_cleanup():
+    assert normalize_line(f"می{ZWNJ}{ZWNJ}شود") == f"می{ZWNJ}شود"
+    assert normalize_line(f"{ZWNJ}کتاب {ZWNJ}ها{ZWNJ}") == "کتاب ها"
+    # a ZWNJ after a letter that does not join is stray: never بندر‌ها
+    assert normalize_line(f"بندر{ZWNJ}ها") == "بندرها"
+    # a right-to-left or left-to-right mark used as a half-space inside a word becomes a ZWNJ
+    assert normalize_line("می\u200fشود") == f"می{ZWNJ}شود"
+    assert normalize_line("کتاب\u200eها") == f"کتاب{ZWNJ}ها"
+
+
+def test_correct_zwnj_words_are_kept():
+    for word in ("می‌شود", "همکاری‌های", "بین‌المللی", "رئیس‌جمهور", "گفت‌وگو"):
+        assert normalize_line(word) == word
+
+
+def test_digits_dates_latin_and_urls_untouched():
+    for text in ("24.12.2025", "۱۵.۰۸.۲۰۲۴", "٣٫١٤", "Bu haberi paylaşın", "https://www.aa.com.tr/fa/a-b?x=1",
+                 "info@example.com", "(HAS)", "1404-04-21 11:30:16+0330"):
+        assert normalize_line(text) == text
