@@ -26,6 +26,7 @@ def seed_bytes() -> bytes:
 def make_root(tmp: Path, pages: dict[str, bytes]) -> Path:
     """A project root with corpus/raw/<rel> = bytes for each page, and the repository's README as card."""
     root = tmp / "project"
+    root.mkdir(parents=True, exist_ok=True)
     for rel, data in pages.items():
         path = root / "corpus" / "raw" / rel
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -7,6 +7,7 @@ mapped to the taxonomy, and the registry supplies publisher and rights.
 
 from __future__ import annotations
 
+from khabar.errors import KhabarError
 from khabar.record import Article, RawArticle, record_id
 from khabar.registry import Source, Taxonomy
 from khabar.text.normalize import normalize, normalize_line
@@ -19,27 +20,34 @@ def _optional(text: str | None) -> str | None:
 
 
 def assemble(raw: RawArticle, source: Source, taxonomy: Taxonomy) -> Article:
-    paragraphs = [p for p in (normalize(p).strip() for p in raw.paragraphs) if p]
-    category, unmapped = taxonomy.classify(source.key, raw.categories)
+    """Raises ``layout.empty-record`` when nothing of the record has text."""
+    raw_paragraphs = [p for p in raw.paragraphs if p.strip()]
+    paragraphs = [p for p in (normalize(p).strip() for p in raw_paragraphs) if p]
+    category, unmapped = taxonomy.classify(source.key, raw.categories, raw.label_order)
     notice = raw.license_notice if raw.license_notice is not None else source.license_notice
+    title = _optional(raw.title)
+    lead = _optional(raw.lead[len(raw.lead_prefix):] if raw.lead and raw.lead_prefix else raw.lead)
+    if not (title or lead or paragraphs):
+        raise KhabarError("layout.empty-record")
+    date = raw.date
     return Article(
         id=record_id(source.key, raw.url, raw.raw_sha256),
         source=source.key,
         publisher=source.publisher,
         url=raw.url,
-        title=normalize(raw.title),
-        title_raw=raw.title,
-        lead=_optional(raw.lead),
-        lead_raw=raw.lead,
-        text="\n\n".join(paragraphs),
-        text_raw="\n\n".join(raw.paragraphs),
+        title=title,
+        title_raw=raw.title if title else None,
+        lead=lead,
+        lead_raw=raw.lead if lead else None,
+        text="\n\n".join(paragraphs) or None,
+        text_raw="\n\n".join(raw_paragraphs) if paragraphs else None,
         paragraphs=paragraphs,
-        published=raw.date.published,
-        published_at=raw.date.published_at,
-        published_offset=raw.date.offset,
-        updated=raw.date.updated,
-        date_raw=raw.date.raw,
-        date_origin=raw.date.origin,
+        published=date.published if date else None,
+        published_at=date.published_at if date else None,
+        published_offset=date.offset if date else None,
+        updated=date.updated if date else None,
+        date_raw=date.raw if date else None,
+        date_origin=date.origin if date else None,
         dateline=normalize_line(raw.dateline_city) if raw.dateline_city else None,
         dateline_raw=raw.dateline,
         categories=list(raw.categories),

@@ -57,11 +57,18 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_build(args: argparse.Namespace) -> int:
+    from khabar.config import Config, ConfigError, load_config
     from khabar.pipeline import BuildConfig, BuildError, build
 
-    cfg = BuildConfig(root=Path(args.root).resolve(), build_date=args.build_date,
-                      fail_on_unmapped=args.fail_on_unmapped,
-                      progress=None if args.progress is None else args.progress)
+    root = Path(args.root).resolve()
+    try:
+        config = load_config(Path(args.config), root) if args.config else Config(path=None)
+    except ConfigError as exc:
+        print(f"khabar build: bad config, nothing built: {exc}", file=sys.stderr)
+        return 2
+    cfg = BuildConfig(root=root, build_date=args.build_date, config=config,
+                      output=Path(args.output).resolve() if args.output else None,
+                      fail_on_unmapped=True if args.fail_on_unmapped else None, progress=args.progress)
     try:
         result = build(cfg)
     except BuildError as exc:
@@ -117,6 +124,9 @@ def parser() -> argparse.ArgumentParser:
 
     sp = sub.add_parser("build", help="build the dataset from corpus/ and publish it atomically")
     sp.add_argument("--root", default=".", help="project root holding corpus/ and README.md (default: .)")
+    sp.add_argument("--output", help="publish into this folder (a dataset of its own) instead of the project root; "
+                    "use it for builds that hold text which must not be committed, e.g. build/shared-news")
+    sp.add_argument("--config", help="a build config (TOML) listing exports to import, e.g. configs/shared-news.toml")
     sp.add_argument("--build-date", type=_date, default=dt.date.today(), help="latest plausible date (default: today)")
     sp.add_argument("--fail-on-unmapped", action="store_true", help="fail when a category label is not mapped")
     sp.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 import zoneinfo
 
 import jdatetime
@@ -30,6 +31,12 @@ class DateLimits:
 
     latest: dt.date
     earliest: dt.date = EARLIEST
+
+    def for_source(self, founded: dt.date | None) -> "DateLimits":
+        """The range narrowed to start when the outlet was founded (an earlier date is impossible for it)."""
+        if founded is None or founded <= self.earliest:
+            return self
+        return DateLimits(latest=self.latest, earliest=founded)
 
     def check(self, day: dt.date, raw: str) -> dt.date:
         if not self.earliest <= day <= self.latest:
@@ -78,3 +85,97 @@ def instant(local: dt.datetime, zone: str | None = None, offset: dt.timedelta | 
     utc = aware.astimezone(dt.timezone.utc)
     return Instant(local_date=local.date(), utc=utc.strftime("%Y-%m-%dT%H:%M:%SZ"),
                    offset=_offset_text(aware.utcoffset() or dt.timedelta(0)))
+
+
+# --- dates as exports write them: strptime-like formats and regular expressions -------------
+
+_MONTHS_GREGORIAN = {
+    **{name: i for i, name in enumerate(
+        ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1)},
+    **{name: i for i, name in enumerate(
+        ["january", "february", "march", "april", "may", "june", "july", "august", "september",
+         "october", "november", "december"], start=1)},
+    **{name: i for i, name in enumerate(
+        ["ژانویه", "فوریه", "مارس", "آوریل", "مه", "ژوئن", "ژوئیه", "اوت", "سپتامبر", "اکتبر", "نوامبر", "دسامبر"],
+        start=1)},
+    "می": 5, "جولای": 7, "آگوست": 8,
+}
+_MONTHS_JALALI = {name: i for i, name in enumerate(
+    ["فروردین", "اردیبهشت", "خرداد", "تیر", "مرداد", "شهریور", "مهر", "آبان", "آذر", "دی", "بهمن", "اسفند"], start=1)}
+_DIRECTIVES = {
+    "Y": r"(?P<Y>\d{4})", "y": r"(?P<yy>\d{2})", "m": r"(?P<m>\d{1,2})", "d": r"(?P<d>\d{1,2})",
+    "H": r"(?P<H>\d{1,2})", "M": r"(?P<M>\d{2})", "S": r"(?P<S>\d{2})", "f": r"(?P<f>\d{1,6})",
+    "z": r"(?P<z>Z|[+-]\d{2}:?\d{2})", "b": r"(?P<b>[^\W\d_][^\W\d_\u200c]*)", "B": r"(?P<b>[^\W\d_][^\W\d_\u200c]*)",
+}
+
+
+class DateFormatError(ValueError):
+    """A date format in a mapping uses a directive this module does not know."""
+
+
+def compile_format(fmt: str) -> "re.Pattern[str]":
+    """An strptime-like format as a regular expression with named groups."""
+    out, i = [], 0
+    while i < len(fmt):
+        ch = fmt[i]
+        if ch == "%":
+            if i + 1 >= len(fmt):
+                raise DateFormatError(f"{fmt!r}: a lone % at the end")
+            d = fmt[i + 1]
+            if d == "%":
+                out.append("%")
+            elif d in _DIRECTIVES:
+                out.append(_DIRECTIVES[d])
+            else:
+                raise DateFormatError(f"{fmt!r}: unknown directive %{d} (known: %Y %y %m %d %H %M %S %f %z %b %B)")
+            i += 2
+            continue
+        out.append(r"\s+" if ch.isspace() else re.escape(ch))
+        i += 1
+    return re.compile("".join(out))
+
+
+def _month_from_name(name: str, calendar: str, raw: str) -> int:
+    from khabar.text.normalize import normalize_line
+
+    key = normalize_line(name).lower()
+    table = _MONTHS_JALALI if calendar == "jalali" else _MONTHS_GREGORIAN
+    if key not in table:
+        raise KhabarError("date.impossible", raw=raw, reason=f"{name!r} is not a month name of the {calendar} calendar")
+    return table[key]
+
+
+def _offset(text: str) -> dt.timedelta:
+    if text == "Z":
+        return dt.timedelta(0)
+    sign = -1 if text[0] == "-" else 1
+    digits = text[1:].replace(":", "")
+    return sign * dt.timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
+
+
+def date_from_groups(groups: dict[str, str | None], *, calendar: str, raw: str, origin: str,
+                     zone: str, limits: DateLimits, century: int | None = None) -> "PublicationDate":
+    from khabar.record import PublicationDate
+
+    g = {k: v for k, v in groups.items() if v is not None and k != "raw"}
+    if "Y" in g:
+        year = int(g["Y"])
+    elif "yy" in g and century is not None:
+        year = century + int(g["yy"])
+    else:
+        raise KhabarError("date.impossible", raw=raw, reason="no year in it")
+    month = int(g["m"]) if "m" in g else _month_from_name(g.get("b", ""), calendar, raw)
+    if "d" not in g:
+        raise KhabarError("date.impossible", raw=raw, reason="no day in it")
+    day = (jalali if calendar == "jalali" else gregorian)(year, month, int(g["d"]), raw)
+    limits.check(day, raw)
+    if "H" not in g:
+        return PublicationDate(published=day.isoformat(), raw=raw, origin=origin)
+    try:
+        clock = dt.time(int(g["H"]), int(g.get("M", 0)), int(g.get("S", 0)), int(g.get("f", "0").ljust(6, "0")))
+    except ValueError as exc:
+        raise KhabarError("date.impossible", raw=raw, reason=str(exc)) from None
+    moment = instant(dt.datetime.combine(day, clock), zone=zone,
+                     offset=_offset(g["z"]) if "z" in g else None)
+    return PublicationDate(published=day.isoformat(), raw=raw, origin=origin,
+                           published_at=moment.utc, offset=moment.offset)

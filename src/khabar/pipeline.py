@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import collections
 import dataclasses
+import json
 import datetime as dt
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,6 +22,7 @@ from tqdm import tqdm
 
 from khabar import __version__, validate
 from khabar.assemble import assemble
+from khabar.config import Config
 from khabar.dates import DateLimits
 from khabar.errors import KhabarError, Report
 from khabar.features import arrow_schema, to_arrow_row
@@ -27,7 +30,8 @@ from khabar.publish import card, commit, manifest
 from khabar.publish.parquet import SplitWriter
 from khabar.record import Article
 from khabar.registry import Source, sources, taxonomy
-from khabar.sources import PARSERS
+from khabar.sources import PARSERS, exports
+from khabar.sources.mapping import Mapping
 from khabar.split import DEFAULT_RATIOS, SPLITS, assign
 
 DEFAULT_MAX_INPUT_BYTES = 64 * 1024 * 1024
@@ -41,28 +45,46 @@ class BuildError(Exception):
 class BuildConfig:
     root: Path
     build_date: dt.date = dataclasses.field(default_factory=dt.date.today)
-    ratios: dict[str, float] = dataclasses.field(default_factory=lambda: dict(DEFAULT_RATIOS))
-    max_input_bytes: int = DEFAULT_MAX_INPUT_BYTES
+    output: Path | None = None       # where to publish (default: root): a dataset folder of its own
+    config: Config = dataclasses.field(default_factory=lambda: Config(path=None))
     max_rows_per_shard: int = 200_000
-    fail_on_unmapped: bool = False
     progress: bool | None = None     # None: only on a terminal
+    fail_on_unmapped: bool | None = None   # None: as the config says
+
+    @property
+    def ratios(self) -> dict[str, float]:
+        return self.config.ratios or dict(DEFAULT_RATIOS)
+
+    @property
+    def max_input_bytes(self) -> int:
+        return self.config.max_input_bytes or DEFAULT_MAX_INPUT_BYTES
+
+    @property
+    def strict_labels(self) -> bool:
+        return self.config.fail_on_unmapped if self.fail_on_unmapped is None else self.fail_on_unmapped
+
+    @property
+    def out_root(self) -> Path:
+        return self.output or self.root
 
     @property
     def corpus(self) -> Path:
-        return self.root / "corpus"
+        """Where data/, reports/ and manifest.json are published."""
+        return self.out_root / "corpus"
 
     @property
     def raw_dir(self) -> Path:
-        return self.corpus / "raw"
+        return self.root / "corpus" / "raw"
 
 
 @dataclasses.dataclass
 class InputItem:
-    """One raw input: a page file, with the source its folder names."""
+    """One raw input file: a saved page (its folder names the source) or an export with its mapping."""
 
     path: Path
     origin: str
-    source: str
+    source: str                      # for an export: the source counted if the file cannot be read
+    mapping: Mapping | None = None
 
 
 @dataclasses.dataclass
@@ -73,17 +95,24 @@ class BuildResult:
     files: list[dict[str, Any]]
 
 
+def _origin(path: Path, root: Path) -> str:
+    return Path(os.path.relpath(path, root)).as_posix()
+
+
 def discover(cfg: BuildConfig) -> list[InputItem]:
-    """Every file under corpus/raw/<source>/, sorted; hidden files are skipped."""
+    """Every page under corpus/raw/<source>/ (sorted; hidden files skipped), then every export of the config."""
     items = []
-    if not cfg.raw_dir.is_dir():
-        return items
-    for path in sorted(cfg.raw_dir.rglob("*")):
-        rel = path.relative_to(cfg.raw_dir)
-        if any(part.startswith(".") for part in rel.parts) or path.is_dir():
-            continue
-        source = rel.parts[0] if len(rel.parts) > 1 else ""
-        items.append(InputItem(path=path, origin=path.relative_to(cfg.root).as_posix(), source=source))
+    if cfg.config.corpus and cfg.raw_dir.is_dir():
+        for path in sorted(cfg.raw_dir.rglob("*")):
+            rel = path.relative_to(cfg.raw_dir)
+            if any(part.startswith(".") for part in rel.parts) or path.is_dir():
+                continue
+            source = rel.parts[0] if len(rel.parts) > 1 else ""
+            items.append(InputItem(path=path, origin=_origin(path, cfg.root), source=source))
+    for export in cfg.config.inputs:
+        for path in export.files():
+            items.append(InputItem(path=path, origin=_origin(path, cfg.root),
+                                   source=export.mapping.default_source(), mapping=export.mapping))
     return items
 
 
@@ -101,7 +130,7 @@ def parse_page(raw: bytes, origin: str, source: Source, limits: DateLimits) -> A
     """Parse, normalize and annotate one saved page (what ``khabar parse`` and the build share)."""
     if source.parser not in PARSERS:
         raise KhabarError("input.unknown-format", suffix=Path(origin).suffix, where=f"source {source.key}")
-    raw_article = PARSERS[source.parser](raw, origin, source, limits)
+    raw_article = PARSERS[source.parser](raw, origin, source, limits.for_source(source.founded))
     return assemble(raw_article, source, taxonomy())
 
 
@@ -115,36 +144,88 @@ def check_schema(article: Article) -> dict[str, Any]:
     return record
 
 
+_READERS = {"json": exports.read_json, "jsonl": exports.read_jsonl}
+
+
+def _export_records(item: InputItem, cfg: BuildConfig, limits: DateLimits
+                    ) -> Iterator[tuple[str, str, int | None, Article | KhabarError]]:
+    """(origin, source, line, article or rejection) for every record of one export file."""
+    mapping = item.mapping
+    assert mapping is not None
+    registry = sources()
+    try:
+        raw = read_input(item, cfg)
+        if mapping.format == "csv":
+            records = exports.read_csv(raw, mapping.encoding, mapping.delimiter, mapping.columns())
+        else:
+            records = _READERS[mapping.format](raw, mapping.encoding)
+        for n, line, record in records:
+            origin = f"{item.origin}#{n}"
+            if isinstance(record, KhabarError):
+                yield origin, item.source, line, record
+                continue
+            try:
+                raw_article = mapping.apply(record, origin=origin, registry=registry, limits=limits)
+                yield origin, raw_article.source, line, assemble(raw_article, registry[raw_article.source], taxonomy())
+            except KhabarError as err:
+                yield origin, _guess_source(mapping, record), line, err
+    except KhabarError as err:      # the file as a whole
+        yield item.origin, item.source, err.line, err
+
+
+def _guess_source(mapping: Mapping, record: dict[str, Any]) -> str:
+    """The source a rejected record is counted under: what the mapping can tell, else its default."""
+    try:
+        url = record.get(mapping.fields["url"]) if mapping.fields.get("url") else None
+        return mapping.source_of(record, url if isinstance(url, str) else None)
+    except KhabarError:
+        return mapping.default_source()
+
+
+def _page_records(item: InputItem, cfg: BuildConfig, limits: DateLimits
+                  ) -> Iterator[tuple[str, str, int | None, Article | KhabarError]]:
+    registry = sources()
+    try:
+        if item.source not in registry:
+            raise KhabarError("input.unknown-source", source=item.source, known=", ".join(sorted(registry)))
+        source = registry[item.source]
+        if item.path.suffix.lower() != ".txt":
+            raise KhabarError("input.unknown-format", suffix=item.path.suffix, where=f"corpus/raw/{source.key}")
+        yield item.origin, item.source, None, parse_page(read_input(item, cfg), item.origin, source, limits)
+    except KhabarError as err:
+        yield item.origin, item.source or "?", err.line, err
+
+
 def articles(items: list[InputItem], cfg: BuildConfig, report: Report,
              unmapped: collections.Counter[tuple[str, str]]) -> Iterator[dict[str, Any]]:
     """Stage: every input to a valid published record, or to a rejection in ``report``."""
-    registry = sources()
     limits = DateLimits(latest=cfg.build_date)
     first_origin: dict[str, str] = {}
-    bar = tqdm(items, desc="build", unit="page", disable=None if cfg.progress is None else not cfg.progress)
+    bar = tqdm(items, desc="build", unit="file", disable=None if cfg.progress is None else not cfg.progress)
     for item in bar:
-        report.count_read(item.source or "?")
-        try:
-            if item.source not in registry:
-                raise KhabarError("input.unknown-source", source=item.source, known=", ".join(sorted(registry)))
-            source = registry[item.source]
-            if item.path.suffix.lower() != ".txt":
-                raise KhabarError("input.unknown-format", suffix=item.path.suffix, where=f"corpus/raw/{source.key}")
-            article = parse_page(read_input(item, cfg), item.origin, source, limits)
-            record = check_schema(article)
-            if record["id"] in first_origin:
-                raise KhabarError("record.duplicate-id", id=record["id"], first=first_origin[record["id"]])
-            first_origin[record["id"]] = item.origin
-        except KhabarError as err:
-            report.reject(item.origin, item.source or "?", err)
-            continue
-        for label in article.unmapped_labels:
-            unmapped[(article.source, label)] += 1
-        report.count_published(article.source)
-        yield record
+        produce = _page_records if item.mapping is None else _export_records
+        for origin, source, line, result in produce(item, cfg, limits):
+            report.count_read(source)
+            try:
+                if isinstance(result, KhabarError):
+                    raise result
+                record = check_schema(result)
+                if record["id"] in first_origin:
+                    raise KhabarError("record.duplicate-id", id=record["id"], first=first_origin[record["id"]])
+                first_origin[record["id"]] = origin
+            except KhabarError as err:
+                if err.line is None and line is not None:
+                    err.line = line
+                report.reject(origin, source, err)
+                continue
+            for label in result.unmapped_labels:
+                unmapped[(result.source, label)] += 1
+            report.count_published(source)
+            yield record
 
 
 def build(cfg: BuildConfig) -> BuildResult:
+    cfg.corpus.mkdir(parents=True, exist_ok=True)
     commit.recover(cfg.corpus)
     report = Report()
     unmapped: collections.Counter[tuple[str, str]] = collections.Counter()
@@ -176,7 +257,7 @@ def _build_into(staging: Path, cfg: BuildConfig, report: Report,
         raise BuildError("counts do not add up: " + report.summary())
     if sum(w.rows for w in writers.values()) == 0:
         raise BuildError("no article could be published; the previous dataset is kept.\n" + report.summary())
-    if cfg.fail_on_unmapped and unmapped:
+    if cfg.strict_labels and unmapped:
         raise BuildError(f"{len(unmapped)} category label(s) are not mapped in schema/categories.yaml")
 
     files, split_info = [], {}
@@ -195,7 +276,7 @@ def _build_into(staging: Path, cfg: BuildConfig, report: Report,
     reports_dir.mkdir()
     rejects = [r.to_json() for r in report.sorted_rejections()]
     (reports_dir / "rejects.jsonl").write_text(
-        "".join(manifest.dumps(r).replace("\n", "") + "\n" for r in rejects), encoding="utf-8")
+        "".join(json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n" for r in rejects), encoding="utf-8")
     summary = {
         "per_source": report.per_source(),
         "rejected_by_code": dict(sorted(report.by_code().items())),

@@ -35,15 +35,17 @@ class RawArticle:
     origin: str
     raw_sha256: str
     url: str | None
-    title: str
+    title: str | None
     lead: str | None
     paragraphs: list[str]
-    date: PublicationDate
+    date: PublicationDate | None       # None: the source gives no date
     dateline: str | None = None        # the whole dateline as written
     dateline_city: str | None = None   # the filing city as written
     categories: list[str] = dataclasses.field(default_factory=list)
     topics: list[str] = dataclasses.field(default_factory=list)
     license_notice: str | None = None  # as printed on the page; None: the registry's default
+    label_order: str = "breadcrumb"    # 'breadcrumb': the last label is the most specific; 'priority': the first
+    lead_prefix: str | None = None     # a dateline prefix the lead opens with (kept in lead_raw, cut from lead)
 
 
 @dataclasses.dataclass
@@ -52,19 +54,19 @@ class Article:
     source: str
     publisher: str
     url: str | None
-    title: str
-    title_raw: str
+    title: str | None
+    title_raw: str | None
     lead: str | None
     lead_raw: str | None
-    text: str
-    text_raw: str
+    text: str | None
+    text_raw: str | None
     paragraphs: list[str]
-    published: str
+    published: str | None
     published_at: str | None
     published_offset: str | None
     updated: str | None
-    date_raw: str
-    date_origin: str
+    date_raw: str | None
+    date_origin: str | None
     dateline: str | None
     dateline_raw: str | None
     categories: list[str]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import functools
 import zoneinfo
 from pathlib import Path
@@ -32,6 +33,7 @@ class Source:
     terms_url: str | None
     contact: str | None
     license_notice: str
+    founded: dt.date | None = None
 
     @property
     def zone(self) -> zoneinfo.ZoneInfo:
@@ -70,6 +72,8 @@ def sources(path: Path | None = None) -> dict[str, Source]:
             zoneinfo.ZoneInfo(entry["timezone"])
         except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
             raise RegistryError(f"{where}.timezone: unknown IANA zone {entry['timezone']!r}") from exc
+        if entry.get("founded") is not None and not isinstance(entry["founded"], dt.date):
+            raise RegistryError(f"{where}.founded: expected a date (YYYY-MM-DD)")
         values = {name: entry.get(name) for name in fields}
         values["license_notice"] = " ".join(str(entry["license_notice"]).split())
         out[key] = Source(key=key, **values)
@@ -82,16 +86,39 @@ class Taxonomy:
     descriptions: dict[str, str]
     mapping: dict[str, dict[str, str]]
     non_topical: dict[str, frozenset[str]]
+    source_defaults: dict[str, str]
 
-    def classify(self, source: str, labels: list[str]) -> tuple[str | None, list[str]]:
-        """The class of the most specific label that maps, and the labels that are unmapped."""
-        table = self.mapping.get(source, {})
-        skip = self.non_topical.get(source, frozenset())
-        unmapped = [label for label in labels if label not in table and label not in skip]
-        for label in reversed(labels):
-            if label in table:
-                return table[label], unmapped
-        return None, unmapped
+    def classify(self, source: str, labels: list[str], order: str = "breadcrumb") -> tuple[str | None, list[str]]:
+        """The class the labels map to, and the labels that are unmapped.
+
+        ``order='breadcrumb'``: labels run from general to specific; the candidates are,
+        from the most specific, each breadcrumb path ``a > b`` and then its last label
+        alone, so ``sports > world`` can mean sports where ``world`` alone means world.
+        ``'priority'``: the first label that maps wins.  The source's own table comes
+        before the shared ``"*"`` table; a source with a default class (a sports-only
+        outlet) gets it when nothing maps."""
+        own, shared = self.mapping.get(source, {}), self.mapping.get("*", {})
+        skip = self.non_topical.get(source, frozenset()) | self.non_topical.get("*", frozenset())
+        if order == "breadcrumb":
+            candidates = []
+            for i in range(len(labels), 0, -1):
+                candidates += [" > ".join(labels[:i]), labels[i - 1]]
+        else:
+            candidates = list(labels)
+        def known(i: int) -> bool:
+            label = labels[i]
+            return label in own or label in shared or label in skip or (
+                order == "breadcrumb" and " > ".join(labels[:i + 1]) in own)
+
+        # in a breadcrumb, a label under a known parent is covered by the parent's class
+        unmapped = [label for i, label in enumerate(labels)
+                    if not known(i) and not (order == "breadcrumb" and any(known(j) for j in range(i)))]
+        for key in candidates:
+            if key in own:
+                return own[key], unmapped
+            if key in shared:
+                return shared[key], unmapped
+        return self.source_defaults.get(source), unmapped
 
 
 @functools.cache
@@ -109,7 +136,12 @@ def taxonomy(path: Path | None = None) -> Taxonomy:
         for label, cls in (table or {}).items():
             if cls not in names:
                 raise RegistryError(f"{path}: map.{src}.{label}: {cls!r} is not a class")
+    defaults = data.get("source_defaults") or {}
+    for src, cls in defaults.items():
+        if cls not in names:
+            raise RegistryError(f"{path}: source_defaults.{src}: {cls!r} is not a class")
     return Taxonomy(
+        source_defaults=dict(defaults),
         classes=names,
         descriptions={c["name"]: c.get("description", "") for c in classes},
         mapping={src: dict(table or {}) for src, table in mapping.items()},

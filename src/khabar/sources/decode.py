@@ -23,7 +23,11 @@ _MAGIC = {
 }
 _CONTROL = frozenset(set(range(0x20)) - {0x09, 0x0A, 0x0D, 0x0C}) | {0x7F}
 _ARABIC_SCRIPT = re.compile("[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufefc]")
-_PERSIAN_ONLY = re.compile("[پچژگ]")
+# Function words of one language and not the other (Persian ones in normalized letters).
+_PERSIAN_WORDS = frozenset("است را که این می های برای شد کرد اند ها آن خود یک نیز باید شده کند گفت".split())
+_ARABIC_WORDS = frozenset(w.replace("\u064a", "\u06cc").replace("\u0643", "\u06a9")
+                          for w in "في على إلى التي الذي هذا هذه أن عن كان ذلك حيث قد الى وفي إن لم".split())
+_WORD = re.compile("[\u0600-\u06ff]+")
 _MOJIBAKE = re.compile("[ØÙÚÛ][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013-\u203a\u20ac\u2122]")
 _HTML_START = re.compile(r"\A\s*<(?:!doctype\s+html|html|head|body|\?xml)\b", re.IGNORECASE)
 _HTML_TAG = re.compile(r"</?(?:p|div|span|a|br|script|style|meta|h[1-6]|ul|li|img|article|section)\b[^>]*>", re.IGNORECASE)
@@ -70,8 +74,10 @@ def _check_mojibake(text: str) -> None:
     raise KhabarError("encoding.mojibake", codec="cp1252", sample="".join(hits[:3]))
 
 
-def decode_page(raw: bytes) -> str:
-    """The page's text (BOM removed, line ends kept as written), or a KhabarError."""
+def decode_page(raw: bytes, *, markup_check: bool = True) -> str:
+    """The page's text (BOM removed, line ends kept as written), or a KhabarError.
+
+    ``markup_check=False`` for exports, whose records may quote HTML in their text."""
     if not raw:
         raise KhabarError("input.empty")
     if not raw.strip():
@@ -83,7 +89,7 @@ def decode_page(raw: bytes) -> str:
     if not text.strip():
         raise KhabarError("input.blank", size=len(raw))
     _check_mojibake(text)
-    if _HTML_START.search(text) or len(_HTML_TAG.findall(text[:65536])) >= 3:
+    if markup_check and (_HTML_START.search(text) or len(_HTML_TAG.findall(text[:65536])) >= 3):
         what = "it opens with an HTML tag" if _HTML_START.search(text) else "it holds HTML tags"
         raise KhabarError("layout.html", detail=what)
     return text
@@ -98,6 +104,9 @@ def check_persian(text: str) -> None:
     share = arabic / len(letters)
     if share < 0.5:
         raise KhabarError("language.not-persian", detail=f"only {share:.0%} of the letters are Arabic script")
-    if arabic >= 200 and not _PERSIAN_ONLY.search(text):
+    words = _WORD.findall(text.replace("\u064a", "\u06cc").replace("\u0643", "\u06a9"))
+    arabic_hits = sum(1 for w in words if w in _ARABIC_WORDS)
+    persian_hits = sum(1 for w in words if w in _PERSIAN_WORDS)
+    if arabic_hits >= 3 and arabic_hits > persian_hits:
         raise KhabarError("language.not-persian",
-                          detail=f"{arabic} Arabic-script letters and none of the Persian letters پ چ ژ گ (Arabic, not Persian)")
+                          detail=f"Arabic function words ({arabic_hits}) outnumber Persian ones ({persian_hits}): Arabic, not Persian")

@@ -1,0 +1,111 @@
+"""Build configuration: which inputs a build reads, with which importer, and its options.
+
+A config is a TOML file (``configs/shared-news.toml`` is the example)::
+
+    [build]
+    corpus = true                 # read the pages under corpus/raw/<source>/
+    fail_on_unmapped = false      # fail when a category label has no mapping
+    max_input_bytes = 67108864
+
+    [build.ratios]                # split ratios (default 0.8 / 0.1 / 0.1)
+    train = 0.8
+    validation = 0.1
+    test = 0.1
+
+    [[inputs]]
+    path = "../shared/data/news/farsnews"   # a file or a folder, relative to the project root
+    glob = "*.json"                          # files of a folder to read (default: every file)
+    mapping = "configs/mappings/farsnews.toml"
+
+Mapping files must lie inside the project; input paths may lie anywhere.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from khabar.sources.mapping import Mapping, MappingError, load_mapping
+
+
+class ConfigError(Exception):
+    """The config is malformed or names a file that cannot be used; says which key."""
+
+
+@dataclasses.dataclass(frozen=True)
+class ExportInput:
+    path: Path
+    glob: str
+    mapping: Mapping
+
+    def files(self) -> list[Path]:
+        if self.path.is_file():
+            return [self.path]
+        return sorted(p for p in self.path.glob(self.glob) if p.is_file() and not p.name.startswith("."))
+
+
+@dataclasses.dataclass(frozen=True)
+class Config:
+    path: Path | None
+    corpus: bool = True
+    fail_on_unmapped: bool = False
+    max_input_bytes: int | None = None
+    ratios: dict[str, float] | None = None
+    inputs: tuple[ExportInput, ...] = ()
+
+
+_BUILD_KEYS = {"corpus", "fail_on_unmapped", "max_input_bytes", "ratios"}
+_INPUT_KEYS = {"path", "glob", "mapping"}
+
+
+def _inside(root: Path, path: Path) -> bool:
+    try:
+        path.resolve().relative_to(root.resolve())
+        return True
+    except ValueError:
+        return False
+
+
+def load_config(path: Path, root: Path) -> Config:
+    try:
+        data: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such config file") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    unknown = set(data) - {"build", "inputs"}
+    if unknown:
+        raise ConfigError(f"{path}: unknown key(s) {sorted(unknown)} (known: build, inputs)")
+    build = data.get("build", {})
+    bad = set(build) - _BUILD_KEYS
+    if bad:
+        raise ConfigError(f"{path}: build: unknown key(s) {sorted(bad)} (known: {sorted(_BUILD_KEYS)})")
+    ratios = build.get("ratios")
+    if ratios is not None:
+        if set(ratios) - {"train", "validation", "test"} or abs(sum(ratios.values()) - 1) > 1e-9 \
+                or any(v < 0 for v in ratios.values()):
+            raise ConfigError(f"{path}: build.ratios: train/validation/test shares, non-negative, summing to 1")
+    inputs = []
+    for i, entry in enumerate(data.get("inputs", [])):
+        where = f"{path}: inputs[{i}]"
+        bad = set(entry) - _INPUT_KEYS
+        if bad:
+            raise ConfigError(f"{where}: unknown key(s) {sorted(bad)} (known: {sorted(_INPUT_KEYS)})")
+        for key in ("path", "mapping"):
+            if not isinstance(entry.get(key), str):
+                raise ConfigError(f"{where}.{key}: required, a path relative to the project root")
+        input_path = root / entry["path"]
+        if not input_path.exists():
+            raise ConfigError(f"{where}.path: {entry['path']!r} does not exist (looked in {input_path})")
+        mapping_path = root / entry["mapping"]
+        if not _inside(root, mapping_path):
+            raise ConfigError(f"{where}.mapping: {entry['mapping']!r} lies outside the project; keep mappings in it")
+        try:
+            mapping = load_mapping(mapping_path)
+        except MappingError as exc:
+            raise ConfigError(f"{where}.mapping: {exc}") from None
+        inputs.append(ExportInput(path=input_path, glob=entry.get("glob", "*"), mapping=mapping))
+    return Config(path=path, corpus=build.get("corpus", True), fail_on_unmapped=build.get("fail_on_unmapped", False),
+                  max_input_bytes=build.get("max_input_bytes"), ratios=ratios, inputs=tuple(inputs))
