@@ -48,8 +48,10 @@ def test_validate_reports_every_error_with_id_and_path(tmp_path):
 
 
 def test_normalize_reads_stdin_line_by_line():
-    out = run("normalize", stdin="خبرگزاري آناتولي\nكتاب  ها\n")
-    assert out.stdout == "خبرگزاری آناتولی\nکتاب ها\n"
+    out = run("normalize", stdin="خبرگزاري آناتولي\nكتاب  ها\nرئیسجمهور میتواند\n")
+    assert out.stdout == "خبرگزاری آناتولی\nکتاب\u200cها\nرئیس\u200cجمهور می\u200cتواند\n"
+    plain = run("normalize", "--no-zwnj", stdin="كتاب  ها\nرئیسجمهور\n")
+    assert plain.stdout == "کتاب ها\nرئیسجمهور\n"
 
 
 def test_errors_lists_the_catalogue():

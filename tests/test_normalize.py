@@ -26,7 +26,8 @@ def test_spaces_and_paragraph_breaks():
 
 def test_zwnj_cleanup():
     assert normalize_line(f"می{ZWNJ}{ZWNJ}شود") == f"می{ZWNJ}شود"
-    assert normalize_line(f"{ZWNJ}کتاب {ZWNJ}ها{ZWNJ}") == "کتاب ها"
+    assert normalize_line(f"{ZWNJ}کتاب {ZWNJ}ها{ZWNJ}", restore=False) == "کتاب ها"
+    assert normalize_line(f"{ZWNJ}کتاب {ZWNJ}ها{ZWNJ}") == f"کتاب{ZWNJ}ها"      # then restored
     # a ZWNJ after a letter that does not join is stray: never بندر‌ها
     assert normalize_line(f"بندر{ZWNJ}ها") == "بندرها"
     # a right-to-left or left-to-right mark used as a half-space inside a word becomes a ZWNJ

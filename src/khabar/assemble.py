@@ -10,25 +10,33 @@ from __future__ import annotations
 from khabar.errors import KhabarError
 from khabar.record import Article, RawArticle, record_id
 from khabar.registry import Source, Taxonomy
-from khabar.text.normalize import normalize, normalize_line
+from khabar.text.normalize import Changes, normalize, normalize_line
+from khabar.text.offsets import align
+from khabar.text.segment import sentences, tokens
 
 
-def _optional(text: str | None) -> str | None:
+def _optional(text: str | None, changes: Changes) -> str | None:
     if text is None:
         return None
-    return normalize(text) or None
+    return normalize(text, changes=changes) or None
 
 
 def assemble(raw: RawArticle, source: Source, taxonomy: Taxonomy) -> Article:
     """Raises ``layout.empty-record`` when nothing of the record has text."""
+    changes = Changes()
     raw_paragraphs = [p for p in raw.paragraphs if p.strip()]
-    paragraphs = [p for p in (normalize(p).strip() for p in raw_paragraphs) if p]
+    pairs = [(r, normalize(r, changes=changes).strip()) for r in raw_paragraphs]
+    raw_paragraphs = [r for r, n in pairs if n]
+    paragraphs = [n for _, n in pairs if n]
     category, unmapped = taxonomy.classify(source.key, raw.categories, raw.label_order)
     notice = raw.license_notice if raw.license_notice is not None else source.license_notice
-    title = _optional(raw.title)
-    lead = _optional(raw.lead[len(raw.lead_prefix):] if raw.lead and raw.lead_prefix else raw.lead)
+    title = _optional(raw.title, changes)
+    lead = _optional(raw.lead[len(raw.lead_prefix):] if raw.lead and raw.lead_prefix else raw.lead, changes)
     if not (title or lead or paragraphs):
         raise KhabarError("layout.empty-record")
+    dateline = normalize_line(raw.dateline_city, changes=changes) if raw.dateline_city else None
+    text = "\n\n".join(paragraphs) or None
+    text_raw = "\n\n".join(raw_paragraphs) if paragraphs else None
     date = raw.date
     return Article(
         id=record_id(source.key, raw.url, raw.raw_sha256),
@@ -39,16 +47,18 @@ def assemble(raw: RawArticle, source: Source, taxonomy: Taxonomy) -> Article:
         title_raw=raw.title if title else None,
         lead=lead,
         lead_raw=raw.lead if lead else None,
-        text="\n\n".join(paragraphs) or None,
-        text_raw="\n\n".join(raw_paragraphs) if paragraphs else None,
+        text=text,
+        text_raw=text_raw,
         paragraphs=paragraphs,
+        sentence_count=len(sentences(text)) if text else 0,
+        token_count=len(tokens(text)) if text else 0,
         published=date.published if date else None,
         published_at=date.published_at if date else None,
         published_offset=date.offset if date else None,
         updated=date.updated if date else None,
         date_raw=date.raw if date else None,
         date_origin=date.origin if date else None,
-        dateline=normalize_line(raw.dateline_city) if raw.dateline_city else None,
+        dateline=dateline,
         dateline_raw=raw.dateline,
         categories=list(raw.categories),
         category=category,
@@ -57,5 +67,11 @@ def assemble(raw: RawArticle, source: Source, taxonomy: Taxonomy) -> Article:
         license=source.license,
         raw_sha256=raw.raw_sha256,
         origin=raw.origin,
+        normalization={
+            "letters": changes.letters,
+            "zwnj_removed": changes.zwnj_removed,
+            "zwnj_restored": changes.zwnj_restored,
+            "text_offsets": align(text_raw, text) if text and text_raw else [],
+        },
         unmapped_labels=unmapped,
     )

@@ -88,7 +88,7 @@ def _cmd_normalize(args: argparse.Namespace) -> int:
 
     for line in sys.stdin:
         end = "\n" if line.endswith("\n") else ""
-        sys.stdout.write(normalize_line(line.rstrip("\n")) + end)
+        sys.stdout.write(normalize_line(line.rstrip("\n"), restore=not args.no_zwnj) + end)
     return 0
 
 
@@ -134,6 +134,7 @@ def parser() -> argparse.ArgumentParser:
     sp.set_defaults(func=_cmd_build)
 
     sp = sub.add_parser("normalize", help="normalize Persian text from stdin to stdout, line by line")
+    sp.add_argument("--no-zwnj", action="store_true", help="letters and spacing only: do not restore ZWNJs")
     sp.set_defaults(func=_cmd_normalize)
 
     sp = sub.add_parser("errors", help="list the rejection codes")

@@ -61,6 +61,8 @@ class Article:
     text: str | None
     text_raw: str | None
     paragraphs: list[str]
+    sentence_count: int
+    token_count: int
     published: str | None
     published_at: str | None
     published_offset: str | None
@@ -76,6 +78,7 @@ class Article:
     license: str
     raw_sha256: str
     origin: str
+    normalization: dict[str, object]
     language: str = "fa"
     # pipeline-only, never published
     unmapped_labels: list[str] = dataclasses.field(default_factory=list, repr=False)

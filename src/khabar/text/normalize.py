@@ -12,11 +12,17 @@ form that sits beside it.  What it does, in order:
 * folds runs of spaces (including no-break and other Unicode spaces) into one
   and trims each line; line and paragraph breaks are kept.
 
+* restores stripped ZWNJs (:mod:`khabar.text.zwnj`): inside joined words
+  (``میتواند`` -> ``می‌تواند``) and between a word and an affix written with a space
+  (``می شود`` -> ``می‌شود``, ``کتاب ها`` -> ``کتاب‌ها``, ``بندر ها`` -> ``بندرها``).
+
 Digits, Latin text, URLs, numbers and dates are left exactly as written.
+:func:`normalize_text` also counts what it did (:class:`Changes`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import unicodedata
 
@@ -55,8 +61,24 @@ def _drop_after_non_joining(text: str) -> str:
     return "".join(out)
 
 
-def normalize_line(line: str) -> str:
-    """Normalize one line of text (no line breaks inside)."""
+@dataclasses.dataclass
+class Changes:
+    """What normalization did to a text, counted."""
+
+    letters: int = 0          # Arabic letters and presentation forms replaced, tatweels removed
+    zwnj_removed: int = 0     # stray or doubled ZWNJs dropped
+    zwnj_restored: int = 0    # ZWNJs put back (inside joined words or in place of a space)
+
+    def add(self, other: "Changes") -> None:
+        self.letters += other.letters
+        self.zwnj_removed += other.zwnj_removed
+        self.zwnj_restored += other.zwnj_restored
+
+
+_LETTER_KEYS = tuple(_LETTERS) + (TATWEEL,)
+
+
+def _clean_line(line: str) -> str:
     text = line.translate(_TABLE)
     if _PRESENTATION.search(text):
         text = _PRESENTATION.sub(_fix_presentation, text).translate(_TABLE)
@@ -67,6 +89,23 @@ def normalize_line(line: str) -> str:
     return _SPACES.sub(" ", text).strip()
 
 
-def normalize(text: str) -> str:
+def normalize_line(line: str, restore: bool = True, changes: Changes | None = None) -> str:
+    """Normalize one line of text (no line breaks inside)."""
+    text = _clean_line(line)
+    if changes is not None:
+        changes.letters += sum(line.count(c) for c in _LETTER_KEYS) + len(_PRESENTATION.findall(line))
+        before = line.count(ZWNJ) + line.count("\u200e") + line.count("\u200f")
+        changes.zwnj_removed += max(0, before - text.count(ZWNJ))
+    if restore and text:
+        from khabar.text.zwnj import default_restorer
+
+        cleaned = text
+        text = default_restorer().text(text)
+        if changes is not None:
+            changes.zwnj_restored += text.count(ZWNJ) - cleaned.count(ZWNJ)
+    return text
+
+
+def normalize(text: str, restore: bool = True, changes: Changes | None = None) -> str:
     """Normalize a text that may span lines; line breaks and blank lines are kept."""
-    return "\n".join(normalize_line(line) for line in text.split("\n"))
+    return "\n".join(normalize_line(line, restore, changes) for line in text.split("\n"))

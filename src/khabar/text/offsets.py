@@ -1,0 +1,69 @@
+"""The offset map from a normalized text back to its raw text.
+
+Normalization only substitutes characters one for one (letters, marks), expands
+presentation forms, drops characters (tatweel, stray ZWNJs, extra spaces) and
+inserts ZWNJs; so the two texts align greedily in one pass.  The map is a list of
+anchors ``[norm, raw]``, one wherever the offset between the texts changes:
+a normalized position ``n`` maps to ``raw_a + (n - norm_a)`` for the last anchor
+``(norm_a, raw_a)`` at or before ``n``.  A span ``[s, e)`` of the normalized text
+is ``[to_raw(s), to_raw(e))`` of the raw text.
+"""
+
+from __future__ import annotations
+
+import bisect
+import unicodedata
+
+from khabar.text.normalize import _LETTERS, TATWEEL, ZWNJ
+
+_DROPPABLE = frozenset(" \t\u00a0\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000"
+                       + TATWEEL + ZWNJ + "\u200e\u200f\r")
+_SAME = {**_LETTERS, "\u200e": ZWNJ, "\u200f": ZWNJ}
+CHUNK = 32
+
+
+def align(raw: str, norm: str) -> list[list[int]]:
+    """Anchors ``[norm_offset, raw_offset]`` mapping ``norm`` back onto ``raw``."""
+    anchors = [[0, 0]]
+    i = j = 0
+    delta = 0                       # raw - norm on the current run
+    n_raw, n_norm = len(raw), len(norm)
+    while j < n_norm and i < n_raw:
+        if raw[i:i + CHUNK] == norm[j:j + CHUNK]:
+            step = min(CHUNK, n_raw - i, n_norm - j)
+            i += step
+            j += step
+            continue
+        r, c = raw[i], norm[j]
+        if r == c or _SAME.get(r) == c or (r in _DROPPABLE and c in (" ", ZWNJ) and r != ZWNJ and c == " "):
+            i += 1
+            j += 1
+        elif c == ZWNJ and r == " ":            # a space became a ZWNJ (می شود -> می‌شود)
+            i += 1
+            j += 1
+        elif c == ZWNJ:                          # inserted
+            j += 1
+        elif r in _DROPPABLE or r not in norm[j:j + 1]:
+            expanded = unicodedata.normalize("NFKC", r).translate(str.maketrans(_LETTERS))
+            if len(expanded) > 1 and norm.startswith(expanded, j):
+                i += 1
+                j += len(expanded)
+            else:
+                i += 1                           # dropped
+        else:
+            i += 1
+            j += 1
+        if i - j != delta:
+            delta = i - j
+            if anchors[-1][0] == j:
+                anchors[-1][1] = i
+            else:
+                anchors.append([j, i])
+    return anchors
+
+
+def to_raw(anchors: list[list[int]], offset: int) -> int:
+    """The raw offset of a normalized offset."""
+    k = bisect.bisect_right(anchors, [offset, float("inf")]) - 1
+    norm_a, raw_a = anchors[max(k, 0)]
+    return raw_a + (offset - norm_a)

@@ -1,0 +1,42 @@
+"""Sentences and tokens of normalized Persian text.
+
+Tokens: URLs, e-mail addresses, numbers with their separators (24.12.2025, 4.2,
+۱۴۰۴/۰۴/۲۱, 1,200), words whose parts a ZWNJ joins (می‌شود stays one token), Latin
+words, and each punctuation mark.  Sentences end at . ! ? ؟ … (and runs of them)
+followed by white space or the end, never inside a number, a URL or an abbreviation
+of one Latin letter (U.S.).
+"""
+
+from __future__ import annotations
+
+import re
+
+_DIGIT = r"[0-9\u06f0-\u06f9\u0660-\u0669]"
+TOKEN = re.compile(
+    r"(?:https?://|www\.)[^\s<>\"]+"                           # URL
+    r"|[\w.+-]+@[\w-]+(?:\.[\w-]+)+"                            # e-mail
+    rf"|{_DIGIT}+(?:[.,/:٫٬\-]{_DIGIT}+)*"                      # numbers, dates, times
+    r"|[^\W\d_]+(?:[\u200c'][^\W\d_]+)*"                         # words (ZWNJ-joined parts kept whole)
+    r"|[^\s\w]",                                                 # a punctuation mark
+    re.UNICODE,
+)
+_SENTENCE_END = re.compile(r"(?<!\b[A-Za-z])[.!?؟…]+[»\"')\]]*(?=\s|$)")
+
+
+def tokens(text: str) -> list[str]:
+    return TOKEN.findall(text)
+
+
+def sentences(text: str) -> list[str]:
+    out = []
+    for paragraph in text.split("\n"):
+        start = 0
+        for m in _SENTENCE_END.finditer(paragraph):
+            piece = paragraph[start:m.end()].strip()
+            if piece:
+                out.append(piece)
+            start = m.end()
+        rest = paragraph[start:].strip()
+        if rest:
+            out.append(rest)
+    return out

@@ -1,0 +1,305 @@
+"""Restoring zero-width non-joiners (U+200C) that scraping stripped.
+
+Scraped Persian loses its ZWNJs: ``میتواند`` for ``می‌تواند``, ``همکاریهای`` for
+``همکاری‌های``, ``رئیسجمهور`` for ``رئیس‌جمهور``.  This module puts them back,
+conservatively, word by word, from data that ships with Khabar
+(``data/lexicon.tsv.gz`` and ``data/verbs.tsv``, derived from hazm's MIT-licensed
+word lists; see ``data/NOTICE.md``):
+
+1. **web frequencies decide whole words** — ``wordfreq``'s Persian list (CC-BY-SA 4.0
+   data, read at run time from the installed package): a joined word whose ZWNJ form is
+   written there at least a fifth as often as the joined form is restored (``به‌عنوان``,
+   ``می‌کنم``); a word it knows as written otherwise is left (``قالیباف``, ``بهترین``);
+2. **compounds** — a joined word whose ZWNJ form is in hazm's lexicon and more frequent
+   there than the joined form (``رئیسجمهور``, ``بینالمللی``, ``گفتوگو``); a word the
+   lexicon knows as written, with a part of speech, is never split (``تنها``, ``میزان``,
+   the name ``بهروز``);
+3. **verb prefix** — ``می``/``نمی`` (after an optional preverb such as ``بر``/``در``)
+   before a verb form built from the lexicon's verb stems and person endings
+   (``میتواند``, ``نمیپذیرد``, ``برمیگردد``);
+4. **suffixes** — ``ها``/``های``/``هایی``/… after a known noun or adjective,
+   ``تر``/``ترین`` after a known adjective, ``ای``/``ام``/``اش``/``اند``/… after a word
+   ending in ``ه`` (``منطقهای``, ``کردهاند``), recursively (``تصمیمگیریهای``).  All
+   readings of a word compete, those that need no ZWNJ included (``شهر+های`` beats
+   ``شهره+ای``; ``بها+ی`` beats ``به+ای``): the reading whose base is most frequent wins,
+   and if it needs no ZWNJ the word stays as written.
+
+A ZWNJ is only ever put after a letter that joins the next one (never ``بندر‌ها``),
+and a word that already holds a ZWNJ is left exactly as it is.  Anything else is left
+alone: ambiguity keeps the text as written.
+"""
+
+from __future__ import annotations
+
+import functools
+import gzip
+import re
+from importlib import resources
+
+ZWNJ = "\u200c"
+NON_JOINING = frozenset("اآأإدذرزژوؤۀة" + "ء")
+
+# Arabic-script letters a Persian word is made of (no digits, no marks, no ZWNJ).
+LETTERS = "\u0621-\u063a\u0641-\u064a\u067e\u0686\u0698\u06a9\u06af\u06c0\u06cc"
+_WORD = re.compile(f"[{LETTERS}{ZWNJ}]+")
+
+PREFIXES = ("نمی", "می")
+PREVERBS = ("بر", "در", "فرا", "فرو", "باز", "وا")
+PRESENT_ENDINGS = ("م", "ی", "د", "یم", "ید", "ند")
+PAST_ENDINGS = ("م", "ی", "", "یم", "ید", "ند")
+# suffix -> which bases take it: 'nominal' (a known non-verb word), 'adjective', 'heh' (a word ending in ه)
+SUFFIXES = {
+    "هایشان": "nominal", "هایمان": "nominal", "هایتان": "nominal", "هایی": "nominal", "هایم": "nominal",
+    "هایت": "nominal", "هایش": "nominal", "های": "nominal", "ها": "nominal",
+    "ترین": "adjective", "تری": "adjective", "تر": "adjective",
+    "ایی": "heh", "ای": "heh", "اید": "heh", "ایم": "heh", "اند": "heh", "ام": "heh", "ات": "heh", "اش": "heh",
+    "اشان": "heh", "امان": "heh", "اتان": "heh", "است": "participle",
+}
+# readings that need no ZWNJ: ی/یی after a vowel (بهای, تنهایی)
+NO_ZWNJ_SUFFIXES = {"یی": "اوی", "ی": "او"}
+_SUFFIX_ORDER = sorted(SUFFIXES, key=len, reverse=True)
+MIN_BASE = 2
+MIN_HEH_BASE = 3
+# a ZWNJ form the web writes at least this often relative to the joined form is restored
+# (آن‌ها 0.4 of آنها: restored; بزرگ‌ترین 0.16 of بزرگترین, این‌که 0.04 of اینکه: left)
+WEB_RATIO = 0.2
+
+
+class Lexicon:
+    """Word frequencies and tags, the joined -> ZWNJ map of compounds, and verb forms."""
+
+    def __init__(self, rows: list[tuple[str, int, frozenset[str]]], verbs: list[tuple[str, str]],
+                 web: dict[str, float] | None = None):
+        self.web = web or {}
+        self.web_compounds: dict[str, str] = {}
+        for word, f in self.web.items():
+            if ZWNJ in word.strip(ZWNJ):
+                joined = word.replace(ZWNJ, "")
+                current = self.web_compounds.get(joined)
+                if f >= WEB_RATIO * self.web.get(joined, 0.0) and (current is None or f > self.web[current]):
+                    self.web_compounds[joined] = word
+        self.freq: dict[str, int] = {}
+        self.tags: dict[str, frozenset[str]] = {}
+        for word, freq, tags in rows:
+            self.freq[word] = freq
+            self.tags[word] = tags
+        self.compounds: dict[str, str] = {}
+        best: dict[str, int] = {}
+        for word, freq in self.freq.items():
+            if ZWNJ not in word:
+                continue
+            joined = word.replace(ZWNJ, "")
+            if freq > best.get(joined, -1):
+                best[joined] = freq
+                self.compounds[joined] = word
+        self.verb_forms = self._verb_forms(verbs)
+
+    @staticmethod
+    def _verb_forms(verbs: list[tuple[str, str]]) -> frozenset[str]:
+        forms: set[str] = set()
+        for past, present in verbs:
+            if present:
+                for ending in PRESENT_ENDINGS:
+                    forms.add(present + ending)
+                    if present[-1] in "اآو" and ending and not ending.startswith("ی"):
+                        forms.add(present + "ی" + ending)          # گوید، آید
+            if past:
+                for ending in PAST_ENDINGS:
+                    forms.add(past + ending)
+                forms.add(past + "ه")                             # participle, for می‌کرده‌اند
+        return frozenset(f for f in forms if len(f) >= 2)
+
+    def known(self, word: str) -> bool:
+        """Known as written, with a part of speech (hazm lists many unattested joined forms with tag 0)."""
+        tags = self.tags.get(word)
+        return tags is not None and tags != {"0"}
+
+    def strong_nominal(self, word: str) -> bool:
+        """A known noun-like word (not only a verb); wordfreq-known words count too."""
+        tags = self.tags.get(word)
+        if tags is not None and tags != {"0"}:
+            return not tags <= {"V"}
+        return word in self.web
+
+    def adjective(self, word: str) -> bool:
+        return "AJ" in self.tags.get(word, ())
+
+
+@functools.cache
+def lexicon() -> Lexicon:
+    data = resources.files("khabar.text") / "data"
+    rows = []
+    with gzip.open(data.joinpath("lexicon.tsv.gz").open("rb"), "rt", encoding="utf-8") as fh:
+        for line in fh:
+            word, freq, tags = line.rstrip("\n").split("\t")
+            rows.append((word, int(freq), frozenset(tags.split(","))))
+    verbs = []
+    for line in data.joinpath("verbs.tsv").read_text(encoding="utf-8").splitlines():
+        past, _, present = line.partition("\t")
+        verbs.append((past, present))
+    return Lexicon(rows, verbs, web_frequencies())
+
+
+def web_frequencies() -> dict[str, float]:
+    """wordfreq's Persian word frequencies, letters normalized as Khabar normalizes them."""
+    import wordfreq
+
+    from khabar.text.normalize import normalize_line
+
+    out: dict[str, float] = {}
+    for word, f in wordfreq.get_frequency_dict("fa").items():
+        key = normalize_line(word, restore=False)
+        if key:
+            out[key] = out.get(key, 0.0) + f
+    return out
+
+
+def _join(left: str, right: str) -> str:
+    return left + right if left[-1] in NON_JOINING else left + ZWNJ + right
+
+
+class Restorer:
+    """Decides, word by word (memoized), where ZWNJs go.  ``rule_of`` says which rule fired."""
+
+    def __init__(self, lex: Lexicon | None = None):
+        self.lex = lex or lexicon()
+        self.cache: dict[str, str] = {}
+        self.rule_of: dict[str, str] = {}
+
+    def word(self, token: str) -> str:
+        hit = self.cache.get(token)
+        if hit is None:
+            hit = self.cache[token] = self._decide(token)
+        return hit
+
+    def _decide(self, t: str) -> str:
+        if ZWNJ in t or len(t) < 3:
+            return t
+        lex = self.lex
+        web_compound = lex.web_compounds.get(t)
+        if web_compound is not None:
+            self.rule_of[t] = "compound"
+            return web_compound
+        if t in lex.web:
+            return t
+        compound = lex.compounds.get(t)
+        if compound is not None and lex.freq[compound] > lex.freq.get(t, -1):
+            self.rule_of[t] = "compound"
+            return compound
+        if lex.known(t):
+            return t
+        restored = self._prefix(t) or self._suffix(t)
+        return restored or t
+
+    def _verb(self, rest: str) -> str | None:
+        """``rest`` as a verb form after می, possibly with a suffix of its own (کرده‌اند)."""
+        lex = self.lex
+        if rest in lex.verb_forms:
+            return rest
+        for suffix in ("اند", "ام", "ای", "ایم", "اید"):
+            if rest.endswith(suffix) and rest[:-len(suffix)] in lex.verb_forms and rest[:-len(suffix)].endswith("ه"):
+                return _join(rest[:-len(suffix)], suffix)
+        return None
+
+    def _prefix(self, t: str) -> str | None:
+        for preverb in ("",) + PREVERBS:
+            if preverb and not t.startswith(preverb):
+                continue
+            body = t[len(preverb):]
+            for prefix in PREFIXES:
+                if body.startswith(prefix) and len(body) - len(prefix) >= 2:
+                    verb = self._verb(body[len(prefix):])
+                    if verb is not None:
+                        self.rule_of[t] = "prefix"
+                        return preverb + prefix + ZWNJ + verb
+        return None
+
+    def _suffix(self, t: str) -> str | None:
+        """The best split into base + suffix: the base the lexicon knows best wins (رسانه‌ای, not رسان‌های)."""
+        lex = self.lex
+        best: tuple[float, int, str | None] | None = None
+
+        def consider(score: float, suffix: str, result: str | None) -> None:
+            nonlocal best
+            candidate = (score, len(suffix), result)
+            if best is None or candidate[:2] > best[:2]:
+                best = candidate
+
+        for suffix, vowels in NO_ZWNJ_SUFFIXES.items():
+            base = t[:-len(suffix)]
+            if t.endswith(suffix) and len(base) >= MIN_BASE and base[-1] in vowels and lex.known(base):
+                consider(self._score(base), suffix, None)
+        for suffix in _SUFFIX_ORDER:
+            if not t.endswith(suffix):
+                continue
+            base = t[:-len(suffix)]
+            kind = SUFFIXES[suffix]
+            if len(base) < (MIN_HEH_BASE if kind in ("heh", "participle") else MIN_BASE):
+                continue
+            if base[-1] in NON_JOINING:
+                if lex.known(base):           # a reading that needs no ZWNJ (شهر+های)
+                    consider(self._score(base), suffix, None)
+                continue
+            if kind in ("heh", "participle") and base[-1] != "ه":
+                continue
+            restored_base = self.word(base)
+            if kind == "adjective":
+                ok = lex.adjective(restored_base) or lex.adjective(base)
+            elif kind == "participle":
+                ok = base in lex.verb_forms
+            else:
+                ok = lex.strong_nominal(restored_base) or lex.strong_nominal(base) or restored_base != base
+                if kind == "heh":
+                    ok = ok or base in lex.verb_forms
+            if ok:
+                consider(max(self._score(restored_base), self._score(base)), suffix, restored_base + ZWNJ + suffix)
+        if best is None or best[2] is None:
+            return None
+        self.rule_of[t] = "suffix"
+        return best[2]
+
+    def _score(self, word: str) -> float:
+        """How well attested a base is: hazm's count, or wordfreq's frequency scaled to a count."""
+        return max(float(self.lex.freq.get(word, 0)), self.lex.web.get(word, 0.0) * 1e9)
+
+    def text(self, text: str) -> str:
+        """``text`` with ZWNJs restored inside joined words and between affixes written apart."""
+        text = _WORD.sub(lambda m: self.word(m.group()), text)
+        if " " in text:
+            text = _SPACED_PREFIX.sub(self._spaced_prefix, text)
+            text = _SPACED_SUFFIX.sub(self._spaced_suffix, text)
+        return text
+
+    def _spaced_prefix(self, m: re.Match[str]) -> str:
+        prefix, word = m.group(1), m.group(2)
+        verb = self._verb(word)
+        return prefix + ZWNJ + verb if verb is not None else m.group()
+
+    def _spaced_suffix(self, m: re.Match[str]) -> str:
+        base, suffix = m.group(1), m.group(2)
+        plain = base.replace(ZWNJ, "")
+        kind = SUFFIXES[suffix]
+        if kind == "adjective":
+            ok = self.lex.adjective(plain) or self.lex.adjective(base)
+        elif kind == "heh":
+            ok = base.endswith("ه") and (plain in self.lex.verb_forms or base in self.lex.verb_forms)
+        else:
+            ok = len(plain) >= MIN_BASE
+        if not ok:
+            return m.group()
+        self.rule_of[m.group()] = "spaced"
+        return _join(base, suffix)
+
+
+_SPACED_PREFIX = re.compile(f"(?<![{LETTERS}{ZWNJ}])(نمی|می) ([{LETTERS}]{{2,}})(?![{LETTERS}{ZWNJ}])")
+_SPACED_SUFFIX = re.compile(
+    f"([{LETTERS}][{LETTERS}{ZWNJ}]*) (هایشان|هایمان|هایتان|هایی|هایم|هایت|هایش|های|ها|ترین|تر|اند)(?![{LETTERS}{ZWNJ}])")
+
+
+@functools.cache
+def default_restorer() -> Restorer:
+    return Restorer()
+
+
+def restore(text: str) -> str:
+    return default_restorer().text(text)
