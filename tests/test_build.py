@@ -65,7 +65,9 @@ def test_card_front_matter_lists_only_nonempty_splits(tmp_path, seed_bytes):
     front = card.read_front_matter((root / "README.md").read_text("utf-8"))
     nonempty = [s for s, n in result.split_rows.items() if n]
     assert [f["split"] for f in front["configs"][0]["data_files"]] == nonempty
-    assert [s["name"] for s in front["dataset_info"]["splits"]] == nonempty
+    [info] = front["dataset_info"]                    # one config: no temporal cutoff configured
+    assert info["config_name"] == "default"
+    assert [s["name"] for s in info["splits"]] == nonempty
     assert front["language"] == ["fa"] and front["size_categories"] == ["n<1K"]
     assert front["license"] and front["task_categories"] and front["pretty_name"]
     readme = (root / "README.md").read_text("utf-8")

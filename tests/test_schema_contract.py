@@ -57,7 +57,7 @@ def test_built_files_and_card_agree_with_schema(tmp_path, seed_bytes):
     meta = json.loads(pq.read_schema(shard).metadata[b"huggingface"])
     assert datasets.Features.from_dict(meta["info"]["features"]) == features()
     front = card.read_front_matter((root / "README.md").read_text("utf-8"))
-    info = datasets.DatasetInfo._from_yaml_dict(front["dataset_info"])
+    info = datasets.DatasetInfo._from_yaml_dict(front["dataset_info"][0])
     assert info.features == features()
     # every published row passes both validators
     rows = pq.read_table(shard).to_pylist()

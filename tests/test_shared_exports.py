@@ -41,9 +41,14 @@ def test_every_item_is_accounted_for_per_source(shared_build):
     assert by_source == collections.Counter({k: v for k, v in report.published.items() if v})
     summary = json.loads((out / "corpus/reports/build.json").read_text("utf-8"))
     for row in summary["per_source"]:
-        assert row["read"] == row["published"] + row["rejected"]
+        assert row["read"] == row["published"] + row["rejected"] + row["duplicates"]
     readme = (out / "README.md").read_text("utf-8")
     assert "| `farsnews` | Fars News Agency | 1200 |" in readme
+    # near-duplicates found and reported, none across splits (the leakage audit)
+    dup_counts = {d["source"]: d for d in summary["duplicates"]["per_source"]}
+    assert dup_counts["hamshahri"]["exact"] + dup_counts["hamshahri"]["near"] == report.duplicates["hamshahri"] > 0
+    from khabar.check import audit_leakage
+    assert audit_leakage(out)[1] == [] and audit_leakage(out, "corpus/data/temporal")[1] == []
 
 
 def test_known_dates(shared_build):

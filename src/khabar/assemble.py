@@ -38,8 +38,10 @@ def assemble(raw: RawArticle, source: Source, taxonomy: Taxonomy) -> Article:
     text = "\n\n".join(paragraphs) or None
     text_raw = "\n\n".join(raw_paragraphs) if paragraphs else None
     date = raw.date
+    article_id = record_id(source.key, raw.url, raw.raw_sha256)
     return Article(
-        id=record_id(source.key, raw.url, raw.raw_sha256),
+        id=article_id,
+        cluster_id=article_id,
         source=source.key,
         publisher=source.publisher,
         url=raw.url,

@@ -68,3 +68,29 @@ def validate_path(path: Path) -> Iterator[Finding]:
         return
     for f in files:
         yield from _parquet(f)
+
+
+def audit_leakage(root: Path, data_dir: str = "corpus/data") -> tuple[int, list[dict[str, object]]]:
+    """Near-duplicate pairs that straddle splits in a built dataset (the same MinHash test as the build).
+
+    Returns (rows read, pairs): each pair names both ids, their splits and the similarity.
+    A split is read off its file name ({split}-*.parquet)."""
+    import numpy as np
+
+    from khabar.dedup import content, near_pairs, signature
+
+    ids, splits, sigs = [], [], []
+    for path in sorted((root / data_dir).glob("*.parquet")):
+        split = path.name.split("-", 1)[0]
+        for batch in pq.ParquetFile(path).iter_batches(batch_size=2000, columns=["id", "title", "lead", "text"]):
+            for row in batch.to_pylist():
+                ids.append(row["id"])
+                splits.append(split)
+                sigs.append(signature(content(row)))
+    if not sigs:
+        return 0, []
+    pairs = []
+    for a, b, s in near_pairs(np.vstack(sigs)):
+        if splits[a] != splits[b]:
+            pairs.append({"a": ids[a], "a_split": splits[a], "b": ids[b], "b_split": splits[b], "similarity": round(s, 4)})
+    return len(ids), pairs

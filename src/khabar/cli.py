@@ -83,6 +83,22 @@ def _cmd_build(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_audit(args: argparse.Namespace) -> int:
+    from khabar.check import audit_leakage
+
+    root = Path(args.path)
+    status = 0
+    for data_dir in ("corpus/data", "corpus/data/temporal"):
+        if not (root / data_dir).is_dir():
+            continue
+        rows, pairs = audit_leakage(root, data_dir)
+        for p in pairs:
+            print(f"{data_dir}: {p['a']} ({p['a_split']}) ~ {p['b']} ({p['b_split']}): similarity {p['similarity']}")
+        print(f"{data_dir}: {rows} rows, {len(pairs)} near-duplicate pair(s) across splits", file=sys.stderr)
+        status |= bool(pairs)
+    return 1 if status else 0
+
+
 def _cmd_normalize(args: argparse.Namespace) -> int:
     from khabar.text.normalize import normalize_line
 
@@ -132,6 +148,10 @@ def parser() -> argparse.ArgumentParser:
     sp.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                     help="show a progress bar (default: only on a terminal)")
     sp.set_defaults(func=_cmd_build)
+
+    sp = sub.add_parser("audit", help="report near-duplicate pairs across the splits of a built dataset")
+    sp.add_argument("path", nargs="?", default=".", help="dataset root (default: .)")
+    sp.set_defaults(func=_cmd_audit)
 
     sp = sub.add_parser("normalize", help="normalize Persian text from stdin to stdout, line by line")
     sp.add_argument("--no-zwnj", action="store_true", help="letters and spacing only: do not restore ZWNJs")

@@ -6,6 +6,7 @@ A config is a TOML file (``configs/shared-news.toml`` is the example)::
     corpus = true                 # read the pages under corpus/raw/<source>/
     fail_on_unmapped = false      # fail when a category label has no mapping
     max_input_bytes = 67108864
+    temporal_cutoff = 2020-01-01  # also publish a temporal configuration (test: on or after it)
 
     [build.ratios]                # split ratios (default 0.8 / 0.1 / 0.1)
     train = 0.8
@@ -53,10 +54,11 @@ class Config:
     fail_on_unmapped: bool = False
     max_input_bytes: int | None = None
     ratios: dict[str, float] | None = None
+    temporal_cutoff: str | None = None
     inputs: tuple[ExportInput, ...] = ()
 
 
-_BUILD_KEYS = {"corpus", "fail_on_unmapped", "max_input_bytes", "ratios"}
+_BUILD_KEYS = {"corpus", "fail_on_unmapped", "max_input_bytes", "ratios", "temporal_cutoff"}
 _INPUT_KEYS = {"path", "glob", "mapping"}
 
 
@@ -87,6 +89,12 @@ def load_config(path: Path, root: Path) -> Config:
         if set(ratios) - {"train", "validation", "test"} or abs(sum(ratios.values()) - 1) > 1e-9 \
                 or any(v < 0 for v in ratios.values()):
             raise ConfigError(f"{path}: build.ratios: train/validation/test shares, non-negative, summing to 1")
+    cutoff = build.get("temporal_cutoff")
+    if cutoff is not None:
+        import datetime as dt
+        if not isinstance(cutoff, dt.date):
+            raise ConfigError(f"{path}: build.temporal_cutoff: a date (YYYY-MM-DD, unquoted)")
+        cutoff = cutoff.isoformat()
     inputs = []
     for i, entry in enumerate(data.get("inputs", [])):
         where = f"{path}: inputs[{i}]"
@@ -108,4 +116,5 @@ def load_config(path: Path, root: Path) -> Config:
             raise ConfigError(f"{where}.mapping: {exc}") from None
         inputs.append(ExportInput(path=input_path, glob=entry.get("glob", "*"), mapping=mapping))
     return Config(path=path, corpus=build.get("corpus", True), fail_on_unmapped=build.get("fail_on_unmapped", False),
-                  max_input_bytes=build.get("max_input_bytes"), ratios=ratios, inputs=tuple(inputs))
+                  max_input_bytes=build.get("max_input_bytes"), ratios=ratios, temporal_cutoff=cutoff,
+                  inputs=tuple(inputs))

@@ -151,6 +151,7 @@ class Report:
         self.read: collections.Counter[str] = collections.Counter()
         self.published: collections.Counter[str] = collections.Counter()
         self.rejections: list[Rejection] = []
+        self.duplicates: collections.Counter[str] = collections.Counter()
 
     def count_read(self, source: str, n: int = 1) -> None:
         self.read[source] += n
@@ -169,14 +170,20 @@ class Report:
     def by_code(self) -> collections.Counter[str]:
         return collections.Counter(r.code for r in self.rejections)
 
+    def count_duplicate(self, source: str) -> None:
+        """An article dropped in favour of its cluster's representative (see the duplicates report)."""
+        self.duplicates[source] += 1
+
     def balanced(self) -> bool:
         rejected = self.rejected()
-        return all(self.read[s] == self.published[s] + rejected[s] for s in set(self.read) | set(rejected))
+        return all(self.read[s] == self.published[s] + rejected[s] + self.duplicates[s]
+                   for s in set(self.read) | set(rejected) | set(self.duplicates))
 
     def per_source(self) -> list[dict[str, Any]]:
         rejected = self.rejected()
         return [
-            {"source": s, "read": self.read[s], "published": self.published[s], "rejected": rejected[s]}
+            {"source": s, "read": self.read[s], "published": self.published[s], "rejected": rejected[s],
+             "duplicates": self.duplicates[s]}
             for s in sorted(set(self.read) | set(rejected))
         ]
 
@@ -184,11 +191,13 @@ class Report:
         return sorted(self.rejections, key=lambda r: (r.origin, r.line or 0, r.code))
 
     def summary(self) -> str:
-        lines = ["source                 read  published  rejected"]
+        lines = ["source                 read  published  rejected  duplicates"]
         for row in self.per_source():
-            lines.append(f"{row['source']:<20} {row['read']:>6} {row['published']:>10} {row['rejected']:>9}")
+            lines.append(f"{row['source']:<20} {row['read']:>6} {row['published']:>10} {row['rejected']:>9}"
+                         f" {row['duplicates']:>11}")
         total_read = sum(self.read.values())
-        lines.append(f"{'total':<20} {total_read:>6} {sum(self.published.values()):>10} {len(self.rejections):>9}")
+        lines.append(f"{'total':<20} {total_read:>6} {sum(self.published.values()):>10} {len(self.rejections):>9}"
+                     f" {sum(self.duplicates.values()):>11}")
         if self.rejections:
             lines.append("rejections by code: " + ", ".join(f"{c} {n}" for c, n in sorted(self.by_code().items())))
         lines.append("counts add up" if self.balanced() else "COUNTS DO NOT ADD UP")

@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pyarrow.parquet as pq
 from tqdm import tqdm
 
 from khabar import __version__, validate
@@ -25,14 +26,15 @@ from khabar.assemble import assemble
 from khabar.config import Config
 from khabar.dates import DateLimits
 from khabar.errors import KhabarError, Report
-from khabar.features import arrow_schema, to_arrow_row
+from khabar.features import arrow_schema, features, from_arrow_row, to_arrow_row
 from khabar.publish import card, commit, manifest
 from khabar.publish.parquet import SplitWriter
 from khabar.record import Article
 from khabar.registry import Source, sources, taxonomy
 from khabar.sources import PARSERS, exports
 from khabar.sources.mapping import Mapping
-from khabar.split import DEFAULT_RATIOS, SPLITS, assign
+from khabar.dedup import BANDS, NUM_PERM, THRESHOLD, Deduplicator
+from khabar.split import DEFAULT_RATIOS, LEDGER, SPLITS, cluster_split, ledger_text, load_ledger, temporal_split
 
 DEFAULT_MAX_INPUT_BYTES = 64 * 1024 * 1024
 
@@ -243,47 +245,116 @@ def _build_into(staging: Path, cfg: BuildConfig, report: Report,
     data_dir = staging / "data"
     data_dir.mkdir()
     schema = arrow_schema()
-    writers = {s: SplitWriter(data_dir, s, schema, max_rows_per_shard=cfg.max_rows_per_shard) for s in SPLITS}
-    categories: dict[str, collections.Counter[str]] = {s: collections.Counter() for s in SPLITS}
-    example: dict[str, Any] | None = None
-    for record in articles(discover(cfg), cfg, report, unmapped):
-        split = assign(record["id"], cfg.ratios)
-        writers[split].write(to_arrow_row(record))
-        categories[split][record["category"] or "(none)"] += 1
-        if example is None or (split == "train" and example["_split"] != "train"):
-            example = {**record, "_split": split}
 
-    if not report.balanced():
-        raise BuildError("counts do not add up: " + report.summary())
-    if sum(w.rows for w in writers.values()) == 0:
+    # pass 1: every input to a valid record, spooled to disk; dedup keeps a signature per record
+    spool = SplitWriter(staging, "spool", schema, max_rows_per_shard=cfg.max_rows_per_shard)
+    dedup = Deduplicator()
+    origins: list[tuple[str, str]] = []          # (origin, source) per spooled record
+    for record in articles(discover(cfg), cfg, report, unmapped):
+        dedup.add(record)
+        origins.append((record["origin"], record["source"]))
+        spool.write(to_arrow_row(record))
+    spool_files = [path for path, _ in spool.close()]
+
+    if sum(report.published.values()) == 0:
         raise BuildError("no article could be published; the previous dataset is kept.\n" + report.summary())
     if cfg.strict_labels and unmapped:
         raise BuildError(f"{len(unmapped)} category label(s) are not mapped in schema/categories.yaml")
 
-    files, split_info = [], {}
+    # clusters, their ids and splits
+    representative, dropped = dedup.cluster()
+    members: dict[int, list[int]] = collections.defaultdict(list)
+    for i, rep in enumerate(representative):
+        members[rep].append(i)
+    ledger = load_ledger(cfg.corpus / LEDGER)
+    cluster_of: dict[int, str] = {}
+    split_of: dict[int, str] = {}
+    temporal_of: dict[int, str] = {}
+    for rep, group in members.items():
+        ids = [dedup.ids[i] for i in group]
+        key = min(ids)
+        split = cluster_split(ids, key, ledger, cfg.ratios)
+        cluster_of[rep], split_of[rep] = key, split
+        if cfg.config.temporal_cutoff:
+            dates = [None if dedup.date[i] == 99999999 else _iso(dedup.date[i]) for i in group]
+            temporal_of[rep] = temporal_split(dates, key, cfg.config.temporal_cutoff, cfg.ratios)
+        for i in group:
+            ledger[dedup.ids[i]] = split
+
+    # pass 2: publish each cluster's representative in its split
+    writers = {s: SplitWriter(data_dir, s, schema, max_rows_per_shard=cfg.max_rows_per_shard) for s in SPLITS}
+    temporal_writers: dict[str, SplitWriter] = {}
+    if cfg.config.temporal_cutoff:
+        (data_dir / "temporal").mkdir()
+        temporal_writers = {s: SplitWriter(data_dir / "temporal", s, schema, max_rows_per_shard=cfg.max_rows_per_shard)
+                            for s in SPLITS}
+    categories: dict[str, collections.Counter[str]] = {s: collections.Counter() for s in SPLITS}
+    category_names = features()["category"].names
+    duplicates = []
+    example: dict[str, Any] | None = None
+    index = 0
+    for path in spool_files:
+        for batch in pq.ParquetFile(path).iter_batches(batch_size=2000):
+            for row in batch.to_pylist():
+                i, index = index, index + 1
+                if i in dropped:
+                    d = dropped[i]
+                    duplicates.append({"id": dedup.ids[i], "origin": origins[i][0], "source": origins[i][1],
+                                       "duplicate_of": dedup.ids[d.representative],
+                                       "duplicate_of_origin": origins[d.representative][0],
+                                       "kind": d.kind, "similarity": d.similarity,
+                                       "cluster_id": cluster_of[d.representative]})
+                    report.count_duplicate(origins[i][1])
+                    report.published[origins[i][1]] -= 1
+                    continue
+                row["cluster_id"] = cluster_of[i]
+                split = split_of[i]
+                writers[split].write(row)
+                if temporal_writers:
+                    temporal_writers[temporal_of[i]].write(row)
+                label = row["category"]
+                categories[split][category_names[label] if label is not None else "(none)"] += 1
+                if example is None or (split == "train" and example["_split"] != "train"):
+                    example = {**from_arrow_row(row), "_split": split}
+        path.unlink()
+
+    if not report.balanced():
+        raise BuildError("counts do not add up: " + report.summary())
+
+    files, split_info, temporal_info = [], {}, {}
     for name, writer in writers.items():
-        shards = writer.close()
-        for path, rows in shards:
+        for path, rows in writer.close():
             files.append(manifest.file_entry(path, f"corpus/data/{path.name}", rows))
         split_info[name] = {"rows": writer.rows, "bytes": writer.nbytes}
-    for name, writer in writers.items():   # an empty split has one empty shard: drop it
-        if writer.rows == 0:
-            for path in data_dir.glob(f"{name}-*.parquet"):
-                path.unlink()
-            files = [f for f in files if not f["path"].startswith(f"corpus/data/{name}-")]
+    for name, writer in temporal_writers.items():
+        for path, rows in writer.close():
+            files.append(manifest.file_entry(path, f"corpus/data/temporal/{path.name}", rows))
+        temporal_info[name] = {"rows": writer.rows, "bytes": writer.nbytes}
+    (staging / LEDGER).write_text(ledger_text(ledger), encoding="utf-8")
 
     reports_dir = staging / "reports"
     reports_dir.mkdir()
     rejects = [r.to_json() for r in report.sorted_rejections()]
     (reports_dir / "rejects.jsonl").write_text(
         "".join(json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n" for r in rejects), encoding="utf-8")
+    (reports_dir / "duplicates.jsonl").write_text(
+        "".join(json.dumps(d, ensure_ascii=False, sort_keys=True) + "\n"
+                for d in sorted(duplicates, key=lambda d: (d["cluster_id"], d["id"]))), encoding="utf-8")
+    dup_kinds = collections.Counter((d["source"], d["kind"]) for d in duplicates)
     summary = {
         "per_source": report.per_source(),
         "rejected_by_code": dict(sorted(report.by_code().items())),
         "unmapped_labels": [{"source": s, "label": label, "count": n}
                             for (s, label), n in sorted(unmapped.items())],
         "splits": {name: info["rows"] for name, info in split_info.items()},
+        "temporal_splits": {name: info["rows"] for name, info in temporal_info.items()},
+        "temporal_cutoff": cfg.config.temporal_cutoff,
         "categories": {name: dict(sorted(c.items())) for name, c in categories.items() if c},
+        "duplicates": {
+            "threshold": THRESHOLD, "num_perm": NUM_PERM, "bands": BANDS,
+            "per_source": [{"source": s, "exact": dup_kinds[(s, "exact")], "near": dup_kinds[(s, "near")]}
+                           for s in sorted({s for s, _ in dup_kinds})],
+        },
     }
     (reports_dir / "build.json").write_text(manifest.dumps(summary), encoding="utf-8")
 
@@ -307,11 +378,15 @@ def _build_into(staging: Path, cfg: BuildConfig, report: Report,
         "categories": categories_table(categories),
         "example": card.example_block(example_record),
     }
-    (staging / "README.md").write_text(card.render(readme, card.front_matter(split_info, download), sections),
+    configs = {"default": split_info}
+    if temporal_info:
+        configs["temporal"] = temporal_info
+    (staging / "README.md").write_text(card.render(readme, card.front_matter(configs, download), sections),
                                        encoding="utf-8")
     moves = [
         (f"{commit.STAGING}/data", "data"),
         (f"{commit.STAGING}/reports", "reports"),
+        (f"{commit.STAGING}/{LEDGER}", LEDGER),
         (f"{commit.STAGING}/{manifest.MANIFEST}", manifest.MANIFEST),
         (f"{commit.STAGING}/README.md", "../README.md"),
     ]
@@ -334,13 +409,18 @@ def _verify_staged(staging: Path, files: list[dict[str, Any]]) -> None:
 
     expected = arrow_schema()
     for entry in files:
-        path = staging / "data" / Path(entry["path"]).name
+        path = staging / Path(entry["path"]).relative_to("corpus")
         meta = pq.read_metadata(path)
         if meta.num_rows != entry["rows"]:
             raise BuildError(f"{path.name}: {meta.num_rows} rows written, {entry['rows']} expected")
         written = pq.read_schema(path)
         if not written.equals(expected) or written.metadata.get(b"huggingface") != expected.metadata[b"huggingface"]:
             raise BuildError(f"{path.name}: schema differs from the features derived from the JSON Schema")
+
+
+def _iso(yyyymmdd: int) -> str:
+    text = str(yyyymmdd)
+    return f"{text[:4]}-{text[4:6]}-{text[6:]}"
 
 
 def split_table(split_info: dict[str, dict[str, int]], files: list[dict[str, Any]]) -> str:
@@ -354,12 +434,14 @@ def split_table(split_info: dict[str, dict[str, int]], files: list[dict[str, Any
 
 def sources_table(report: Report) -> str:
     registry = sources()
-    lines = ["| source | publisher | read | published | rejected | rights |", "|---|---|---:|---:|---:|---|"]
+    lines = ["| source | publisher | read | published | rejected | duplicates | rights |",
+             "|---|---|---:|---:|---:|---:|---|"]
     for row in report.per_source():
         src = registry.get(row["source"])
         publisher = src.publisher if src else "(unknown source)"
         rights = f"`{src.license}` ({src.redistribution})" if src else ""
-        lines.append(f"| `{row['source']}` | {publisher} | {row['read']} | {row['published']} | {row['rejected']} | {rights} |")
+        lines.append(f"| `{row['source']}` | {publisher} | {row['read']} | {row['published']} | {row['rejected']} "
+                     f"| {row['duplicates']} | {rights} |")
     return "\n".join(lines)
 
 

@@ -51,6 +51,7 @@ class RawArticle:
 @dataclasses.dataclass
 class Article:
     id: str
+    cluster_id: str                 # = id until deduplication groups the article into a story
     source: str
     publisher: str
     url: str | None

@@ -29,3 +29,50 @@ def assign(key: str, ratios: dict[str, float] = DEFAULT_RATIOS) -> str:
         if x < total:
             return name
     return names[-1]
+
+
+# --- stability across versions: the split ledger ------------------------------------------
+#
+# Hashing a cluster's key already keeps a story's split when unrelated articles are added.
+# What hashing alone cannot do is keep it when a new article *joins* a story (the
+# representative or the cluster key may change).  The ledger (corpus/splits.tsv: id,
+# split) records the split of every article a build saw, published or dropped as a
+# duplicate; a cluster with a member in the ledger keeps that split.  Entries of earlier
+# builds are carried over, so an article removed and added back keeps its split too.
+
+LEDGER = "splits.tsv"
+
+
+def load_ledger(path) -> dict[str, str]:
+    ledger: dict[str, str] = {}
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError:
+        return ledger
+    for line in text.splitlines()[1:]:
+        parts = line.split("\t")
+        if len(parts) == 2 and parts[1] in SPLITS:
+            ledger[parts[0]] = parts[1]
+    return ledger
+
+
+def ledger_text(ledger: dict[str, str]) -> str:
+    return "id\tsplit\n" + "".join(f"{i}\t{s}\n" for i, s in sorted(ledger.items()))
+
+
+def cluster_split(members: list[str], key: str, ledger: dict[str, str],
+                  ratios: dict[str, float] = DEFAULT_RATIOS) -> str:
+    """The split of a cluster: its ledger split if a member has one (the smallest such id), else by hash."""
+    known = sorted(m for m in members if m in ledger)
+    return ledger[known[0]] if known else assign(key, ratios)
+
+
+def temporal_split(dates: list[str | None], key: str, cutoff: str,
+                   ratios: dict[str, float] = DEFAULT_RATIOS) -> str:
+    """Temporal configuration: a cluster with any member published on or after ``cutoff`` is test
+    (a story straddling the cutoff stays whole on the later side); the rest, undated included,
+    is train or validation by hash, in the ratio of train to validation."""
+    if any(d is not None and d >= cutoff for d in dates):
+        return "test"
+    train, validation = ratios.get("train", 0.8), ratios.get("validation", 0.1)
+    return assign(key, {"train": train / (train + validation), "validation": validation / (train + validation)})

@@ -55,10 +55,14 @@ def size_category(n: int) -> str:
     return "10M<n<100M"
 
 
-def front_matter(splits: dict[str, dict[str, Any]], download_size: int) -> dict[str, Any]:
-    """``splits``: name -> {"rows", "bytes" (Arrow), "files" [paths relative to the card]}; empty splits left out."""
-    present = [(name, s) for name, s in splits.items() if s["rows"] > 0]
-    total = sum(s["rows"] for _, s in present)
+DATA_DIRS = {"default": "corpus/data", "temporal": "corpus/data/temporal"}
+
+
+def front_matter(configs: dict[str, dict[str, dict[str, Any]]], download_size: int) -> dict[str, Any]:
+    """``configs``: config name -> split name -> {"rows", "bytes" (Arrow)}; empty splits are left out."""
+    present = {c: [(name, s) for name, s in splits.items() if s["rows"] > 0] for c, splits in configs.items()}
+    total = sum(s["rows"] for _, s in present["default"])
+    feats = features()._to_yaml_list()
     return {
         "pretty_name": "Khabar: Persian news articles",
         "language": ["fa"],
@@ -72,15 +76,17 @@ def front_matter(splits: dict[str, dict[str, Any]], download_size: int) -> dict[
         "task_ids": ["topic-classification", "news-articles-summarization", "language-modeling"],
         "tags": ["news", "persian", "farsi"],
         "configs": [{
-            "config_name": "default",
-            "data_files": [{"split": name, "path": f"corpus/data/{name}-*.parquet"} for name, _ in present],
-        }],
-        "dataset_info": {
-            "features": features()._to_yaml_list(),
-            "splits": [{"name": name, "num_bytes": s["bytes"], "num_examples": s["rows"]} for name, s in present],
+            "config_name": c,
+            "data_files": [{"split": name, "path": f"{DATA_DIRS[c]}/{name}-*.parquet"} for name, _ in splits],
+            **({"default": True} if c == "default" else {}),
+        } for c, splits in present.items() if splits],
+        "dataset_info": [{
+            "config_name": c,
+            "features": feats,
+            "splits": [{"name": name, "num_bytes": s["bytes"], "num_examples": s["rows"]} for name, s in splits],
             "download_size": download_size,
-            "dataset_size": sum(s["bytes"] for _, s in present),
-        },
+            "dataset_size": sum(s["bytes"] for _, s in splits),
+        } for c, splits in present.items() if splits],
     }
 
 
