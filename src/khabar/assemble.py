@@ -7,6 +7,8 @@ mapped to the taxonomy, and the registry supplies publisher and rights.
 
 from __future__ import annotations
 
+import re
+
 from khabar.errors import KhabarError
 from khabar.record import Article, RawArticle, record_id
 from khabar.registry import Source, Taxonomy
@@ -21,8 +23,28 @@ def _optional(text: str | None, changes: Changes) -> str | None:
     return normalize(text, changes=changes) or None
 
 
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_OVERRIDE = re.compile("[\u202d\u202e]")
+
+
+def check_characters(raw: RawArticle) -> None:
+    """Reject control characters and bidirectional overrides in any text field."""
+    fields = {"title": raw.title, "lead": raw.lead, "dateline": raw.dateline}
+    fields.update({f"paragraph {i}": p for i, p in enumerate(raw.paragraphs, start=1)})
+    for name, text in fields.items():
+        if not text:
+            continue
+        for pattern, code in ((_CONTROL, "text.control-chars"), (_OVERRIDE, "text.bidi-override")):
+            found = pattern.findall(text)
+            if found:
+                names = ", ".join(sorted({f"U+{ord(c):04X}" for c in found}))
+                raise KhabarError(code, field=name, count=len(found), names=names,
+                                  offset=pattern.search(text).start())
+
+
 def assemble(raw: RawArticle, source: Source, taxonomy: Taxonomy) -> Article:
-    """Raises ``layout.empty-record`` when nothing of the record has text."""
+    """Raises ``layout.empty-record`` when nothing of the record has text, ``text.*`` on bad characters."""
+    check_characters(raw)
     changes = Changes()
     raw_paragraphs = [p for p in raw.paragraphs if p.strip()]
     pairs = [(r, normalize(r, changes=changes).strip()) for r in raw_paragraphs]

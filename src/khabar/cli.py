@@ -1,4 +1,4 @@
-"""The ``khabar`` command: parse | validate | build | normalize | errors."""
+"""The ``khabar`` command: parse | validate | build | verify | audit | takedown | normalize | errors."""
 
 from __future__ import annotations
 
@@ -59,12 +59,13 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 def _cmd_build(args: argparse.Namespace) -> int:
     from khabar.config import Config, ConfigError, load_config
     from khabar.pipeline import BuildConfig, BuildError, build
+    from khabar.takedowns import TakedownError
 
     root = Path(args.root).resolve()
     try:
         config = load_config(Path(args.config), root) if args.config else Config(path=None)
     except ConfigError as exc:
-        print(f"khabar build: bad config, nothing built: {exc}", file=sys.stderr)
+        print(f"khabar build: {exc.code}: nothing built: {exc}", file=sys.stderr)
         return 2
     cfg = BuildConfig(root=root, build_date=args.build_date, config=config,
                       output=Path(args.output).resolve() if args.output else None,
@@ -74,12 +75,51 @@ def _cmd_build(args: argparse.Namespace) -> int:
     except BuildError as exc:
         print(f"khabar build: failed, nothing published: {exc}", file=sys.stderr)
         return 1
+    except TakedownError as exc:
+        print(f"khabar build: config.invalid: the takedown list: {exc}", file=sys.stderr)
+        return 2
     print(result.report.summary())
     print("splits: " + ", ".join(f"{k} {v}" for k, v in result.split_rows.items()))
     if result.unmapped:
         print(f"unmapped category labels: {sum(result.unmapped.values())} use(s) of {len(result.unmapped)} label(s); "
               "see corpus/reports/build.json")
     print(f"published to {cfg.corpus / 'data'}; rejects in {cfg.corpus / 'reports' / 'rejects.jsonl'}")
+    return 0
+
+
+def _cmd_verify(args: argparse.Namespace) -> int:
+    from khabar.verify import verify
+
+    root = Path(args.path)
+    result = verify(root, audit=not args.no_audit)
+    for note in result.notes:
+        print(f"note: {note}", file=sys.stderr)
+    for problem in result.problems:
+        print(problem)
+    if result.ok:
+        print(f"verified {result.files} file(s), {result.rows} row(s): manifest, schema, card, "
+              f"{'leakage audit, ' if not args.no_audit else ''}takedowns all agree", file=sys.stderr)
+        return 0
+    print(f"{len(result.problems)} problem(s) in {root}", file=sys.stderr)
+    return 1
+
+
+def _cmd_takedown(args: argparse.Namespace) -> int:
+    from khabar import takedowns
+
+    by, value = next((k, v) for k, v in (("url", args.url), ("id", args.id), ("sha256", args.sha256)) if v)
+    try:
+        entry = takedowns.check_entry({"by": by, "value": value, "date": args.date.isoformat(), "reason": args.reason,
+                                       "requested_by": args.requested_by, "scope": args.scope,
+                                       **({"note": args.note} if args.note else {})}, "khabar takedown add")
+    except takedowns.TakedownError as exc:
+        print(f"khabar takedown: {exc}", file=sys.stderr)
+        return 2
+    root = Path(args.root)
+    if not takedowns.add(root, entry):
+        print(f"already listed: {entry.key}", file=sys.stderr)
+        return 0
+    print(f"added {entry.key} to {takedowns.path_of(root)}; the next build removes it", file=sys.stderr)
     return 0
 
 
@@ -148,6 +188,27 @@ def parser() -> argparse.ArgumentParser:
     sp.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                     help="show a progress bar (default: only on a terminal)")
     sp.set_defaults(func=_cmd_build)
+
+    sp = sub.add_parser("verify", help="check a published dataset: manifest, schema, card, ClassLabels, leakage, takedowns")
+    sp.add_argument("path", nargs="?", default=".", help="dataset root (default: .)")
+    sp.add_argument("--no-audit", action="store_true", help="skip the leakage audit")
+    sp.set_defaults(func=_cmd_verify)
+
+    sp = sub.add_parser("takedown", help="manage the takedown list (corpus/takedowns.jsonl)")
+    tsub = sp.add_subparsers(dest="action", required=True)
+    ta = tsub.add_parser("add", help="append a takedown entry")
+    which = ta.add_mutually_exclusive_group(required=True)
+    which.add_argument("--url")
+    which.add_argument("--id")
+    which.add_argument("--sha256", help="the raw_sha256 (content hash) of the input")
+    ta.add_argument("--reason", required=True, choices=["publisher-request", "personal-data", "other"])
+    ta.add_argument("--requested-by", required=True, choices=["publisher", "person", "authority", "maintainers", "other"])
+    ta.add_argument("--scope", default="record", choices=["record", "cluster"],
+                    help="record: this record only; cluster: every near-duplicate copy of the story too")
+    ta.add_argument("--date", type=_date, default=dt.date.today(), help="date of the request (default: today)")
+    ta.add_argument("--note", help="a short note (no personal names)")
+    ta.add_argument("--root", default=".", help="project root (default: .)")
+    ta.set_defaults(func=_cmd_takedown)
 
     sp = sub.add_parser("audit", help="report near-duplicate pairs across the splits of a built dataset")
     sp.add_argument("path", nargs="?", default=".", help="dataset root (default: .)")

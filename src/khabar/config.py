@@ -32,7 +32,13 @@ from khabar.sources.mapping import Mapping, MappingError, load_mapping
 
 
 class ConfigError(Exception):
-    """The config is malformed or names a file that cannot be used; says which key."""
+    """The config is malformed or names a file that cannot be used; says which key.
+
+    ``code`` is one of the catalogue's ``config.*`` codes."""
+
+    def __init__(self, message: str, code: str = "config.invalid"):
+        super().__init__(message)
+        self.code = code
 
 
 @dataclasses.dataclass(frozen=True)
@@ -74,7 +80,7 @@ def load_config(path: Path, root: Path) -> Config:
     try:
         data: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ConfigError(f"{path}: no such config file") from None
+        raise ConfigError(f"{path}: no such config file", "config.missing-file") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
     unknown = set(data) - {"build", "inputs"}
@@ -106,14 +112,17 @@ def load_config(path: Path, root: Path) -> Config:
                 raise ConfigError(f"{where}.{key}: required, a path relative to the project root")
         input_path = root / entry["path"]
         if not input_path.exists():
-            raise ConfigError(f"{where}.path: {entry['path']!r} does not exist (looked in {input_path})")
+            raise ConfigError(f"{where}.path: {entry['path']!r} does not exist (looked in {input_path})",
+                              "config.missing-file")
         mapping_path = root / entry["mapping"]
         if not _inside(root, mapping_path):
-            raise ConfigError(f"{where}.mapping: {entry['mapping']!r} lies outside the project; keep mappings in it")
+            raise ConfigError(f"{where}.mapping: {entry['mapping']!r} lies outside the project; keep mappings in it",
+                              "config.outside-project")
         try:
             mapping = load_mapping(mapping_path)
         except MappingError as exc:
-            raise ConfigError(f"{where}.mapping: {exc}") from None
+            code = "config.missing-file" if "no such mapping file" in str(exc) else "config.invalid"
+            raise ConfigError(f"{where}.mapping: {exc}", code) from None
         inputs.append(ExportInput(path=input_path, glob=entry.get("glob", "*"), mapping=mapping))
     return Config(path=path, corpus=build.get("corpus", True), fail_on_unmapped=build.get("fail_on_unmapped", False),
                   max_input_bytes=build.get("max_input_bytes"), ratios=ratios, temporal_cutoff=cutoff,

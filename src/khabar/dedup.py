@@ -133,33 +133,27 @@ class Deduplicator:
         """Confirmed near-duplicate pairs (i < j), from band collisions."""
         return near_pairs(sigs)
 
-    def cluster(self) -> tuple[list[int], dict[int, Duplicate]]:
-        """Per article its cluster's representative index, and the dropped ones' report entries."""
+    def groups(self) -> list[list[int]]:
+        """Clusters of exact and near duplicates (every article in exactly one), in order of first member."""
         n = len(self.ids)
         uf = _UnionFind(n)
         for i, digest in enumerate(self.digests):
             uf.union(self._first[digest], i)
-        sigs = self.signatures()
-        for a, b, _ in near_pairs(sigs):
+        for a, b, _ in near_pairs(self.signatures()):
             uf.union(a, b)
-        roots = [uf.find(i) for i in range(n)]
         members: dict[int, list[int]] = {}
-        for i, r in enumerate(roots):
-            members.setdefault(r, []).append(i)
-        representative = list(range(n))
-        dropped: dict[int, Duplicate] = {}
-        for group in members.values():
-            if len(group) == 1:
-                continue
-            best = min(group, key=lambda i: (-self.length[i], self.date[i], self.ids[i]))
-            for i in group:
-                representative[i] = best
-                if i != best:
-                    exact = self.digests[i] == self.digests[best]
-                    s = 1.0 if exact else similarity(sigs[i], sigs[best])
-                    dropped[i] = Duplicate(index=i, representative=best, kind="exact" if exact else "near",
-                                           similarity=round(s, 4))
-        return representative, dropped
+        for i in range(n):
+            members.setdefault(uf.find(i), []).append(i)
+        return list(members.values())
+
+    def representative(self, group: list[int]) -> int:
+        """The member published: most content, then earliest date (undated last), then smallest id."""
+        return min(group, key=lambda i: (-self.length[i], self.date[i], self.ids[i]))
+
+    def duplicate(self, i: int, rep: int, sigs: np.ndarray) -> Duplicate:
+        exact = self.digests[i] == self.digests[rep]
+        s = 1.0 if exact else similarity(sigs[i], sigs[rep])
+        return Duplicate(index=i, representative=rep, kind="exact" if exact else "near", similarity=round(s, 4))
 
 
 def near_pairs(sigs: np.ndarray) -> list[tuple[int, int, float]]:

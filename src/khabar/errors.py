@@ -35,6 +35,8 @@ _TYPES = [
               "Split the export into smaller files, or raise max_input_bytes in the build config."),
     ErrorType("input.unreadable", "Unreadable file", "the file could not be read: {reason}",
               "Check the file's permissions and that it still exists."),
+    ErrorType("input.symlink-loop", "Symbolic link loop", "the path is a symbolic link that never resolves ({reason})",
+              "Remove the link or point it at a real file."),
     ErrorType("input.unknown-source", "Unknown source",
               "no source named {source!r} in schema/sources.yaml (known: {known})",
               "Put the file under corpus/raw/<source key>/ for a registered source, or add the source to schema/sources.yaml."),
@@ -44,6 +46,8 @@ _TYPES = [
     # encoding: bytes that are not UTF-8 text
     ErrorType("encoding.binary", "Binary data", "the file holds binary data ({detail})",
               "This is not a saved text page: remove it or export the page as UTF-8 text."),
+    ErrorType("encoding.nul", "NUL bytes in text", "the text holds {count} NUL byte(s), first at offset {offset}",
+              "The file was damaged in transfer or by the scraper: re-scrape it, or remove the NUL bytes."),
     ErrorType("encoding.not-utf8", "Not UTF-8",
               "the bytes are not valid UTF-8 (first bad byte at offset {offset}){guess}",
               "Re-save the file as UTF-8 (e.g. iconv -f WINDOWS-1256 -t UTF-8)."),
@@ -85,6 +89,13 @@ _TYPES = [
     ErrorType("record.unknown-source", "Record of no known source",
               "the record's source could not be told from {detail}",
               "Add the outlet's host to the mapping's [source_by_host], and the outlet to schema/sources.yaml."),
+    # text: characters that have no place in an article's text
+    ErrorType("text.control-chars", "Control characters",
+              "{field} holds {count} control character(s) ({names}), first at offset {offset}",
+              "Control characters are not text: re-scrape the page or repair the export."),
+    ErrorType("text.bidi-override", "Bidirectional override",
+              "{field} holds {count} bidirectional override(s) ({names}), which reorder how text displays",
+              "Overrides (U+202D, U+202E) can disguise text; remove them from the source if they are genuine."),
     # date
     ErrorType("date.impossible", "Impossible date", "{raw!r} is not a calendar date ({reason})",
               "Check the date as the source wrote it; the page may be corrupt."),
@@ -100,6 +111,13 @@ _TYPES = [
     # schema
     ErrorType("schema.invalid", "Schema violation", "{path}: {message}",
               "The record does not meet schema/article.schema.json; fix the input or the parser."),
+    # config: a build config or mapping that cannot be used (the build stops before reading anything)
+    ErrorType("config.invalid", "Invalid config or mapping", "{detail}",
+              "Fix the key the message names; docs/MAPPINGS.md describes both files."),
+    ErrorType("config.missing-file", "Missing file", "{detail}",
+              "Fix the path: it is relative to the project root."),
+    ErrorType("config.outside-project", "Path outside the project", "{detail}",
+              "Keep mapping files inside the project, so a build is reproducible from the repository."),
     ErrorType("record.duplicate-id", "Duplicate id",
               "id {id} was already given to {first} (the same article was added twice)",
               "Remove one of the two inputs, or give them different URLs."),
@@ -152,6 +170,7 @@ class Report:
         self.published: collections.Counter[str] = collections.Counter()
         self.rejections: list[Rejection] = []
         self.duplicates: collections.Counter[str] = collections.Counter()
+        self.taken_down: collections.Counter[str] = collections.Counter()
 
     def count_read(self, source: str, n: int = 1) -> None:
         self.read[source] += n
@@ -174,16 +193,20 @@ class Report:
         """An article dropped in favour of its cluster's representative (see the duplicates report)."""
         self.duplicates[source] += 1
 
+    def count_taken_down(self, source: str) -> None:
+        """An article removed by the takedown list."""
+        self.taken_down[source] += 1
+
     def balanced(self) -> bool:
         rejected = self.rejected()
-        return all(self.read[s] == self.published[s] + rejected[s] + self.duplicates[s]
-                   for s in set(self.read) | set(rejected) | set(self.duplicates))
+        return all(self.read[s] == self.published[s] + rejected[s] + self.duplicates[s] + self.taken_down[s]
+                   for s in set(self.read) | set(rejected) | set(self.duplicates) | set(self.taken_down))
 
     def per_source(self) -> list[dict[str, Any]]:
         rejected = self.rejected()
         return [
             {"source": s, "read": self.read[s], "published": self.published[s], "rejected": rejected[s],
-             "duplicates": self.duplicates[s]}
+             "duplicates": self.duplicates[s], "taken_down": self.taken_down[s]}
             for s in sorted(set(self.read) | set(rejected))
         ]
 
@@ -191,13 +214,13 @@ class Report:
         return sorted(self.rejections, key=lambda r: (r.origin, r.line or 0, r.code))
 
     def summary(self) -> str:
-        lines = ["source                 read  published  rejected  duplicates"]
+        lines = ["source                 read  published  rejected  duplicates  taken down"]
         for row in self.per_source():
             lines.append(f"{row['source']:<20} {row['read']:>6} {row['published']:>10} {row['rejected']:>9}"
-                         f" {row['duplicates']:>11}")
+                         f" {row['duplicates']:>11} {row['taken_down']:>11}")
         total_read = sum(self.read.values())
         lines.append(f"{'total':<20} {total_read:>6} {sum(self.published.values()):>10} {len(self.rejections):>9}"
-                     f" {sum(self.duplicates.values()):>11}")
+                     f" {sum(self.duplicates.values()):>11} {sum(self.taken_down.values()):>11}")
         if self.rejections:
             lines.append("rejections by code: " + ", ".join(f"{c} {n}" for c, n in sorted(self.by_code().items())))
         lines.append("counts add up" if self.balanced() else "COUNTS DO NOT ADD UP")

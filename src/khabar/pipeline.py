@@ -33,7 +33,8 @@ from khabar.record import Article
 from khabar.registry import Source, sources, taxonomy
 from khabar.sources import PARSERS, exports
 from khabar.sources.mapping import Mapping
-from khabar.dedup import BANDS, NUM_PERM, THRESHOLD, Deduplicator
+from khabar import takedowns
+from khabar.dedup import BANDS, NUM_PERM, THRESHOLD, Deduplicator, Duplicate
 from khabar.split import DEFAULT_RATIOS, LEDGER, SPLITS, cluster_split, ledger_text, load_ledger, temporal_split
 
 DEFAULT_MAX_INPUT_BYTES = 64 * 1024 * 1024
@@ -120,6 +121,17 @@ def discover(cfg: BuildConfig) -> list[InputItem]:
 
 def read_input(item: InputItem, cfg: BuildConfig) -> bytes:
     try:
+        if item.path.is_symlink():
+            try:
+                item.path.resolve(strict=True)
+            except RuntimeError as exc:          # pathlib: "Symlink loop from ..."
+                raise KhabarError("input.symlink-loop", reason=str(exc)) from None
+            except OSError as exc:
+                if exc.errno == 40:              # ELOOP
+                    raise KhabarError("input.symlink-loop", reason=exc.strerror or str(exc)) from None
+                raise
+        if not item.path.is_file():
+            raise KhabarError("input.unreadable", reason="not a regular file (a FIFO, socket, device or dangling link)")
         size = item.path.stat().st_size
         if size > cfg.max_input_bytes:
             raise KhabarError("input.too-large", size=size, limit=cfg.max_input_bytes)
@@ -249,9 +261,15 @@ def _build_into(staging: Path, cfg: BuildConfig, report: Report,
     # pass 1: every input to a valid record, spooled to disk; dedup keeps a signature per record
     spool = SplitWriter(staging, "spool", schema, max_rows_per_shard=cfg.max_rows_per_shard)
     dedup = Deduplicator()
+    listing = takedowns.load(cfg.root)
     origins: list[tuple[str, str]] = []          # (origin, source) per spooled record
+    hits: dict[int, takedowns.Entry] = {}         # records a takedown entry names
     for record in articles(discover(cfg), cfg, report, unmapped):
-        dedup.add(record)
+        entry = listing.match(record) if listing.entries else None
+        if entry is not None:
+            hits[dedup.add(record)] = entry
+        else:
+            dedup.add(record)
         origins.append((record["origin"], record["source"]))
         spool.write(to_arrow_row(record))
     spool_files = [path for path, _ in spool.close()]
@@ -261,25 +279,38 @@ def _build_into(staging: Path, cfg: BuildConfig, report: Report,
     if cfg.strict_labels and unmapped:
         raise BuildError(f"{len(unmapped)} category label(s) are not mapped in schema/categories.yaml")
 
-    # clusters, their ids and splits
-    representative, dropped = dedup.cluster()
-    members: dict[int, list[int]] = collections.defaultdict(list)
-    for i, rep in enumerate(representative):
-        members[rep].append(i)
+    # clusters, takedowns, representatives, cluster ids and splits
     ledger = load_ledger(cfg.corpus / LEDGER)
+    sigs = dedup.signatures()
+    dropped: dict[int, Duplicate] = {}
+    removed: dict[int, takedowns.Entry] = {}
     cluster_of: dict[int, str] = {}
     split_of: dict[int, str] = {}
     temporal_of: dict[int, str] = {}
-    for rep, group in members.items():
+    for group in dedup.groups():
         ids = [dedup.ids[i] for i in group]
         key = min(ids)
         split = cluster_split(ids, key, ledger, cfg.ratios)
+        for i in group:
+            ledger[dedup.ids[i]] = split
+        named = {i: hits[i] for i in group if i in hits}
+        whole = next((e for e in named.values() if e.scope == "cluster"), None)
+        for i in group:
+            if whole is not None or i in named:
+                removed[i] = named.get(i, whole)
+        remaining = [i for i in group if i not in removed]
+        if not remaining:
+            continue
+        rep = dedup.representative(remaining)
         cluster_of[rep], split_of[rep] = key, split
         if cfg.config.temporal_cutoff:
             dates = [None if dedup.date[i] == 99999999 else _iso(dedup.date[i]) for i in group]
             temporal_of[rep] = temporal_split(dates, key, cfg.config.temporal_cutoff, cfg.ratios)
-        for i in group:
-            ledger[dedup.ids[i]] = split
+        for i in remaining:
+            if i != rep:
+                dropped[i] = dedup.duplicate(i, rep, sigs)
+                cluster_of[i] = key
+    del sigs
 
     # pass 2: publish each cluster's representative in its split
     writers = {s: SplitWriter(data_dir, s, schema, max_rows_per_shard=cfg.max_rows_per_shard) for s in SPLITS}
@@ -297,13 +328,17 @@ def _build_into(staging: Path, cfg: BuildConfig, report: Report,
         for batch in pq.ParquetFile(path).iter_batches(batch_size=2000):
             for row in batch.to_pylist():
                 i, index = index, index + 1
+                if i in removed:
+                    report.count_taken_down(origins[i][1])
+                    report.published[origins[i][1]] -= 1
+                    continue
                 if i in dropped:
                     d = dropped[i]
                     duplicates.append({"id": dedup.ids[i], "origin": origins[i][0], "source": origins[i][1],
                                        "duplicate_of": dedup.ids[d.representative],
                                        "duplicate_of_origin": origins[d.representative][0],
                                        "kind": d.kind, "similarity": d.similarity,
-                                       "cluster_id": cluster_of[d.representative]})
+                                       "cluster_id": cluster_of[i]})
                     report.count_duplicate(origins[i][1])
                     report.published[origins[i][1]] -= 1
                     continue
@@ -341,6 +376,12 @@ def _build_into(staging: Path, cfg: BuildConfig, report: Report,
         "".join(json.dumps(d, ensure_ascii=False, sort_keys=True) + "\n"
                 for d in sorted(duplicates, key=lambda d: (d["cluster_id"], d["id"]))), encoding="utf-8")
     dup_kinds = collections.Counter((d["source"], d["kind"]) for d in duplicates)
+    removed_by = collections.Counter(e.key for e in removed.values())
+    (reports_dir / "takedowns.json").write_text(manifest.dumps({
+        "entries": [{**e.to_json(), "removed": removed_by[e.key]} for e in listing.entries],
+        "removed": len(removed),
+        "unmatched": [e.key for e in listing.entries if removed_by[e.key] == 0],
+    }), encoding="utf-8")
     summary = {
         "per_source": report.per_source(),
         "rejected_by_code": dict(sorted(report.by_code().items())),

@@ -38,6 +38,14 @@ def _check_binary(raw: bytes) -> None:
         if raw.startswith(magic):
             raise KhabarError("encoding.binary", detail=f"it starts like {what}")
     if b"\x00" in raw:
+        stripped = raw.replace(b"\x00", b"")
+        try:
+            stripped.decode("utf-8")
+            textlike = sum(1 for b in stripped[:65536] if b in _CONTROL) <= max(2, len(stripped[:65536]) // 100)
+        except UnicodeDecodeError:
+            textlike = False
+        if textlike and raw.count(0) <= len(raw) // 100 + 1:
+            raise KhabarError("encoding.nul", count=raw.count(0), offset=raw.index(0))
         raise KhabarError("encoding.binary", detail=f"NUL byte at offset {raw.index(0)}")
     sample = raw[:65536]
     control = sum(1 for b in sample if b in _CONTROL)

@@ -37,6 +37,7 @@ _LETTERS = {
 _TABLE = str.maketrans({**_LETTERS, TATWEEL: None})
 
 _PRESENTATION = re.compile("[\ufb50-\ufdff\ufe70-\ufefc]")
+_EMBEDDINGS = re.compile("[\u202a-\u202c\u2066-\u2069]")
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 # Letters of the Arabic script that never join the next letter: a ZWNJ after them is stray.
 NON_JOINING = frozenset("اآأإدذرزژوؤۀة" + "ء")
@@ -80,6 +81,8 @@ _LETTER_KEYS = tuple(_LETTERS) + (TATWEEL,)
 
 def _clean_line(line: str) -> str:
     text = line.translate(_TABLE)
+    if "\u202a" <= max(text, default="a") and _EMBEDDINGS.search(text):
+        text = _EMBEDDINGS.sub("", text)   # directional embeddings and isolates carry no text
     if _PRESENTATION.search(text):
         text = _PRESENTATION.sub(_fix_presentation, text).translate(_TABLE)
     text = _MARK_IN_WORD.sub(ZWNJ, text)

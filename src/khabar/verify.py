@@ -1,0 +1,200 @@
+"""``khabar verify``: is a published dataset exactly what its build said it published?
+
+Checks, in order (each problem is one line naming the file, row or key):
+
+1. an interrupted commit is finished first (and said so);
+2. the manifest: every file exists with its sha256, size and row count; no Parquet file
+   is published that the manifest does not list;
+3. every file's embedded ``datasets`` features equal those derived from the schema;
+4. every row: ClassLabel values in range (``datasets`` itself does not check this), and
+   the row valid against ``schema/article.schema.json``;
+5. the card (README front matter): its features, its configs' splits and their sizes
+   equal the files';
+6. the leakage audit: no near-duplicate pair across splits;
+7. the takedown list: no published row matches an entry.
+"""
+
+from __future__ import annotations
+
+import collections
+import dataclasses
+import fnmatch
+import json
+from pathlib import Path
+from typing import Any
+
+import datasets
+import pyarrow.parquet as pq
+
+from khabar import validate
+from khabar.features import features, from_arrow_row
+from khabar.publish import card, commit, manifest
+
+
+@dataclasses.dataclass
+class Verification:
+    problems: list[str] = dataclasses.field(default_factory=list)
+    notes: list[str] = dataclasses.field(default_factory=list)
+    files: int = 0
+    rows: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def _class_labels() -> dict[str, datasets.ClassLabel]:
+    return {name: f for name, f in features().items() if isinstance(f, datasets.ClassLabel)}
+
+
+def _check_rows(path: Path, rel: str, out: Verification) -> None:
+    labels = _class_labels()
+    n = 0
+    for batch in pq.ParquetFile(path).iter_batches(batch_size=2000):
+        for row in batch.to_pylist():
+            n += 1
+            bad_label = False
+            for name, feat in labels.items():
+                value = row.get(name)
+                if value is not None and not 0 <= value < feat.num_classes:
+                    out.problems.append(f"{rel} row {n} ({row.get('id')}): {name} = {value} is out of range "
+                                        f"for ClassLabel with {feat.num_classes} classes")
+                    bad_label = True
+            if bad_label:
+                continue
+            for json_path, message in validate.errors(from_arrow_row(row)):
+                out.problems.append(f"{rel} row {n} ({row.get('id')}): {json_path}: {message}")
+    out.rows += n
+
+
+def _matches(path: str, pattern: str) -> bool:
+    """A card data_files pattern as datasets reads it: ``*`` does not cross folders."""
+    p, q = Path(path), Path(pattern)
+    return p.parent == q.parent and fnmatch.fnmatch(p.name, q.name)
+
+
+def _check_card(root: Path, files: list[dict[str, Any]], out: Verification) -> None:
+    readme = root / "README.md"
+    if not readme.is_file():
+        out.problems.append("README.md: missing (the dataset card)")
+        return
+    front = card.read_front_matter(readme.read_text(encoding="utf-8"))
+    if not front:
+        out.problems.append("README.md: no YAML front matter")
+        return
+    rows_by_path = {f["path"]: f["rows"] for f in files
+                    if f["path"].endswith(".parquet") and (root / f["path"]).is_file()}
+    infos = front.get("dataset_info") or []
+    infos = infos if isinstance(infos, list) else [infos]
+    info_by_config = {i.get("config_name", "default"): i for i in infos}
+    expected = features()
+    for config in front.get("configs") or []:
+        name = config.get("config_name")
+        info = info_by_config.get(name)
+        if info is None:
+            out.problems.append(f"README.md: config {name!r} has no dataset_info")
+            continue
+        try:
+            card_features = datasets.DatasetInfo._from_yaml_dict({"features": info.get("features")}).features
+        except Exception as exc:  # noqa: BLE001 - any malformed card is a finding
+            out.problems.append(f"README.md: dataset_info of {name!r}: features unreadable ({exc})")
+            card_features = None
+        if card_features is not None and card_features != expected:
+            out.problems.append(f"README.md: dataset_info of {name!r}: features differ from the schema's")
+        sizes = {s["name"]: s.get("num_examples") for s in info.get("splits") or []}
+        listed = set()
+        for entry in config.get("data_files") or []:
+            split, pattern = entry.get("split"), entry.get("path")
+            listed.add(split)
+            matched = [p for p in rows_by_path if _matches(p, pattern)]
+            rows = sum(rows_by_path[p] for p in matched)
+            if not matched:
+                out.problems.append(f"README.md: config {name!r} split {split!r}: no published file matches {pattern}")
+            elif sizes.get(split) != rows:
+                out.problems.append(f"README.md: config {name!r} split {split!r}: the card says {sizes.get(split)} "
+                                    f"rows, the files hold {rows}")
+        for split in set(sizes) - listed:
+            out.problems.append(f"README.md: config {name!r}: dataset_info lists split {split!r} with no data_files")
+
+
+def verify(root: Path, *, audit: bool = True) -> Verification:
+    out = Verification()
+    corpus = root / "corpus"
+    if commit.recover(corpus):
+        out.notes.append("an interrupted commit was found and finished before verifying")
+    manifest_path = corpus / manifest.MANIFEST
+    if not manifest_path.is_file():
+        out.problems.append(f"{manifest_path.relative_to(root)}: missing")
+        return out
+    try:
+        data = manifest.load(manifest_path)
+    except (ValueError, OSError) as exc:
+        out.problems.append(f"corpus/manifest.json: unreadable ({exc})")
+        return out
+    files = data.get("files") or []
+    listed = set()
+    for entry in files:
+        rel = entry["path"]
+        listed.add(rel)
+        path = root / rel
+        if not path.is_file():
+            out.problems.append(f"{rel}: listed in the manifest but missing")
+            continue
+        out.files += 1
+        digest = manifest.sha256_file(path)
+        if digest != entry["sha256"]:
+            out.problems.append(f"{rel}: sha256 {digest[:16]}… differs from the manifest's {entry['sha256'][:16]}…")
+        if path.stat().st_size != entry["bytes"]:
+            out.problems.append(f"{rel}: {path.stat().st_size} bytes, the manifest says {entry['bytes']}")
+        try:
+            meta = pq.read_metadata(path)
+            schema = pq.read_schema(path)
+        except Exception as exc:  # noqa: BLE001 - a corrupt file is a finding, whatever pyarrow raises
+            out.problems.append(f"{rel}: not a readable Parquet file ({exc})")
+            continue
+        if meta.num_rows != entry["rows"]:
+            out.problems.append(f"{rel}: {meta.num_rows} rows, the manifest says {entry['rows']}")
+        embedded = json.loads((schema.metadata or {}).get(b"huggingface", b"{}")).get("info", {}).get("features")
+        if embedded is None or datasets.Features.from_dict(embedded) != features():
+            out.problems.append(f"{rel}: embedded datasets features differ from the schema's")
+        try:
+            _check_rows(path, rel, out)
+        except Exception as exc:  # noqa: BLE001
+            out.problems.append(f"{rel}: rows unreadable ({exc})")
+    for path in sorted((corpus / "data").rglob("*.parquet")) if (corpus / "data").is_dir() else []:
+        rel = path.relative_to(root).as_posix()
+        if rel not in listed:
+            out.problems.append(f"{rel}: published but not in the manifest")
+    _check_card(root, files, out)
+    if audit and not out.problems:
+        from khabar.check import audit_leakage
+
+        for data_dir in ("corpus/data", "corpus/data/temporal"):
+            if (root / data_dir).is_dir():
+                for p in audit_leakage(root, data_dir)[1]:
+                    out.problems.append(f"{data_dir}: near-duplicates across splits: {p['a']} ({p['a_split']}) ~ "
+                                        f"{p['b']} ({p['b_split']}), similarity {p['similarity']}")
+    _check_takedowns(root, out)
+    return out
+
+
+def _check_takedowns(root: Path, out: Verification) -> None:
+    try:
+        from khabar import takedowns
+    except ImportError:
+        return
+    listing = takedowns.load(root)
+    if not listing.entries:
+        return
+    for path in sorted((root / "corpus" / "data").rglob("*.parquet")):
+        for batch in pq.ParquetFile(path).iter_batches(batch_size=2000, columns=["id", "url", "raw_sha256", "cluster_id"]):
+            for row in batch.to_pylist():
+                entry = listing.match(row)
+                if entry is not None:
+                    out.problems.append(f"{path.relative_to(root).as_posix()}: row {row['id']} matches takedown "
+                                        f"{entry.key} ({entry.reason}, {entry.date}): it must not be published")
+
+
+def counts(out: Verification) -> str:
+    c = collections.Counter(p.split(":", 1)[0] for p in out.problems)
+    return ", ".join(f"{k} {v}" for k, v in c.most_common(5))

@@ -1,0 +1,224 @@
+"""khabar verify catches tampering; takedowns stay taken down."""
+
+from __future__ import annotations
+
+import json
+import random
+import subprocess
+import sys
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from conftest import BUILD_DATE, FIXTURES, make_root
+from khabar import takedowns
+from khabar.config import load_config
+from khabar.pipeline import BuildConfig, build
+from khabar.publish import manifest
+from khabar.verify import verify
+
+
+def _root(tmp_path, seed_bytes):
+    root = make_root(tmp_path, {
+        "aa-fa/seed.txt": seed_bytes,
+        "aa-fa/tehran.txt": (FIXTURES / "aa_fa" / "tehran_topics.txt").read_bytes(),
+        "aa-fa/ankara.txt": (FIXTURES / "aa_fa" / "ankara_arabic_letters.txt").read_bytes(),
+    })
+    build(BuildConfig(root=root, build_date=BUILD_DATE, progress=False))
+    return root
+
+
+def _khabar(*args):
+    return subprocess.run([sys.executable, "-m", "khabar.cli", *args], capture_output=True, text=True, timeout=300)
+
+
+def test_a_fresh_build_verifies(tmp_path, seed_bytes):
+    root = _root(tmp_path, seed_bytes)
+    result = verify(root)
+    assert result.ok, result.problems
+    assert result.rows == 3
+    out = _khabar("verify", str(root))
+    assert out.returncode == 0 and "verified" in out.stderr
+
+
+def test_a_flipped_byte_is_caught(tmp_path, seed_bytes):
+    root = _root(tmp_path, seed_bytes)
+    shard = next((root / "corpus/data").glob("*.parquet"))
+    data = bytearray(shard.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    shard.write_bytes(bytes(data))
+    out = _khabar("verify", str(root))
+    assert out.returncode == 1
+    assert f"{shard.relative_to(root).as_posix()}: sha256" in out.stdout
+
+
+def test_an_edited_card_is_caught(tmp_path, seed_bytes):
+    root = _root(tmp_path, seed_bytes)
+    readme = root / "README.md"
+    text = readme.read_text("utf-8")
+    readme.write_text(text.replace("num_examples: ", "num_examples: 1", 1), "utf-8")
+    result = verify(root)
+    assert any("README.md: config 'default' split" in p and "the files hold" in p for p in result.problems)
+
+
+def test_a_deleted_split_is_caught(tmp_path, seed_bytes):
+    root = _root(tmp_path, seed_bytes)
+    shard = next((root / "corpus/data").glob("*.parquet"))
+    shard.unlink()
+    result = verify(root)
+    assert any(p.startswith(shard.relative_to(root).as_posix()) and "missing" in p for p in result.problems)
+    assert any("no published file matches" in p for p in result.problems)
+
+
+def _rewrite(root, shard, change):
+    """Rewrite a shard with a changed row and update the manifest, so only the row check can object."""
+    table = pq.read_table(shard)
+    rows = table.to_pylist()
+    change(rows[0])
+    pq.write_table(pa.Table.from_pylist(rows, schema=table.schema), shard)
+    path = root / "corpus/manifest.json"
+    data = manifest.load(path)
+    rel = shard.relative_to(root).as_posix()
+    for entry in data["files"]:
+        if entry["path"] == rel:
+            entry.update(manifest.file_entry(shard, rel, len(rows)))
+    path.write_text(manifest.dumps(data), "utf-8")
+
+
+def test_a_classlabel_out_of_range_is_caught(tmp_path, seed_bytes):
+    root = _root(tmp_path, seed_bytes)
+    shard = next((root / "corpus/data").glob("*.parquet"))
+    _rewrite(root, shard, lambda row: row.update(category=42))
+    result = verify(root)
+    assert any("category = 42 is out of range for ClassLabel with 9 classes" in p for p in result.problems)
+
+
+def test_a_row_breaking_the_schema_is_caught(tmp_path, seed_bytes):
+    root = _root(tmp_path, seed_bytes)
+    shard = next((root / "corpus/data").glob("*.parquet"))
+    _rewrite(root, shard, lambda row: row.update(published_offset="0330", language="ar"))
+    problems = verify(root).problems
+    assert any("$.published_offset" in p for p in problems) and any("$.language" in p for p in problems)
+
+
+def test_an_unlisted_file_is_caught(tmp_path, seed_bytes):
+    root = _root(tmp_path, seed_bytes)
+    shard = next((root / "corpus/data").glob("*.parquet"))
+    (shard.parent / "test-00000-of-00001.parquet").write_bytes(shard.read_bytes())
+    assert any("published but not in the manifest" in p for p in verify(root).problems)
+
+
+# --- takedowns -----------------------------------------------------------------------------
+
+WORDS = "دولت مجلس اقتصاد بازار تیم بازی شهر استان مردم کشور جهان سفر دانشگاه پژوهش فیلم کتاب هوا باران قیمت نفت".split()
+
+
+def _story(rng, n):
+    return {"headline": f"خبر {n} " + " ".join(rng.choice(WORDS) for _ in range(5)),
+            "content": "\n\n".join(" ".join(rng.choice(WORDS) for _ in range(15)) + "." for _ in range(8)),
+            "permalink": f"https://example.ir/news/{n}", "tarikh": "2020-05-05"}
+
+
+MAPPING = """
+source = "farsnews"
+format = "jsonl"
+[fields]
+title = "headline"
+body = "content"
+url = "permalink"
+[date]
+field = "tarikh"
+calendar = "gregorian"
+formats = ["%Y-%m-%d"]
+"""
+
+
+def _export_project(tmp_path, seed_bytes):
+    rng = random.Random(11)
+    stories = [_story(rng, n) for n in range(30)]
+    copy = dict(stories[5], permalink="https://mirror.example.ir/5")       # a near copy of story 5
+    copy["content"] += "\n\nیک بند تازه که نسخه دیگری از همان خبر است."
+    root = make_root(tmp_path, {"aa-fa/seed.txt": seed_bytes})
+    (root / "configs").mkdir()
+    (root / "configs/m.toml").write_text(MAPPING, "utf-8")
+    (root / "configs/b.toml").write_text('[[inputs]]\npath = "items.jsonl"\nmapping = "configs/m.toml"\n', "utf-8")
+    (root / "items.jsonl").write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in stories + [copy]), "utf-8")
+    return root, stories, copy
+
+
+def _build(root):
+    return build(BuildConfig(root=root, build_date=BUILD_DATE, config=load_config(root / "configs/b.toml", root),
+                             progress=False))
+
+
+def _all_rows(root):
+    rows = []
+    for path in sorted((root / "corpus/data").rglob("*.parquet")):
+        rows += pq.read_table(path, columns=["id", "url", "raw_sha256", "cluster_id"]).to_pylist()
+    return rows
+
+
+def test_takedowns_by_url_id_and_hash_remove_records_from_every_split(tmp_path, seed_bytes):
+    root, stories, _ = _export_project(tmp_path, seed_bytes)
+    _build(root)
+    rows = _all_rows(root)
+    assert len(rows) == 31                                      # 30 stories (one with its copy) + the seed
+    by_url = {r["url"]: r for r in rows}
+    target_id = by_url[stories[1]["permalink"]]["id"]
+    target_hash = by_url[stories[2]["permalink"]]["raw_sha256"]
+    for args in (["--url", stories[0]["permalink"], "--reason", "publisher-request", "--requested-by", "publisher"],
+                 ["--id", target_id, "--reason", "personal-data", "--requested-by", "person"],
+                 ["--sha256", target_hash, "--reason", "other", "--requested-by", "maintainers"],
+                 ["--url", "https://example.ir/never-published", "--reason", "other", "--requested-by", "other"]):
+        out = _khabar("takedown", "add", "--root", str(root), "--date", "2026-11-29", *args)
+        assert out.returncode == 0, out.stderr
+    result = _build(root)
+    rows = _all_rows(root)
+    assert len(rows) == 28
+    assert not {stories[0]["permalink"], stories[1]["permalink"], stories[2]["permalink"]} & {r["url"] for r in rows}
+    assert sum(result.report.taken_down.values()) == 3 and result.report.balanced()
+    report = json.loads((root / "corpus/reports/takedowns.json").read_text("utf-8"))
+    assert [e["removed"] for e in report["entries"]] == [1, 1, 1, 0]
+    assert report["unmatched"] == ["url:https://example.ir/never-published"]
+    assert verify(root).ok
+
+    # a row put back by hand is caught
+    shard = next((root / "corpus/data").glob("train-*.parquet"))
+    table = pq.read_table(shard)
+    rows = table.to_pylist()
+    rows[0]["url"] = stories[0]["permalink"]
+    pq.write_table(pa.Table.from_pylist(rows, schema=table.schema), shard)
+    problems = verify(root, audit=False).problems
+    assert any(f"matches takedown url:{stories[0]['permalink']}" in p for p in problems)
+
+
+@pytest.mark.parametrize("scope,published_copies", [("record", 1), ("cluster", 0)])
+def test_takedown_of_a_story_with_near_duplicates(tmp_path, seed_bytes, scope, published_copies):
+    root, stories, copy = _export_project(tmp_path, seed_bytes)
+    _build(root)
+    rows = _all_rows(root)
+    [rep] = [r for r in rows if r["url"] in (stories[5]["permalink"], copy["permalink"])]
+    assert rep["url"] == copy["permalink"]                   # the longer copy was published
+    takedowns.add(root, takedowns.check_entry({"by": "url", "value": copy["permalink"], "date": "2026-11-29",
+                                               "reason": "publisher-request", "requested_by": "publisher",
+                                               "scope": scope}, "test"))
+    result = _build(root)
+    left = [r for r in _all_rows(root) if r["url"] in (stories[5]["permalink"], copy["permalink"])]
+    assert len(left) == published_copies
+    if scope == "record":
+        assert left[0]["url"] == stories[5]["permalink"]      # the other copy takes its place
+    assert sum(result.report.taken_down.values()) == (1 if scope == "record" else 2)
+    assert result.report.balanced() and verify(root).ok
+
+
+def test_malformed_takedown_entries_are_refused(tmp_path):
+    with pytest.raises(takedowns.TakedownError, match="reason"):
+        takedowns.check_entry({"by": "url", "value": "x", "date": "2026-11-29", "reason": "because",
+                               "requested_by": "publisher"}, "t")
+    with pytest.raises(takedowns.TakedownError, match="sha256"):
+        takedowns.check_entry({"by": "sha256", "value": "abc", "date": "2026-11-29", "reason": "other",
+                               "requested_by": "other"}, "t")
+    out = _khabar("takedown", "add", "--root", str(tmp_path), "--url", "u", "--reason", "other",
+                  "--requested-by", "Mr Smith")
+    assert out.returncode == 2
