@@ -162,3 +162,15 @@ def test_repository_build_is_current():
         assert hashlib.sha256((REPO / entry["path"]).read_bytes()).hexdigest() == entry["sha256"], entry["path"]
     raw = sorted(p for p in (REPO / "corpus/raw").rglob("*") if p.is_file())
     assert sum(row["read"] for row in manifest["inputs"]) == len(raw)
+
+
+def test_output_is_the_same_whatever_the_number_of_workers(tmp_path, seed_bytes):
+    pages = _pages(seed_bytes)
+    for k in range(12):                                     # enough pages to spread over workers
+        pages[f"aa-fa/copy-{k:02d}.txt"] = seed_bytes.replace(b"24.12.2025 -", f"{k + 1:02d}.11.2025 -".encode(), 1) \
+            .replace("پوتین".encode(), f"پوتین {k}".encode(), 1)
+    one = make_root(tmp_path / "one", pages)
+    two = make_root(tmp_path / "two", pages)
+    build(BuildConfig(root=one, build_date=BUILD_DATE, progress=False, workers=1))
+    build(BuildConfig(root=two, build_date=BUILD_DATE, progress=False, workers=2))
+    assert _digest_tree(one) == _digest_tree(two)

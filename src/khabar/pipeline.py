@@ -14,6 +14,7 @@ import json
 import datetime as dt
 import os
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -33,9 +34,10 @@ from khabar.record import Article
 from khabar.registry import Source, sources, taxonomy
 from khabar.sources import PARSERS, exports
 from khabar.sources.mapping import Mapping
+from khabar.work import STAGES, Outcome, Unit, check_schema, default_workers, freeze, ordered_map, read_page, thaw
 from khabar import takedowns
 from khabar.dedup import BANDS, NUM_PERM, THRESHOLD, Deduplicator, Duplicate
-from khabar.split import DEFAULT_RATIOS, LEDGER, SPLITS, cluster_split, ledger_text, load_ledger, temporal_split
+from khabar.split import DEFAULT_RATIOS, LEDGER, SPLITS, cluster_split, load_ledger, temporal_split
 
 DEFAULT_MAX_INPUT_BYTES = 64 * 1024 * 1024
 
@@ -53,6 +55,8 @@ class BuildConfig:
     max_rows_per_shard: int = 200_000
     progress: bool | None = None     # None: only on a terminal
     fail_on_unmapped: bool | None = None   # None: as the config says
+    workers: int = dataclasses.field(default_factory=default_workers)
+    seconds: dict[str, float] = dataclasses.field(default_factory=lambda: dict.fromkeys(STAGES, 0.0))
 
     @property
     def ratios(self) -> dict[str, float]:
@@ -119,27 +123,6 @@ def discover(cfg: BuildConfig) -> list[InputItem]:
     return items
 
 
-def read_input(item: InputItem, cfg: BuildConfig) -> bytes:
-    try:
-        if item.path.is_symlink():
-            try:
-                item.path.resolve(strict=True)
-            except RuntimeError as exc:          # pathlib: "Symlink loop from ..."
-                raise KhabarError("input.symlink-loop", reason=str(exc)) from None
-            except OSError as exc:
-                if exc.errno == 40:              # ELOOP
-                    raise KhabarError("input.symlink-loop", reason=exc.strerror or str(exc)) from None
-                raise
-        if not item.path.is_file():
-            raise KhabarError("input.unreadable", reason="not a regular file (a FIFO, socket, device or dangling link)")
-        size = item.path.stat().st_size
-        if size > cfg.max_input_bytes:
-            raise KhabarError("input.too-large", size=size, limit=cfg.max_input_bytes)
-        return item.path.read_bytes()
-    except OSError as exc:
-        raise KhabarError("input.unreadable", reason=exc.strerror or str(exc)) from None
-
-
 def parse_page(raw: bytes, origin: str, source: Source, limits: DateLimits) -> Article:
     """Parse, normalize and annotate one saved page (what ``khabar parse`` and the build share)."""
     if source.parser not in PARSERS:
@@ -148,94 +131,67 @@ def parse_page(raw: bytes, origin: str, source: Source, limits: DateLimits) -> A
     return assemble(raw_article, source, taxonomy())
 
 
-def check_schema(article: Article) -> dict[str, Any]:
-    record = article.to_json(validate.schema_fields())
-    problems = list(validate.errors(record))
-    if problems:
-        path, message = problems[0]
-        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-        raise KhabarError("schema.invalid", path=path, message=message + more)
-    return record
-
-
 _READERS = {"json": exports.read_json, "jsonl": exports.read_jsonl}
+CHUNK = 256
 
 
-def _export_records(item: InputItem, cfg: BuildConfig, limits: DateLimits
-                    ) -> Iterator[tuple[str, str, int | None, Article | KhabarError]]:
-    """(origin, source, line, article or rejection) for every record of one export file."""
-    mapping = item.mapping
-    assert mapping is not None
-    registry = sources()
-    try:
-        raw = read_input(item, cfg)
-        if mapping.format == "csv":
-            records = exports.read_csv(raw, mapping.encoding, mapping.delimiter, mapping.columns())
-        else:
-            records = _READERS[mapping.format](raw, mapping.encoding)
-        for n, line, record in records:
-            origin = f"{item.origin}#{n}"
-            if isinstance(record, KhabarError):
-                yield origin, item.source, line, record
-                continue
-            try:
-                raw_article = mapping.apply(record, origin=origin, registry=registry, limits=limits)
-                yield origin, raw_article.source, line, assemble(raw_article, registry[raw_article.source], taxonomy())
-            except KhabarError as err:
-                yield origin, _guess_source(mapping, record), line, err
-    except KhabarError as err:      # the file as a whole
-        yield item.origin, item.source, err.line, err
-
-
-def _guess_source(mapping: Mapping, record: dict[str, Any]) -> str:
-    """The source a rejected record is counted under: what the mapping can tell, else its default."""
-    try:
-        url = record.get(mapping.fields["url"]) if mapping.fields.get("url") else None
-        return mapping.source_of(record, url if isinstance(url, str) else None)
-    except KhabarError:
-        return mapping.default_source()
-
-
-def _page_records(item: InputItem, cfg: BuildConfig, limits: DateLimits
-                  ) -> Iterator[tuple[str, str, int | None, Article | KhabarError]]:
-    registry = sources()
-    try:
-        if item.source not in registry:
-            raise KhabarError("input.unknown-source", source=item.source, known=", ".join(sorted(registry)))
-        source = registry[item.source]
-        if item.path.suffix.lower() != ".txt":
-            raise KhabarError("input.unknown-format", suffix=item.path.suffix, where=f"corpus/raw/{source.key}")
-        yield item.origin, item.source, None, parse_page(read_input(item, cfg), item.origin, source, limits)
-    except KhabarError as err:
-        yield item.origin, item.source or "?", err.line, err
+def units(items: list[InputItem], cfg: BuildConfig, seconds: dict[str, float]) -> Iterator[Unit]:
+    """Stage read: pages as they are, exports read and cut into chunks of records (in input order)."""
+    for item in items:
+        if item.mapping is None:
+            yield Unit("page", item.source, origin=item.origin, path=item.path, max_bytes=cfg.max_input_bytes)
+            continue
+        mapping = item.mapping
+        t0 = time.perf_counter()
+        try:
+            raw = read_page(item.path, cfg.max_input_bytes)
+            if mapping.format == "csv":
+                records = exports.read_csv(raw, mapping.encoding, mapping.delimiter, mapping.columns())
+            else:
+                records = _READERS[mapping.format](raw, mapping.encoding)
+            chunk: list[tuple[str, int | None, Any]] = []
+            for n, line, record in records:
+                chunk.append((f"{item.origin}#{n}", line, freeze(record) if isinstance(record, KhabarError) else record))
+                if len(chunk) >= CHUNK:
+                    seconds["read"] += time.perf_counter() - t0
+                    yield Unit("records", item.source, origin=item.origin, mapping=mapping, records=chunk)
+                    chunk, t0 = [], time.perf_counter()
+            seconds["read"] += time.perf_counter() - t0
+            if chunk:
+                yield Unit("records", item.source, origin=item.origin, mapping=mapping, records=chunk)
+        except KhabarError as err:      # the file as a whole
+            seconds["read"] += time.perf_counter() - t0
+            yield Unit("error", item.source, origin=item.origin, error=freeze(err))
 
 
 def articles(items: list[InputItem], cfg: BuildConfig, report: Report,
-             unmapped: collections.Counter[tuple[str, str]]) -> Iterator[dict[str, Any]]:
-    """Stage: every input to a valid published record, or to a rejection in ``report``."""
-    limits = DateLimits(latest=cfg.build_date)
-    first_origin: dict[str, str] = {}
-    bar = tqdm(items, desc="build", unit="file", disable=None if cfg.progress is None else not cfg.progress)
-    for item in bar:
-        produce = _page_records if item.mapping is None else _export_records
-        for origin, source, line, result in produce(item, cfg, limits):
-            report.count_read(source)
-            try:
-                if isinstance(result, KhabarError):
-                    raise result
-                record = check_schema(result)
-                if record["id"] in first_origin:
-                    raise KhabarError("record.duplicate-id", id=record["id"], first=first_origin[record["id"]])
-                first_origin[record["id"]] = origin
-            except KhabarError as err:
-                if err.line is None and line is not None:
-                    err.line = line
-                report.reject(origin, source, err)
+             unmapped: collections.Counter[tuple[str, str]], seconds: dict[str, float] | None = None
+             ) -> Iterator[Outcome]:
+    """Stages parse, normalize, validate (in workers): every input to a valid record, or to a rejection.
+
+    (Ids given twice are found after this stage, by sorting, and rejected in pass 2.)"""
+    seconds = seconds if seconds is not None else dict.fromkeys(STAGES, 0.0)
+    bar = tqdm(total=len(items), desc="build", unit="file", disable=None if cfg.progress is None else not cfg.progress)
+    for outcomes, spent in ordered_map(units(items, cfg, seconds), cfg.build_date, cfg.workers):
+        for stage, value in spent.items():
+            seconds[stage] += value
+        for out in outcomes:
+            report.count_read(out.source)
+            error = out.error
+            if error is not None:
+                err = thaw(error)
+                if err.line is None and out.line is not None:
+                    err.line = out.line
+                report.reject(out.origin, out.source, err)
                 continue
-            for label in result.unmapped_labels:
-                unmapped[(result.source, label)] += 1
-            report.count_published(source)
-            yield record
+            for label in out.unmapped:
+                unmapped[(out.source, label)] += 1
+            report.count_published(out.source)
+            yield out
+        if outcomes and outcomes[-1].origin.split("#")[0] != getattr(bar, "_last", None):
+            bar._last = outcomes[-1].origin.split("#")[0]
+            bar.update(1)
+    bar.close()
 
 
 def build(cfg: BuildConfig) -> BuildResult:
@@ -258,95 +214,120 @@ def _build_into(staging: Path, cfg: BuildConfig, report: Report,
     data_dir.mkdir()
     schema = arrow_schema()
 
-    # pass 1: every input to a valid record, spooled to disk; dedup keeps a signature per record
+    # pass 1: every input to a valid record, spooled to disk; dedup keeps a compact entry per record
+    seconds = cfg.seconds
     spool = SplitWriter(staging, "spool", schema, max_rows_per_shard=cfg.max_rows_per_shard)
     dedup = Deduplicator()
     listing = takedowns.load(cfg.root)
-    origins: list[tuple[str, str]] = []          # (origin, source) per spooled record
     hits: dict[int, takedowns.Entry] = {}         # records a takedown entry names
-    for record in articles(discover(cfg), cfg, report, unmapped):
+    for out in articles(discover(cfg), cfg, report, unmapped, seconds):
+        record = out.record
+        t0 = time.perf_counter()
+        index = dedup.add(record, out.signature, out.digest)
+        t1 = time.perf_counter()
         entry = listing.match(record) if listing.entries else None
         if entry is not None:
-            hits[dedup.add(record)] = entry
-        else:
-            dedup.add(record)
-        origins.append((record["origin"], record["source"]))
+            hits[index] = entry
         spool.write(to_arrow_row(record))
+        seconds["dedup"] += t1 - t0
+        seconds["write"] += time.perf_counter() - t1
+    t0 = time.perf_counter()
     spool_files = [path for path, _ in spool.close()]
+    seconds["write"] += time.perf_counter() - t0
 
     if sum(report.published.values()) == 0:
         raise BuildError("no article could be published; the previous dataset is kept.\n" + report.summary())
     if cfg.strict_labels and unmapped:
         raise BuildError(f"{len(unmapped)} category label(s) are not mapped in schema/categories.yaml")
 
-    # clusters, takedowns, representatives, cluster ids and splits
+    # clusters of two or more, takedowns, representatives, cluster ids and splits; a lone
+    # article (most of them) is decided in pass 2 from its own row, so nothing per article
+    # is held here but dedup's arrays
+    t0 = time.perf_counter()
     ledger = load_ledger(cfg.corpus / LEDGER)
-    sigs = dedup.signatures()
+    repeated = dedup.repeated_ids()
+    repeated_set = set(int(i) for i in repeated)
+    groups = dedup.groups(exclude=repeated)
+    t1 = time.perf_counter()
+    seconds["dedup"] += t1 - t0
+    cutoff = cfg.config.temporal_cutoff
     dropped: dict[int, Duplicate] = {}
     removed: dict[int, takedowns.Entry] = {}
-    cluster_of: dict[int, str] = {}
+    cluster_of: dict[int, str] = {}      # members of groups only
     split_of: dict[int, str] = {}
     temporal_of: dict[int, str] = {}
-    for group in dedup.groups():
-        ids = [dedup.ids[i] for i in group]
+    for group in groups:
+        ids = [dedup.id_of(i) for i in group]
         key = min(ids)
         split = cluster_split(ids, key, ledger, cfg.ratios)
-        for i in group:
-            ledger[dedup.ids[i]] = split
+        temporal = temporal_split([dedup.date_of(i) for i in group], key, cutoff, cfg.ratios) if cutoff else None
         named = {i: hits[i] for i in group if i in hits}
         whole = next((e for e in named.values() if e.scope == "cluster"), None)
         for i in group:
             if whole is not None or i in named:
                 removed[i] = named.get(i, whole)
         remaining = [i for i in group if i not in removed]
-        if not remaining:
-            continue
-        rep = dedup.representative(remaining)
-        cluster_of[rep], split_of[rep] = key, split
-        if cfg.config.temporal_cutoff:
-            dates = [None if dedup.date[i] == 99999999 else _iso(dedup.date[i]) for i in group]
-            temporal_of[rep] = temporal_split(dates, key, cfg.config.temporal_cutoff, cfg.ratios)
-        for i in remaining:
-            if i != rep:
-                dropped[i] = dedup.duplicate(i, rep, sigs)
-                cluster_of[i] = key
-    del sigs
+        rep = dedup.representative(remaining) if remaining else None
+        for i in group:
+            cluster_of[i], split_of[i] = key, split
+            if temporal:
+                temporal_of[i] = temporal
+            if rep is not None and i != rep and i not in removed:
+                dropped[i] = dedup.duplicate(i, rep)
+    for i, entry in hits.items():
+        if i not in cluster_of:
+            removed[i] = entry
+    seconds["split"] += time.perf_counter() - t1
+    del groups
 
     # pass 2: publish each cluster's representative in its split
+    t0 = time.perf_counter()
     writers = {s: SplitWriter(data_dir, s, schema, max_rows_per_shard=cfg.max_rows_per_shard) for s in SPLITS}
     temporal_writers: dict[str, SplitWriter] = {}
-    if cfg.config.temporal_cutoff:
+    if cutoff:
         (data_dir / "temporal").mkdir()
         temporal_writers = {s: SplitWriter(data_dir / "temporal", s, schema, max_rows_per_shard=cfg.max_rows_per_shard)
                             for s in SPLITS}
     categories: dict[str, collections.Counter[str]] = {s: collections.Counter() for s in SPLITS}
     category_names = features()["category"].names
     duplicates = []
+    first_origin: dict[str, str] = {}    # ids given twice: where the first came from
+    repeated_ids = {dedup.id_of(i) for i in repeated_set}
     example: dict[str, Any] | None = None
     index = 0
     for path in spool_files:
         for batch in pq.ParquetFile(path).iter_batches(batch_size=2000):
             for row in batch.to_pylist():
                 i, index = index, index + 1
-                if i in removed:
-                    report.count_taken_down(origins[i][1])
-                    report.published[origins[i][1]] -= 1
+                record_id, source = row["id"], row["source"]
+                if i in repeated_set:
+                    report.published[source] -= 1
+                    report.reject(row["origin"], source, KhabarError(
+                        "record.duplicate-id", id=record_id, first=first_origin.get(record_id, "an earlier input")))
                     continue
+                if record_id in repeated_ids:
+                    first_origin.setdefault(record_id, row["origin"])
+                if i in removed:
+                    report.count_taken_down(source)
+                    report.published[source] -= 1
+                    continue
+                key = cluster_of.get(i, record_id)
+                split = split_of.get(i) or cluster_split([record_id], record_id, ledger, cfg.ratios)
+                ledger.set(record_id, split)
                 if i in dropped:
                     d = dropped[i]
-                    duplicates.append({"id": dedup.ids[i], "origin": origins[i][0], "source": origins[i][1],
-                                       "duplicate_of": dedup.ids[d.representative],
-                                       "duplicate_of_origin": origins[d.representative][0],
-                                       "kind": d.kind, "similarity": d.similarity,
-                                       "cluster_id": cluster_of[i]})
-                    report.count_duplicate(origins[i][1])
-                    report.published[origins[i][1]] -= 1
+                    duplicates.append({"id": record_id, "origin": row["origin"], "source": source,
+                                       "duplicate_of": dedup.id_of(d.representative),
+                                       "kind": d.kind, "similarity": d.similarity, "cluster_id": key})
+                    report.count_duplicate(source)
+                    report.published[source] -= 1
                     continue
-                row["cluster_id"] = cluster_of[i]
-                split = split_of[i]
+                row["cluster_id"] = key
                 writers[split].write(row)
                 if temporal_writers:
-                    temporal_writers[temporal_of[i]].write(row)
+                    temporal = temporal_of.get(i) or temporal_split([row["published"] and row["published"].isoformat()],
+                                                                   record_id, cutoff, cfg.ratios)
+                    temporal_writers[temporal].write(row)
                 label = row["category"]
                 categories[split][category_names[label] if label is not None else "(none)"] += 1
                 if example is None or (split == "train" and example["_split"] != "train"):
@@ -365,7 +346,8 @@ def _build_into(staging: Path, cfg: BuildConfig, report: Report,
         for path, rows in writer.close():
             files.append(manifest.file_entry(path, f"corpus/data/temporal/{path.name}", rows))
         temporal_info[name] = {"rows": writer.rows, "bytes": writer.nbytes}
-    (staging / LEDGER).write_text(ledger_text(ledger), encoding="utf-8")
+    (staging / LEDGER).write_text(ledger.text(), encoding="utf-8")
+    seconds["write"] += time.perf_counter() - t0
 
     reports_dir = staging / "reports"
     reports_dir.mkdir()

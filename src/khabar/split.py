@@ -41,30 +41,117 @@ def assign(key: str, ratios: dict[str, float] = DEFAULT_RATIOS) -> str:
 # builds are carried over, so an article removed and added back keeps its split too.
 
 LEDGER = "splits.tsv"
+_CODE = {name: i for i, name in enumerate(SPLITS)}
 
 
-def load_ledger(path) -> dict[str, str]:
-    ledger: dict[str, str] = {}
+class Ledger:
+    """id -> split, for every article builds have seen; kept as sorted numpy keys (11 bytes an entry)."""
+
+    def __init__(self, ids: list[str] | None = None, splits: list[str] | None = None):
+        import numpy as np
+
+        self.sources: list[str] = []
+        self._src_ix: dict[str, int] = {}
+        keys, srcs, codes = [], [], []
+        for record_id, split in zip(ids or [], splits or []):
+            source, key = _parts(record_id)
+            keys.append(key)
+            srcs.append(self._source(source))
+            codes.append(_CODE[split])
+        self._keys = np.array(keys, dtype=np.uint64)
+        self._srcs = np.array(srcs, dtype=np.uint16)
+        self._codes = np.array(codes, dtype=np.uint8)
+        self._sort()
+        self._new_keys: list[int] = []
+        self._new_srcs: list[int] = []
+        self._new_codes: list[int] = []
+
+    def _source(self, source: str) -> int:
+        if source not in self._src_ix:
+            self._src_ix[source] = len(self.sources)
+            self.sources.append(source)
+        return self._src_ix[source]
+
+    def _sort(self) -> None:
+        import numpy as np
+
+        order = np.lexsort((self._srcs, self._keys))
+        self._keys, self._srcs, self._codes = self._keys[order], self._srcs[order], self._codes[order]
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def get(self, record_id: str) -> str | None:
+        import numpy as np
+
+        source, key = _parts(record_id)
+        if source not in self._src_ix:
+            return None
+        src = self._src_ix[source]
+        lo = int(np.searchsorted(self._keys, np.uint64(key), side="left"))
+        hi = int(np.searchsorted(self._keys, np.uint64(key), side="right"))
+        for j in range(lo, hi):
+            if self._srcs[j] == src:
+                return SPLITS[self._codes[j]]
+        return None
+
+    def set(self, record_id: str, split: str) -> None:
+        """Record a split for this build (applied by :meth:`text`; earlier entries are kept)."""
+        source, key = _parts(record_id)
+        self._new_keys.append(key)
+        self._new_srcs.append(self._source(source))
+        self._new_codes.append(_CODE[split])
+
+    def text(self) -> str:
+        """The ledger file: earlier entries and this build's, this build's winning, sorted by id."""
+        import numpy as np
+
+        keys = np.concatenate([self._keys, np.array(self._new_keys, dtype=np.uint64)])
+        srcs = np.concatenate([self._srcs, np.array(self._new_srcs, dtype=np.uint16)])
+        codes = np.concatenate([self._codes, np.array(self._new_codes, dtype=np.uint8)])
+        age = np.arange(len(keys))
+        rank = np.argsort(np.argsort(np.array(self.sources, dtype=object)))   # source names in string order
+        order = np.lexsort((-age, keys, rank[srcs] if len(srcs) else srcs))
+        out, last = ["id\tsplit\n"], None
+        for j in order:
+            ident = (int(srcs[j]), int(keys[j]))
+            if ident == last:
+                continue                      # an older entry for the same id
+            last = ident
+            out.append(f"{self.sources[ident[0]]}-{ident[1]:016x}\t{SPLITS[codes[j]]}\n")
+        return "".join(out)
+
+
+def _parts(record_id: str) -> tuple[str, int]:
+    source, _, digits = record_id.rpartition("-")
+    return source, int(digits, 16)
+
+
+def load_ledger(path) -> Ledger:
+    ids, splits = [], []
     try:
         text = path.read_text(encoding="utf-8")
     except OSError:
-        return ledger
+        return Ledger()
     for line in text.splitlines()[1:]:
         parts = line.split("\t")
-        if len(parts) == 2 and parts[1] in SPLITS:
-            ledger[parts[0]] = parts[1]
-    return ledger
+        if len(parts) == 2 and parts[1] in SPLITS and "-" in parts[0]:
+            try:
+                _parts(parts[0])
+            except ValueError:
+                continue
+            ids.append(parts[0])
+            splits.append(parts[1])
+    return Ledger(ids, splits)
 
 
-def ledger_text(ledger: dict[str, str]) -> str:
-    return "id\tsplit\n" + "".join(f"{i}\t{s}\n" for i, s in sorted(ledger.items()))
-
-
-def cluster_split(members: list[str], key: str, ledger: dict[str, str],
-                  ratios: dict[str, float] = DEFAULT_RATIOS) -> str:
+def cluster_split(members: list[str], key: str, ledger: Ledger, ratios: dict[str, float] = DEFAULT_RATIOS) -> str:
     """The split of a cluster: its ledger split if a member has one (the smallest such id), else by hash."""
-    known = sorted(m for m in members if m in ledger)
-    return ledger[known[0]] if known else assign(key, ratios)
+    for member in sorted(members):
+        split = ledger.get(member)
+        if split is not None:
+            return split
+    return assign(key, ratios)
 
 
 def temporal_split(dates: list[str | None], key: str, cutoff: str,

@@ -31,6 +31,9 @@ from khabar.sources.decode import check_persian
 from khabar.validate import json_path
 
 
+LANGUAGE_SAMPLE = 4000      # characters the language check reads: enough to tell, cheap on long articles
+
+
 class MappingError(Exception):
     """A mapping file is malformed; the message names the file and the key at fault."""
 
@@ -126,7 +129,7 @@ class Mapping:
         lead = _scalar(record, self.fields.get("lead"))
         lead = lead.strip() if lead else lead
         paragraphs = self._paragraphs(record)
-        check_persian("\n".join(x for x in [title, lead, *paragraphs] if x))
+        check_persian("\n".join(x for x in [title, lead, *paragraphs] if x)[:LANGUAGE_SAMPLE])
         prefix = None
         if lead and self.lead_prefix:
             m = self.lead_prefix.match(lead)

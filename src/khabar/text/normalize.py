@@ -51,15 +51,11 @@ def _fix_presentation(match: re.Match[str]) -> str:
     return unicodedata.normalize("NFKC", match.group())
 
 
+_AFTER_NON_JOINING = re.compile(f"(?<=[{''.join(sorted(NON_JOINING))}]){ZWNJ}+")
+
+
 def _drop_after_non_joining(text: str) -> str:
-    if ZWNJ not in text:
-        return text
-    out = []
-    for i, ch in enumerate(text):
-        if ch == ZWNJ and i and text[i - 1] in NON_JOINING:
-            continue
-        out.append(ch)
-    return "".join(out)
+    return _AFTER_NON_JOINING.sub("", text) if ZWNJ in text else text
 
 
 @dataclasses.dataclass
@@ -79,16 +75,19 @@ class Changes:
 _LETTER_KEYS = tuple(_LETTERS) + (TATWEEL,)
 
 
+_RARE = re.compile("[\u200c\u200e\u200f\u202a-\u202c\u2066-\u2069\ufb50-\ufdff\ufe70-\ufefc]")
+
+
 def _clean_line(line: str) -> str:
     text = line.translate(_TABLE)
-    if "\u202a" <= max(text, default="a") and _EMBEDDINGS.search(text):
+    if _RARE.search(text):               # most lines hold no mark, ZWNJ or presentation form
         text = _EMBEDDINGS.sub("", text)   # directional embeddings and isolates carry no text
-    if _PRESENTATION.search(text):
-        text = _PRESENTATION.sub(_fix_presentation, text).translate(_TABLE)
-    text = _MARK_IN_WORD.sub(ZWNJ, text)
-    text = _MULTI_ZWNJ.sub(ZWNJ, text)
-    text = _STRAY_ZWNJ.sub("", text)
-    text = _drop_after_non_joining(text)
+        if _PRESENTATION.search(text):
+            text = _PRESENTATION.sub(_fix_presentation, text).translate(_TABLE)
+        text = _MARK_IN_WORD.sub(ZWNJ, text)
+        text = _MULTI_ZWNJ.sub(ZWNJ, text)
+        text = _STRAY_ZWNJ.sub("", text)
+        text = _drop_after_non_joining(text)
     return _SPACES.sub(" ", text).strip()
 
 
@@ -96,7 +95,9 @@ def normalize_line(line: str, restore: bool = True, changes: Changes | None = No
     """Normalize one line of text (no line breaks inside)."""
     text = _clean_line(line)
     if changes is not None:
-        changes.letters += sum(line.count(c) for c in _LETTER_KEYS) + len(_PRESENTATION.findall(line))
+        changes.letters += sum(line.count(c) for c in _LETTER_KEYS)
+        if _RARE.search(line):
+            changes.letters += len(_PRESENTATION.findall(line))
         before = line.count(ZWNJ) + line.count("\u200e") + line.count("\u200f")
         changes.zwnj_removed += max(0, before - text.count(ZWNJ))
     if restore and text:

@@ -164,6 +164,7 @@ class Restorer:
     def __init__(self, lex: Lexicon | None = None):
         self.lex = lex or lexicon()
         self.cache: dict[str, str] = {}
+        self.chunks: dict[str, str] = {}
         self.rule_of: dict[str, str] = {}
 
     def word(self, token: str) -> str:
@@ -262,9 +263,19 @@ class Restorer:
         """How well attested a base is: hazm's count, or wordfreq's frequency scaled to a count."""
         return max(float(self.lex.freq.get(word, 0)), self.lex.web.get(word, 0.0) * 1e9)
 
+    def _chunk(self, chunk: str) -> str:
+        """One white-space-separated chunk (a word with its punctuation), memoized."""
+        hit = self.chunks.get(chunk)
+        if hit is None:
+            hit = _WORD.sub(lambda m: self.word(m.group()), chunk)
+            if len(self.chunks) < 500_000:
+                self.chunks[chunk] = hit
+        return hit
+
     def text(self, text: str) -> str:
         """``text`` with ZWNJs restored inside joined words and between affixes written apart."""
-        text = _WORD.sub(lambda m: self.word(m.group()), text)
+        get = self.chunks.get
+        text = " ".join([get(c) or self._chunk(c) for c in text.split(" ")])
         if " " in text:
             text = _SPACED_PREFIX.sub(self._spaced_prefix, text)
             text = _SPACED_SUFFIX.sub(self._spaced_suffix, text)

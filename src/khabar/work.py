@@ -1,0 +1,228 @@
+"""Per-article work, the part of a build that runs in worker processes.
+
+A *unit* is one saved page, or a chunk of records of one export file.  A worker turns
+it into *outcomes*, one per article: the valid published record (parsed or imported,
+normalized and annotated, validated against the schema) with its MinHash signature,
+or the rejection (code, parameters, line).  Units are processed in parallel and their
+outcomes consumed in input order (:func:`ordered_map`), so the output is the same
+byte for byte whatever the number of workers.  Stage times are measured here and
+summed by the build.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import multiprocessing
+import os
+import time
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from khabar import dedup, validate
+from khabar.assemble import assemble
+from khabar.dates import DateLimits
+from khabar.errors import KhabarError
+from khabar.record import Article
+from khabar.registry import sources, taxonomy
+from khabar.sources import PARSERS
+from khabar.sources.mapping import Mapping
+
+STAGES = ("read", "parse", "normalize", "validate", "dedup", "split", "write")
+Error = tuple[str, dict[str, Any], "int | None"]
+
+
+def freeze(err: KhabarError) -> Error:
+    """A rejection in a form that crosses process boundaries."""
+    return err.code, dict(err.params), err.line
+
+
+def thaw(error: Error) -> KhabarError:
+    code, params, line = error
+    return KhabarError(code, line=line, **params)
+
+
+@dataclasses.dataclass
+class Unit:
+    kind: str                                   # 'page' | 'records' | 'error'
+    source: str                                 # the source counted if nothing better is known
+    origin: str = ""
+    path: Path | None = None
+    max_bytes: int = 0
+    mapping: Mapping | None = None
+    records: list[tuple[str, int | None, Any]] = dataclasses.field(default_factory=list)  # origin, line, dict | Error
+    error: Error | None = None
+
+
+@dataclasses.dataclass
+class Outcome:
+    origin: str
+    source: str
+    line: int | None
+    record: dict[str, Any] | None = None
+    error: Error | None = None
+    unmapped: list[str] = dataclasses.field(default_factory=list)
+    signature: np.ndarray | None = None
+    digest: bytes | None = None
+
+
+def check_schema(article: Article) -> dict[str, Any]:
+    record = article.to_json(validate.schema_fields())
+    problems = list(validate.errors(record))
+    if problems:
+        path, message = problems[0]
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise KhabarError("schema.invalid", path=path, message=message + more)
+    return record
+
+
+def read_page(path: Path, max_bytes: int) -> bytes:
+    try:
+        if path.is_symlink():
+            try:
+                path.resolve(strict=True)
+            except RuntimeError as exc:          # pathlib: "Symlink loop from ..."
+                raise KhabarError("input.symlink-loop", reason=str(exc)) from None
+            except OSError as exc:
+                if exc.errno == 40:              # ELOOP
+                    raise KhabarError("input.symlink-loop", reason=exc.strerror or str(exc)) from None
+                raise
+        if not path.is_file():
+            raise KhabarError("input.unreadable", reason="not a regular file (a FIFO, socket, device or dangling link)")
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise KhabarError("input.too-large", size=size, limit=max_bytes)
+        return path.read_bytes()
+    except OSError as exc:
+        raise KhabarError("input.unreadable", reason=exc.strerror or str(exc)) from None
+
+
+class Worker:
+    """Holds what every unit needs (registry, taxonomy, date limits) and the stage clock."""
+
+    def __init__(self, latest: Any):
+        self.limits = DateLimits(latest=latest)
+        self.registry = sources()
+        self.taxonomy = taxonomy()
+        self.seconds = dict.fromkeys(STAGES, 0.0)
+
+    def _finish(self, out: Outcome, article: Article) -> None:
+        t0 = time.perf_counter()
+        record = check_schema(article)
+        t1 = time.perf_counter()
+        text = dedup.content(record)
+        out.signature = dedup.signature(text)
+        out.digest = dedup.content_digest(text)
+        self.seconds["validate"] += t1 - t0
+        self.seconds["dedup"] += time.perf_counter() - t1
+        out.record, out.unmapped = record, article.unmapped_labels
+
+    def page(self, unit: Unit) -> Outcome:
+        out = Outcome(unit.origin, unit.source or "?", None)
+        try:
+            if unit.source not in self.registry:
+                raise KhabarError("input.unknown-source", source=unit.source, known=", ".join(sorted(self.registry)))
+            source = self.registry[unit.source]
+            assert unit.path is not None
+            if unit.path.suffix.lower() != ".txt":
+                raise KhabarError("input.unknown-format", suffix=unit.path.suffix, where=f"corpus/raw/{source.key}")
+            if source.parser not in PARSERS:
+                raise KhabarError("input.unknown-format", suffix=unit.path.suffix, where=f"source {source.key}")
+            t0 = time.perf_counter()
+            raw = read_page(unit.path, unit.max_bytes)
+            t1 = time.perf_counter()
+            parsed = PARSERS[source.parser](raw, unit.origin, source, self.limits.for_source(source.founded))
+            t2 = time.perf_counter()
+            article = assemble(parsed, source, self.taxonomy)
+            t3 = time.perf_counter()
+            self.seconds["read"] += t1 - t0
+            self.seconds["parse"] += t2 - t1
+            self.seconds["normalize"] += t3 - t2
+            self._finish(out, article)
+        except KhabarError as err:
+            out.error = freeze(err)
+        return out
+
+    def record(self, mapping: Mapping, origin: str, line: int | None, item: Any) -> Outcome:
+        out = Outcome(origin, mapping.default_source(), line)
+        if isinstance(item, tuple):
+            out.error = item
+            return out
+        try:
+            t0 = time.perf_counter()
+            parsed = mapping.apply(item, origin=origin, registry=self.registry, limits=self.limits)
+            t1 = time.perf_counter()
+            out.source = parsed.source
+            article = assemble(parsed, self.registry[parsed.source], self.taxonomy)
+            self.seconds["parse"] += t1 - t0
+            self.seconds["normalize"] += time.perf_counter() - t1
+            self._finish(out, article)
+        except KhabarError as err:
+            out.error = freeze(err)
+            out.source = _guess_source(mapping, item)
+        return out
+
+    def run(self, unit: Unit) -> tuple[list[Outcome], dict[str, float]]:
+        self.seconds = dict.fromkeys(STAGES, 0.0)
+        if unit.kind == "page":
+            outcomes = [self.page(unit)]
+        elif unit.kind == "records":
+            assert unit.mapping is not None
+            outcomes = [self.record(unit.mapping, origin, line, item) for origin, line, item in unit.records]
+        else:
+            outcomes = [Outcome(unit.origin, unit.source, unit.error[2] if unit.error else None, error=unit.error)]
+        return outcomes, self.seconds
+
+
+def _guess_source(mapping: Mapping, record: Any) -> str:
+    """The source a rejected record is counted under: what the mapping can tell, else its default."""
+    try:
+        url = record.get(mapping.fields["url"]) if mapping.fields.get("url") else None
+        return mapping.source_of(record, url if isinstance(url, str) else None)
+    except (KhabarError, AttributeError):
+        return mapping.default_source()
+
+
+# --- running units in worker processes, results in input order --------------------------------
+
+_WORKER: Worker | None = None
+
+
+def _init(latest: Any) -> None:
+    global _WORKER
+    _WORKER = Worker(latest)
+
+
+def _run(unit: Unit) -> tuple[list[Outcome], dict[str, float]]:
+    assert _WORKER is not None
+    return _WORKER.run(unit)
+
+
+def default_workers() -> int:
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
+
+
+def ordered_map(units: Iterable[Unit], latest: Any, workers: int,
+                window: int = 4) -> Iterator[tuple[list[Outcome], dict[str, float]]]:
+    """Results of every unit, in input order, with at most ``window`` units per worker in flight."""
+    if workers <= 1:
+        worker = Worker(latest)
+        for unit in units:
+            yield worker.run(unit)
+        return
+    from khabar.text.zwnj import default_restorer
+
+    default_restorer()                    # load the lexicon once, before forking: the workers share it
+    methods = multiprocessing.get_all_start_methods()
+    ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    with ctx.Pool(workers, initializer=_init, initargs=(latest,)) as pool:
+        pending: list[Any] = []
+        for unit in units:
+            pending.append(pool.apply_async(_run, (unit,)))
+            if len(pending) >= workers * window:
+                yield pending.pop(0).get()
+        for result in pending:
+            yield result.get()
+
