@@ -97,3 +97,49 @@ def test_both_validators_agree_on_mutations(seed_bytes):
     drop = dict(record)
     del drop["title"]
     assert not validate.is_valid(drop) and not ref.is_valid(drop)
+
+
+def _mutations(record, rng):
+    """Ways a record can go wrong, and ways it can stay right."""
+    keys = list(record)
+    yield {**record, rng.choice(keys): None}
+    yield {**record, rng.choice(keys): 42}
+    yield {**record, rng.choice(keys): ["x"]}
+    yield {**record, rng.choice(keys): ""}
+    yield {k: v for k, v in record.items() if k != rng.choice(keys)}
+    yield {**record, "unknown_field": 1}
+    yield {**record, "published": rng.choice(["2025-13-01", "1404-04-21", "2025-02-29", "2024-02-29"])}
+    yield {**record, "published_at": rng.choice(["2025-07-12T08:00:16Z", "2025-07-12T08:00:16", "12/07/2025"])}
+    yield {**record, "url": rng.choice(["https://x.ir/خبر", "x y", "https://x.ir/a|b", None])}
+    yield {**record, "normalization": {**record["normalization"], "text_offsets": [[0, 0], [1]]}}
+    yield {**record, "category": rng.choice(["sports", "Sports", None, 3])}
+
+
+@pytest.mark.skipif(not (REPO.parent / "shared" / "data" / "news").is_dir(), reason="../shared/data/news is absent")
+def test_fast_and_reference_validators_agree_on_real_records_and_mutations():
+    import random
+
+    from khabar.config import load_config
+    from khabar.pipeline import BuildConfig, articles, discover
+    from khabar.errors import Report
+    import collections
+    cfg = BuildConfig(root=REPO, build_date=BUILD_DATE, progress=False, workers=1,
+                      config=load_config(REPO / "configs" / "shared-news.toml", REPO))
+    records = []
+    per_file = collections.Counter()
+    for out in articles(discover(cfg), cfg, Report(), collections.Counter()):
+        key = out.origin.split("#")[0]
+        if per_file[key] < 12:                     # a sample of every export file
+            per_file[key] += 1
+            records.append(out.record)
+    assert len(per_file) >= 12 and len(records) > 140
+    ref = validate.reference_validator()
+    rng = random.Random(1)
+    verdicts = collections.Counter()
+    for record in records:
+        assert validate.is_valid(record) and ref.is_valid(record)
+        for mutated in _mutations(record, rng):
+            fast, slow = validate.is_valid(mutated), ref.is_valid(mutated)
+            assert fast == slow, {k: mutated[k] for k in mutated if mutated.get(k) != record.get(k)}
+            verdicts[fast] += 1
+    assert verdicts[True] > 30 and verdicts[False] > 300

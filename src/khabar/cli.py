@@ -69,8 +69,17 @@ def _cmd_build(args: argparse.Namespace) -> int:
         return 2
     cfg = BuildConfig(root=root, build_date=args.build_date, config=config,
                       output=Path(args.output).resolve() if args.output else None,
+                      **({"workers": args.workers} if args.workers else {}),
                       fail_on_unmapped=True if args.fail_on_unmapped else None, progress=args.progress)
     try:
+        if args.engine == "datatrove":
+            from khabar.engines.datatrove import build_with_datatrove
+
+            work = Path(args.work or (cfg.out_root / "build" / "datatrove")).resolve()
+            summary = build_with_datatrove(cfg, work, tasks=args.tasks, workers=cfg.workers)
+            print(f"datatrove: {summary['read']} inputs read; splits: "
+                  + ", ".join(f"{k} {v}" for k, v in summary["split_rows"].items()))
+            return 0
         result = build(cfg)
     except BuildError as exc:
         print(f"khabar build: failed, nothing published: {exc}", file=sys.stderr)
@@ -185,6 +194,11 @@ def parser() -> argparse.ArgumentParser:
     sp.add_argument("--config", help="a build config (TOML) listing exports to import, e.g. configs/shared-news.toml")
     sp.add_argument("--build-date", type=_date, default=dt.date.today(), help="latest plausible date (default: today)")
     sp.add_argument("--fail-on-unmapped", action="store_true", help="fail when a category label is not mapped")
+    sp.add_argument("--workers", type=int, help="worker processes for the per-article steps (default: all cores)")
+    sp.add_argument("--engine", choices=["local", "datatrove"], default="local",
+                    help="local: worker processes (default); datatrove: datatrove's executor (khabar[datatrove])")
+    sp.add_argument("--tasks", type=int, default=4, help="with --engine datatrove: tasks the inputs are split into")
+    sp.add_argument("--work", help="with --engine datatrove: folder for its logs and intermediate outcomes")
     sp.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                     help="show a progress bar (default: only on a terminal)")
     sp.set_defaults(func=_cmd_build)

@@ -15,10 +15,11 @@ import datetime as dt
 import os
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 from tqdm import tqdm
 
@@ -29,7 +30,7 @@ from khabar.dates import DateLimits
 from khabar.errors import KhabarError, Report
 from khabar.features import arrow_schema, features, from_arrow_row, to_arrow_row
 from khabar.publish import card, commit, manifest
-from khabar.publish.parquet import SplitWriter
+from khabar.publish.parquet import SplitWriter, release_memory
 from khabar.record import Article
 from khabar.registry import Source, sources, taxonomy
 from khabar.sources import PARSERS, exports
@@ -164,15 +165,20 @@ def units(items: list[InputItem], cfg: BuildConfig, seconds: dict[str, float]) -
             yield Unit("error", item.source, origin=item.origin, error=freeze(err))
 
 
+Results = Iterable[tuple[list[Outcome], dict[str, float]]]
+
+
 def articles(items: list[InputItem], cfg: BuildConfig, report: Report,
-             unmapped: collections.Counter[tuple[str, str]], seconds: dict[str, float] | None = None
-             ) -> Iterator[Outcome]:
+             unmapped: collections.Counter[tuple[str, str]], seconds: dict[str, float] | None = None,
+             results: Results | None = None) -> Iterator[Outcome]:
     """Stages parse, normalize, validate (in workers): every input to a valid record, or to a rejection.
 
     (Ids given twice are found after this stage, by sorting, and rejected in pass 2.)"""
     seconds = seconds if seconds is not None else dict.fromkeys(STAGES, 0.0)
     bar = tqdm(total=len(items), desc="build", unit="file", disable=None if cfg.progress is None else not cfg.progress)
-    for outcomes, spent in ordered_map(units(items, cfg, seconds), cfg.build_date, cfg.workers):
+    if results is None:
+        results = ordered_map(units(items, cfg, seconds), cfg.build_date, cfg.workers)
+    for outcomes, spent in results:
         for stage, value in spent.items():
             seconds[stage] += value
         for out in outcomes:
@@ -194,14 +200,16 @@ def articles(items: list[InputItem], cfg: BuildConfig, report: Report,
     bar.close()
 
 
-def build(cfg: BuildConfig) -> BuildResult:
+def build(cfg: BuildConfig, results: Results | None = None) -> BuildResult:
+    """Build and publish.  ``results``: the per-article results in input order, when another
+    engine computed them (:mod:`khabar.engines.datatrove`); by default worker processes do."""
     cfg.corpus.mkdir(parents=True, exist_ok=True)
     commit.recover(cfg.corpus)
     report = Report()
     unmapped: collections.Counter[tuple[str, str]] = collections.Counter()
     staging = commit.fresh_staging(cfg.corpus)
     try:
-        return _build_into(staging, cfg, report, unmapped)
+        return _build_into(staging, cfg, report, unmapped, results)
     except BaseException:
         if not (cfg.corpus / commit.JOURNAL).exists():   # a started commit is finished, never undone
             shutil.rmtree(staging, ignore_errors=True)
@@ -209,7 +217,7 @@ def build(cfg: BuildConfig) -> BuildResult:
 
 
 def _build_into(staging: Path, cfg: BuildConfig, report: Report,
-                unmapped: collections.Counter[tuple[str, str]]) -> BuildResult:
+                unmapped: collections.Counter[tuple[str, str]], results: Results | None = None) -> BuildResult:
     data_dir = staging / "data"
     data_dir.mkdir()
     schema = arrow_schema()
@@ -220,7 +228,7 @@ def _build_into(staging: Path, cfg: BuildConfig, report: Report,
     dedup = Deduplicator()
     listing = takedowns.load(cfg.root)
     hits: dict[int, takedowns.Entry] = {}         # records a takedown entry names
-    for out in articles(discover(cfg), cfg, report, unmapped, seconds):
+    for out in articles(discover(cfg), cfg, report, unmapped, seconds, results):
         record = out.record
         t0 = time.perf_counter()
         index = dedup.add(record, out.signature, out.digest)
@@ -295,43 +303,60 @@ def _build_into(staging: Path, cfg: BuildConfig, report: Report,
     repeated_ids = {dedup.id_of(i) for i in repeated_set}
     example: dict[str, Any] | None = None
     index = 0
+    cluster_col = schema.get_field_index("cluster_id")
     for path in spool_files:
-        for batch in pq.ParquetFile(path).iter_batches(batch_size=2000):
-            for row in batch.to_pylist():
+        for batch in pq.ParquetFile(path).iter_batches(batch_size=1000):
+            table = pa.Table.from_batches([batch])
+            ids = table.column("id").to_pylist()
+            sources_ = table.column("source").to_pylist()
+            origins_ = table.column("origin").to_pylist()
+            published_ = table.column("published").to_pylist()
+            labels = table.column("category").to_pylist()
+            route: list[str | None] = []
+            temporal_route: list[str | None] = []
+            clusters: list[str] = []
+            for k, record_id in enumerate(ids):
                 i, index = index, index + 1
-                record_id, source = row["id"], row["source"]
+                source = sources_[k]
+                clusters.append(cluster_of.get(i, record_id))
+                route.append(None)
+                temporal_route.append(None)
                 if i in repeated_set:
                     report.published[source] -= 1
-                    report.reject(row["origin"], source, KhabarError(
+                    report.reject(origins_[k], source, KhabarError(
                         "record.duplicate-id", id=record_id, first=first_origin.get(record_id, "an earlier input")))
                     continue
                 if record_id in repeated_ids:
-                    first_origin.setdefault(record_id, row["origin"])
+                    first_origin.setdefault(record_id, origins_[k])
                 if i in removed:
                     report.count_taken_down(source)
                     report.published[source] -= 1
                     continue
-                key = cluster_of.get(i, record_id)
                 split = split_of.get(i) or cluster_split([record_id], record_id, ledger, cfg.ratios)
                 ledger.set(record_id, split)
                 if i in dropped:
                     d = dropped[i]
-                    duplicates.append({"id": record_id, "origin": row["origin"], "source": source,
+                    duplicates.append({"id": record_id, "origin": origins_[k], "source": source,
                                        "duplicate_of": dedup.id_of(d.representative),
-                                       "kind": d.kind, "similarity": d.similarity, "cluster_id": key})
+                                       "kind": d.kind, "similarity": d.similarity, "cluster_id": clusters[k]})
                     report.count_duplicate(source)
                     report.published[source] -= 1
                     continue
-                row["cluster_id"] = key
-                writers[split].write(row)
+                route[k] = split
                 if temporal_writers:
-                    temporal = temporal_of.get(i) or temporal_split([row["published"] and row["published"].isoformat()],
-                                                                   record_id, cutoff, cfg.ratios)
-                    temporal_writers[temporal].write(row)
-                label = row["category"]
-                categories[split][category_names[label] if label is not None else "(none)"] += 1
+                    day = published_[k].isoformat() if published_[k] else None
+                    temporal_route[k] = temporal_of.get(i) or temporal_split([day], record_id, cutoff, cfg.ratios)
+                categories[split][category_names[labels[k]] if labels[k] is not None else "(none)"] += 1
                 if example is None or (split == "train" and example["_split"] != "train"):
-                    example = {**from_arrow_row(row), "_split": split}
+                    row = table.slice(k, 1).to_pylist()[0]
+                    example = {**from_arrow_row(row), "cluster_id": clusters[k], "_split": split}
+            table = table.set_column(cluster_col, schema.field(cluster_col), pa.array(clusters, pa.string()))
+            for name, writer in writers.items():
+                writer.write_table(table.filter(pa.array([r == name for r in route])))
+            for name, writer in temporal_writers.items():
+                writer.write_table(table.filter(pa.array([r == name for r in temporal_route])))
+            if index % 20_000 < 1000:
+                release_memory()
         path.unlink()
 
     if not report.balanced():

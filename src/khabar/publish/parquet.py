@@ -18,9 +18,21 @@ import pyarrow.parquet as pq
 COMPRESSION = "zstd"
 
 
+def release_memory() -> None:
+    """Give freed memory back to the system: Arrow's allocator and glibc's keep it otherwise,
+    and a build's resident size would then grow with the number of batches it wrote."""
+    pa.default_memory_pool().release_unused()
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass                                  # not glibc: nothing to trim
+
+
 class SplitWriter:
     def __init__(self, out_dir: Path, split: str, schema: pa.Schema, *,
-                 max_rows_per_shard: int = 200_000, row_group_rows: int = 10_000, batch_rows: int = 2_000):
+                 max_rows_per_shard: int = 200_000, row_group_rows: int = 10_000, batch_rows: int = 500):
         self.out_dir = out_dir
         self.split = split
         self.schema = schema
@@ -33,6 +45,7 @@ class SplitWriter:
         self._shards: list[tuple[Path, int]] = []
         self.rows = 0
         self.nbytes = 0     # Arrow (in-memory) size, the card's num_bytes
+        self._flushes = 0
 
     def _tmp_name(self, index: int) -> Path:
         return self.out_dir / f".{self.split}-{index:05d}.parquet.partial"
@@ -51,6 +64,9 @@ class SplitWriter:
             chunk, self._batch = self._batch[:room], self._batch[room:]
             table = pa.Table.from_pylist(chunk, schema=self.schema)
             self.nbytes += table.nbytes
+            self._flushes += 1
+            if self._flushes % 20 == 0:
+                release_memory()
             self._open().write_table(table, row_group_size=self.row_group_rows)
             self._shard_rows += len(chunk)
             path, _ = self._shards[-1]
@@ -62,6 +78,23 @@ class SplitWriter:
         if self._writer is not None:
             self._writer.close()
             self._writer = None
+
+    def write_table(self, table: pa.Table) -> None:
+        """Append Arrow rows as they are (pass 2 routes whole batches, no Python objects per row)."""
+        if not table.num_rows:
+            return
+        self._flush()
+        while table.num_rows:
+            room = self.max_rows_per_shard - self._shard_rows if self._writer else self.max_rows_per_shard
+            chunk, table = table.slice(0, room), table.slice(room)
+            self.nbytes += chunk.nbytes
+            self._open().write_table(chunk, row_group_size=self.row_group_rows)
+            self._shard_rows += chunk.num_rows
+            self.rows += chunk.num_rows
+            path, _ = self._shards[-1]
+            self._shards[-1] = (path, self._shard_rows)
+            if self._shard_rows >= self.max_rows_per_shard:
+                self._close_shard()
 
     def write(self, row: dict[str, Any]) -> None:
         self._batch.append(row)

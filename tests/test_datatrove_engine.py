@@ -1,0 +1,62 @@
+"""The same build on datatrove's local executor (several tasks, two workers) publishes the same rows."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import subprocess
+import sys
+
+import pytest
+
+from conftest import BUILD_DATE, FIXTURES, make_root
+
+pytestmark = pytest.mark.skipif(importlib.util.find_spec("datatrove") is None,
+                                reason="datatrove is not installed (pip install 'khabar[datatrove]')")
+
+
+def _files(root):
+    return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted((root / "corpus").rglob("*")) if p.is_file() and "raw" not in p.parts}
+
+
+def test_datatrove_build_equals_the_default_build(tmp_path, seed_bytes):
+    from khabar.config import load_config
+    from khabar.engines.datatrove import build_with_datatrove
+    from khabar.pipeline import BuildConfig, build
+
+    pages = {"aa-fa/seed.txt": seed_bytes,
+             "aa-fa/tehran.txt": (FIXTURES / "aa_fa" / "tehran_topics.txt").read_bytes(),
+             "aa-fa/ankara.txt": (FIXTURES / "aa_fa" / "ankara_arabic_letters.txt").read_bytes(),
+             "aa-fa/empty.txt": b""}
+    roots = {}
+    for name in ("default", "datatrove"):
+        root = make_root(tmp_path / name, pages)
+        (root / "exports").mkdir()
+        for k in range(5):                           # five export files to spread over the tasks
+            lines = [f'{{"t": "خبر شماره {k}-{j} درباره بازار و قیمت‌ها", "b": "متن خبر شماره {k}-{j} که درباره '
+                     f'بازار امروز نوشته شده و جمله‌های دیگری هم دارد تا بلند باشد {j * 7}.", '
+                     f'"u": "https://example.ir/{k}/{j}"}}' for j in range(20)]
+            (root / "exports" / f"part-{k}.jsonl").write_text("\n".join(lines) + "\n{broken\n", "utf-8")
+        (root / "configs").mkdir()
+        (root / "configs" / "m.toml").write_text(
+            'source = "farsnews"\nformat = "jsonl"\n[fields]\ntitle = "t"\nbody = "b"\nurl = "u"\n', "utf-8")
+        (root / "configs" / "b.toml").write_text(
+            '[build]\ntemporal_cutoff = 2025-01-01\n[[inputs]]\npath = "exports"\nglob = "*.jsonl"\nmapping = "configs/m.toml"\n',
+            "utf-8")
+        roots[name] = root
+    cfg = lambda root: BuildConfig(root=root, build_date=BUILD_DATE, progress=False,  # noqa: E731
+                                   config=load_config(root / "configs" / "b.toml", root))
+    build(cfg(roots["default"]))
+    summary = build_with_datatrove(cfg(roots["datatrove"]), tmp_path / "work", tasks=3, workers=2)
+    assert summary["read"] == 4 + 5 * 21
+    assert (tmp_path / "work" / "outcomes" / "00002.jsonl").exists()      # three tasks ran
+    assert _files(roots["datatrove"]) == _files(roots["default"])
+    assert (roots["datatrove"] / "README.md").read_bytes() == (roots["default"] / "README.md").read_bytes()
+
+
+def test_the_core_imports_nothing_of_datatrove():
+    code = ("import sys, khabar.pipeline, khabar.cli, khabar.verify, khabar.work; "
+            "print(any(m.startswith('datatrove') for m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.stdout.strip() == "False"
