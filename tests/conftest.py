@@ -32,4 +32,5 @@ def make_root(tmp: Path, pages: dict[str, bytes]) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
     shutil.copy(REPO / "README.md", root / "README.md")
+    shutil.copy(REPO / "CHANGELOG.md", root / "CHANGELOG.md")
     return root

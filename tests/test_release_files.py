@@ -6,6 +6,7 @@ import hashlib
 import os
 import shutil
 import subprocess
+import sys
 
 import pytest
 
@@ -37,3 +38,53 @@ def test_datasheet_figures_come_from_the_build():
     assert "article(s) published" in composition
     rights = text.split("<!-- khabar:rights -->")[1].split("<!-- /khabar:rights -->")[0]
     assert "`aa-fa`" in rights and "research-only" in rights
+
+
+def test_one_version_everywhere():
+    import json
+
+    from khabar import __version__
+    from khabar.publish.card import read_front_matter  # noqa: F401
+    from khabar.publish.release import read_release
+
+    release = read_release(REPO / "CHANGELOG.md")
+    assert release.version == __version__
+    assert json.loads((REPO / "croissant.json").read_text("utf-8"))["version"] == release.version
+    cff = (REPO / "CITATION.cff").read_text("utf-8")
+    assert f"version: {release.version}\n" in cff and f'date-released: "{release.date}"' in cff
+    readme = (REPO / "README.md").read_text("utf-8")
+    assert f"Version **{release.version}** of {release.date}" in readme
+    assert f"version      = {{{release.version}}}" in readme
+    manifest = json.loads((REPO / "corpus" / "manifest.json").read_text("utf-8"))
+    assert manifest["release"] == {"version": release.version, "date": release.date}
+    inputs = manifest["provenance"]["input_files"]
+    assert [i["path"] for i in inputs] == ["corpus/raw/aa-fa/000_4212da3186e38a21.txt"]
+    assert inputs[0]["sha256"] == SEED_SHA256
+
+
+def test_croissant_validates_and_loads_as_many_records_as_datasets(tmp_path):
+    pytest.importorskip("mlcroissant")
+    code = r"""
+import json, logging, sys, os
+logging.disable(logging.WARNING)
+import mlcroissant as mlc
+path = sys.argv[1]
+ds = mlc.Dataset(jsonld=path)
+n = sum(1 for _ in ds.records(record_set="default"))
+import datasets
+d = datasets.load_dataset(os.path.dirname(path))
+print(json.dumps({"croissant": n, "datasets": sum(len(v) for v in d.values())}))
+"""
+    env = {**os.environ, "HF_DATASETS_OFFLINE": "1", "HF_HUB_OFFLINE": "1",
+           "HF_DATASETS_CACHE": str(tmp_path / "cache"), "HF_HOME": str(tmp_path / "home")}
+    out = subprocess.run([sys.executable, "-c", code, str(REPO / "croissant.json")], capture_output=True,
+                         text=True, env=env, timeout=600)
+    assert out.returncode == 0, out.stderr[-3000:]
+    import json
+    counts = json.loads(out.stdout.strip().splitlines()[-1])
+    assert counts["croissant"] == counts["datasets"] > 0
+    tool = shutil.which("mlcroissant", path=os.path.dirname(sys.executable))
+    if tool:
+        done = subprocess.run([tool, "validate", "--jsonld", str(REPO / "croissant.json")], capture_output=True,
+                              text=True, timeout=300)
+        assert done.returncode == 0 and "Done." in done.stderr, done.stderr[-2000:]

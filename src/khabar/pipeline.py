@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import collections
 import dataclasses
+import hashlib
 import json
 import datetime as dt
 import os
@@ -29,7 +30,10 @@ from khabar.config import Config
 from khabar.dates import DateLimits
 from khabar.errors import KhabarError, Report
 from khabar.features import arrow_schema, features, from_arrow_row, to_arrow_row
+from khabar.paths import schema_dir
 from khabar.publish import card, commit, manifest
+from khabar.publish.croissant import croissant
+from khabar.publish.release import URL, Release, ReleaseError, read_release
 from khabar.publish.parquet import SplitWriter, release_memory
 from khabar.record import Article
 from khabar.registry import Source, sources, taxonomy
@@ -136,7 +140,8 @@ _READERS = {"json": exports.read_json, "jsonl": exports.read_jsonl}
 CHUNK = 256
 
 
-def units(items: list[InputItem], cfg: BuildConfig, seconds: dict[str, float]) -> Iterator[Unit]:
+def units(items: list[InputItem], cfg: BuildConfig, seconds: dict[str, float],
+          inputs: dict[str, tuple[str, int]] | None = None) -> Iterator[Unit]:
     """Stage read: pages as they are, exports read and cut into chunks of records (in input order)."""
     for item in items:
         if item.mapping is None:
@@ -146,6 +151,8 @@ def units(items: list[InputItem], cfg: BuildConfig, seconds: dict[str, float]) -
         t0 = time.perf_counter()
         try:
             raw = read_page(item.path, cfg.max_input_bytes)
+            if inputs is not None:
+                inputs[item.origin] = (hashlib.sha256(raw).hexdigest(), len(raw))
             if mapping.format == "csv":
                 records = exports.read_csv(raw, mapping.encoding, mapping.delimiter, mapping.columns())
             else:
@@ -170,19 +177,21 @@ Results = Iterable[tuple[list[Outcome], dict[str, float]]]
 
 def articles(items: list[InputItem], cfg: BuildConfig, report: Report,
              unmapped: collections.Counter[tuple[str, str]], seconds: dict[str, float] | None = None,
-             results: Results | None = None) -> Iterator[Outcome]:
+             results: Results | None = None, inputs: dict[str, tuple[str, int]] | None = None) -> Iterator[Outcome]:
     """Stages parse, normalize, validate (in workers): every input to a valid record, or to a rejection.
 
     (Ids given twice are found after this stage, by sorting, and rejected in pass 2.)"""
     seconds = seconds if seconds is not None else dict.fromkeys(STAGES, 0.0)
     bar = tqdm(total=len(items), desc="build", unit="file", disable=None if cfg.progress is None else not cfg.progress)
     if results is None:
-        results = ordered_map(units(items, cfg, seconds), cfg.build_date, cfg.workers)
+        results = ordered_map(units(items, cfg, seconds, inputs), cfg.build_date, cfg.workers)
     for outcomes, spent in results:
         for stage, value in spent.items():
             seconds[stage] += value
         for out in outcomes:
             report.count_read(out.source)
+            if inputs is not None and out.input_sha256 is not None:
+                inputs[out.origin] = (out.input_sha256, out.input_bytes or 0)
             error = out.error
             if error is not None:
                 err = thaw(error)
@@ -228,7 +237,8 @@ def _build_into(staging: Path, cfg: BuildConfig, report: Report,
     dedup = Deduplicator()
     listing = takedowns.load(cfg.root)
     hits: dict[int, takedowns.Entry] = {}         # records a takedown entry names
-    for out in articles(discover(cfg), cfg, report, unmapped, seconds, results):
+    inputs: dict[str, tuple[str, int]] = {}
+    for out in articles(discover(cfg), cfg, report, unmapped, seconds, results, inputs):
         record = out.record
         t0 = time.perf_counter()
         index = dedup.add(record, out.signature, out.digest)
@@ -406,12 +416,21 @@ def _build_into(staging: Path, cfg: BuildConfig, report: Report,
     }
     (reports_dir / "build.json").write_text(manifest.dumps(summary), encoding="utf-8")
 
+    release = _release(cfg)
     manifest_data = {
         "khabar_version": __version__,
         "schema_version": validate.article_schema()["x-khabar-schema-version"],
+        "release": {"version": release.version, "date": release.date} if release else None,
         "files": files,
         "splits": summary["splits"],
         "inputs": report.per_source(),
+        "provenance": {
+            "schema_sha256": manifest.sha256_file(schema_dir() / "article.schema.json"),
+            "config": None if cfg.config.path is None else {
+                "path": _origin(cfg.config.path, cfg.root), "sha256": manifest.sha256_file(cfg.config.path)},
+            "build_date": None,          # deliberately not recorded: the same inputs give the same files
+            "input_files": [{"path": p, "sha256": h, "bytes": n} for p, (h, n) in sorted(inputs.items())],
+        },
     }
     (staging / manifest.MANIFEST).write_text(manifest.dumps(manifest_data), encoding="utf-8")
 
@@ -425,6 +444,10 @@ def _build_into(staging: Path, cfg: BuildConfig, report: Report,
         "sources": sources_table(report),
         "categories": categories_table(categories),
         "example": card.example_block(example_record),
+        "cite": ("```bibtex\n" + release.bibtex() + "\n```") if release else "_No release yet: CHANGELOG.md has no entry._",
+        "release": (f"Version **{release.version}** of {release.date} (see `CHANGELOG.md`); built by khabar "
+                    f"{__version__} with schema {validate.article_schema()['x-khabar-schema-version']}.")
+        if release else "_Unreleased build._",
     }
     configs = {"default": split_info}
     if temporal_info:
@@ -438,6 +461,23 @@ def _build_into(staging: Path, cfg: BuildConfig, report: Report,
         (f"{commit.STAGING}/{manifest.MANIFEST}", manifest.MANIFEST),
         (f"{commit.STAGING}/README.md", "../README.md"),
     ]
+    configs_present = ["default"] + (["temporal"] if temporal_info else [])
+    description = ("Persian news articles: raw text kept beside a normalized form, source labels mapped to a "
+                   "topic taxonomy, near-duplicates removed, stable splits.")
+    (staging / "croissant.json").write_text(manifest.dumps(croissant(
+        files, configs_present, version=release.version if release else __version__,
+        date_published=release.date if release else "", cite_as=release.bibtex() if release else "",
+        description=description, license_text="Toolchain: Apache-2.0. Article texts: each row's license_notice "
+                                               "(rights of the publisher; research use).", url=URL)),
+        encoding="utf-8")
+    moves.append((f"{commit.STAGING}/croissant.json", "../croissant.json"))
+    if release is not None:
+        (staging / "CITATION.cff").write_text(release.citation_cff(), encoding="utf-8")
+        moves.append((f"{commit.STAGING}/CITATION.cff", "../CITATION.cff"))
+        changelog = card.fill_sections((cfg.root / "CHANGELOG.md").read_text(encoding="utf-8"),
+                                       {"release": release_text(release, report, split_info, len(removed))})
+        (staging / "CHANGELOG.md").write_text(changelog, encoding="utf-8")
+        moves.append((f"{commit.STAGING}/CHANGELOG.md", "../CHANGELOG.md"))
     datasheet_path = cfg.root / "DATASHEET.md"
     if datasheet_path.exists():
         datasheet = card.fill_sections(datasheet_path.read_text(encoding="utf-8"), {
@@ -491,6 +531,22 @@ def sources_table(report: Report) -> str:
         lines.append(f"| `{row['source']}` | {publisher} | {row['read']} | {row['published']} | {row['rejected']} "
                      f"| {row['duplicates']} | {rights} |")
     return "\n".join(lines)
+
+
+def _release(cfg: BuildConfig) -> Release | None:
+    try:
+        return read_release(cfg.root / "CHANGELOG.md")
+    except ReleaseError:
+        return None
+
+
+def release_text(release: Release, report: Report, split_info: dict[str, dict[str, int]], taken_down: int) -> str:
+    """The CHANGELOG's generated figures: what this release holds, and what takedowns removed (counts only)."""
+    splits = ", ".join(f"{name} {info['rows']}" for name, info in split_info.items())
+    return (f"Built from this release's inputs: {sum(report.published.values())} articles published ({splits}); "
+            f"{len(report.rejections)} inputs rejected, {sum(report.duplicates.values())} duplicates dropped, "
+            f"{taken_down} records removed by takedown. Users of an earlier version should refresh their copy "
+            f"when the takedown count is above zero.")
 
 
 def composition_text(report: Report, split_info: dict[str, dict[str, int]]) -> str:

@@ -12,6 +12,7 @@ summed by the build.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import multiprocessing
 import os
 import time
@@ -66,6 +67,8 @@ class Outcome:
     unmapped: list[str] = dataclasses.field(default_factory=list)
     signature: np.ndarray | None = None
     digest: bytes | None = None
+    input_sha256: str | None = None      # pages: the file's sha256 (provenance), when it could be read
+    input_bytes: int | None = None
 
 
 def check_schema(article: Article) -> dict[str, Any]:
@@ -132,6 +135,7 @@ class Worker:
                 raise KhabarError("input.unknown-format", suffix=unit.path.suffix, where=f"source {source.key}")
             t0 = time.perf_counter()
             raw = read_page(unit.path, unit.max_bytes)
+            out.input_sha256, out.input_bytes = hashlib.sha256(raw).hexdigest(), len(raw)
             t1 = time.perf_counter()
             parsed = PARSERS[source.parser](raw, unit.origin, source, self.limits.for_source(source.founded))
             t2 = time.perf_counter()
