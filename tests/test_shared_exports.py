@@ -97,3 +97,24 @@ def test_shared_build_loads_with_datasets(shared_build):
     done = subprocess.run([sys.executable, "-c", code, str(out)], capture_output=True, text=True, env=env, timeout=600)
     assert done.returncode == 0, done.stderr[-2000:]
     assert json.loads(done.stdout.strip().splitlines()[-1]) == {k: v for k, v in result.split_rows.items() if v}
+
+
+def test_baselines_beat_the_majority_and_reproduce_the_card(shared_build):
+    pytest.importorskip("sklearn")
+    pytest.importorskip("rouge_score")
+    out, _, _ = shared_build
+    env = {**os.environ, "HF_DATASETS_OFFLINE": "1", "HF_HUB_OFFLINE": "1",
+           "HF_DATASETS_CACHE": str(out.parent / "cache"), "HF_HOME": str(out.parent / "home")}
+    card = out.parent / "card.md"
+    card.write_text("<!-- khabar:baselines -->\n<!-- /khabar:baselines -->\n", "utf-8")
+    done = subprocess.run([sys.executable, str(REPO / "scripts" / "baselines.py"), str(out), "--update-card", str(card)],
+                          capture_output=True, text=True, env=env, timeout=900)
+    assert done.returncode == 0, done.stderr[-2000:]
+    results = json.loads(done.stdout.strip().splitlines()[-1])
+    c = results["classification"]
+    assert c["tfidf_logreg"]["accuracy"] > c["majority"]["accuracy"] + 0.2
+    assert c["tfidf_logreg"]["macro_f1"] > c["majority"]["macro_f1"] + 0.3
+    assert 0 < results["summarization"]["lead1"]["rouge1"] < 1
+    table = card.read_text("utf-8").split("<!-- khabar:baselines -->\n")[1].split("<!-- /khabar:baselines -->")[0]
+    readme = (REPO / "README.md").read_text("utf-8")
+    assert table.strip() in readme                       # the card's figures are what the command gives

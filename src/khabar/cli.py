@@ -148,6 +148,15 @@ def _cmd_audit(args: argparse.Namespace) -> int:
     return 1 if status else 0
 
 
+def _cmd_stats(args: argparse.Namespace) -> int:
+    from khabar import stats
+
+    root = Path(args.path)
+    numbers = stats.write(root, Path(args.figures) if args.figures else None)
+    print(json.dumps(numbers, ensure_ascii=False, indent=2, sort_keys=True))
+    return 0
+
+
 def _cmd_normalize(args: argparse.Namespace) -> int:
     from khabar.text.normalize import normalize_line
 
@@ -227,6 +236,11 @@ def parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("audit", help="report near-duplicate pairs across the splits of a built dataset")
     sp.add_argument("path", nargs="?", default=".", help="dataset root (default: .)")
     sp.set_defaults(func=_cmd_audit)
+
+    sp = sub.add_parser("stats", help="numbers and pictures of a built dataset (PNG files in corpus/figures/)")
+    sp.add_argument("path", nargs="?", default=".", help="dataset root (default: .)")
+    sp.add_argument("--figures", help="write the pictures here instead of DIR/corpus/figures")
+    sp.set_defaults(func=_cmd_stats)
 
     sp = sub.add_parser("normalize", help="normalize Persian text from stdin to stdout, line by line")
     sp.add_argument("--no-zwnj", action="store_true", help="letters and spacing only: do not restore ZWNJs")

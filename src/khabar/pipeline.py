@@ -24,7 +24,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from tqdm import tqdm
 
-from khabar import __version__, validate
+from khabar import __version__, stats, validate
 from khabar.assemble import assemble
 from khabar.config import Config
 from khabar.dates import DateLimits
@@ -140,8 +140,7 @@ _READERS = {"json": exports.read_json, "jsonl": exports.read_jsonl}
 CHUNK = 256
 
 
-def units(items: list[InputItem], cfg: BuildConfig, seconds: dict[str, float],
-          inputs: dict[str, tuple[str, int]] | None = None) -> Iterator[Unit]:
+def units(items: list[InputItem], cfg: BuildConfig, seconds: dict[str, float]) -> Iterator[Unit]:
     """Stage read: pages as they are, exports read and cut into chunks of records (in input order)."""
     for item in items:
         if item.mapping is None:
@@ -149,10 +148,10 @@ def units(items: list[InputItem], cfg: BuildConfig, seconds: dict[str, float],
             continue
         mapping = item.mapping
         t0 = time.perf_counter()
+        input_file: tuple[str, str, int] | None = None
         try:
             raw = read_page(item.path, cfg.max_input_bytes)
-            if inputs is not None:
-                inputs[item.origin] = (hashlib.sha256(raw).hexdigest(), len(raw))
+            input_file = (item.origin, hashlib.sha256(raw).hexdigest(), len(raw))
             if mapping.format == "csv":
                 records = exports.read_csv(raw, mapping.encoding, mapping.delimiter, mapping.columns())
             else:
@@ -162,14 +161,17 @@ def units(items: list[InputItem], cfg: BuildConfig, seconds: dict[str, float],
                 chunk.append((f"{item.origin}#{n}", line, freeze(record) if isinstance(record, KhabarError) else record))
                 if len(chunk) >= CHUNK:
                     seconds["read"] += time.perf_counter() - t0
-                    yield Unit("records", item.source, origin=item.origin, mapping=mapping, records=chunk)
-                    chunk, t0 = [], time.perf_counter()
+                    yield Unit("records", item.source, origin=item.origin, mapping=mapping, records=chunk,
+                               input_file=input_file)
+                    chunk, t0, input_file = [], time.perf_counter(), None
             seconds["read"] += time.perf_counter() - t0
             if chunk:
-                yield Unit("records", item.source, origin=item.origin, mapping=mapping, records=chunk)
+                yield Unit("records", item.source, origin=item.origin, mapping=mapping, records=chunk,
+                           input_file=input_file)
         except KhabarError as err:      # the file as a whole
             seconds["read"] += time.perf_counter() - t0
-            yield Unit("error", item.source, origin=item.origin, error=freeze(err))
+            yield Unit("error", item.source, origin=item.origin, error=freeze(err),
+                       input_file=input_file)
 
 
 Results = Iterable[tuple[list[Outcome], dict[str, float]]]
@@ -184,14 +186,15 @@ def articles(items: list[InputItem], cfg: BuildConfig, report: Report,
     seconds = seconds if seconds is not None else dict.fromkeys(STAGES, 0.0)
     bar = tqdm(total=len(items), desc="build", unit="file", disable=None if cfg.progress is None else not cfg.progress)
     if results is None:
-        results = ordered_map(units(items, cfg, seconds, inputs), cfg.build_date, cfg.workers)
+        results = ordered_map(units(items, cfg, seconds), cfg.build_date, cfg.workers)
     for outcomes, spent in results:
         for stage, value in spent.items():
             seconds[stage] += value
         for out in outcomes:
             report.count_read(out.source)
-            if inputs is not None and out.input_sha256 is not None:
-                inputs[out.origin] = (out.input_sha256, out.input_bytes or 0)
+            if inputs is not None and out.input_file is not None:
+                path, digest, size = out.input_file
+                inputs[path] = (digest, size)
             error = out.error
             if error is not None:
                 err = thaw(error)
@@ -434,6 +437,11 @@ def _build_into(staging: Path, cfg: BuildConfig, report: Report,
     }
     (staging / manifest.MANIFEST).write_text(manifest.dumps(manifest_data), encoding="utf-8")
 
+    t0 = time.perf_counter()
+    numbers = stats.collect(staging, "data")
+    pictures = stats.draw(numbers, staging / stats.FIGURES)
+    (reports_dir / "stats.json").write_text(stats.dumps(numbers), encoding="utf-8")
+    seconds["write"] += time.perf_counter() - t0
     readme_path = cfg.root / "README.md"
     readme = readme_path.read_text(encoding="utf-8") if readme_path.exists() else card.DEFAULT_README
     download = sum(f["bytes"] for f in files)
@@ -444,6 +452,7 @@ def _build_into(staging: Path, cfg: BuildConfig, report: Report,
         "sources": sources_table(report),
         "categories": categories_table(categories),
         "example": card.example_block(example_record),
+        "figures": stats.card_section(numbers, pictures),
         "cite": ("```bibtex\n" + release.bibtex() + "\n```") if release else "_No release yet: CHANGELOG.md has no entry._",
         "release": (f"Version **{release.version}** of {release.date} (see `CHANGELOG.md`); built by khabar "
                     f"{__version__} with schema {validate.article_schema()['x-khabar-schema-version']}.")
@@ -458,6 +467,7 @@ def _build_into(staging: Path, cfg: BuildConfig, report: Report,
         (f"{commit.STAGING}/data", "data"),
         (f"{commit.STAGING}/reports", "reports"),
         (f"{commit.STAGING}/{LEDGER}", LEDGER),
+        (f"{commit.STAGING}/{stats.FIGURES}", stats.FIGURES),
         (f"{commit.STAGING}/{manifest.MANIFEST}", manifest.MANIFEST),
         (f"{commit.STAGING}/README.md", "../README.md"),
     ]
@@ -483,6 +493,7 @@ def _build_into(staging: Path, cfg: BuildConfig, report: Report,
         datasheet = card.fill_sections(datasheet_path.read_text(encoding="utf-8"), {
             "composition": composition_text(report, split_info),
             "rights": rights_text(report),
+            "statement": statement_text(numbers),
         })
         (staging / "DATASHEET.md").write_text(datasheet, encoding="utf-8")
         moves.append((f"{commit.STAGING}/DATASHEET.md", "../DATASHEET.md"))
@@ -556,6 +567,17 @@ def composition_text(report: Report, split_info: dict[str, dict[str, int]]) -> s
                            for row in report.per_source())
     return (f"  {published} article(s) published ({splits}), from {sum(report.read.values())} input(s) read "
             f"and {len(report.rejections)} rejected. Per source: {per_source}.")
+
+
+def statement_text(numbers: dict[str, Any]) -> str:
+    months = [m for m in numbers["per_month"] if m != "(undated)"]
+    span = f"from {months[0]} to {months[-1]}" if months else "undated"
+    undated = numbers["per_month"].get("(undated)", 0)
+    sources_ = ", ".join(f"`{s}` {n}" for s, n in numbers["per_source"].items())
+    return (f"- **In this build:** {numbers['articles']} articles, published {span}"
+            f"{f' ({undated} undated)' if undated else ''}; per source: {sources_}; body text of median "
+            f"{numbers['text_chars']['median']} characters and {numbers['tokens']['median']} tokens "
+            f"(longest {numbers['text_chars']['max']} characters).")
 
 
 def rights_text(report: Report) -> str:

@@ -55,6 +55,7 @@ class Unit:
     mapping: Mapping | None = None
     records: list[tuple[str, int | None, Any]] = dataclasses.field(default_factory=list)  # origin, line, dict | Error
     error: Error | None = None
+    input_file: tuple[str, str, int] | None = None   # an export's (path, sha256, bytes), on its first unit
 
 
 @dataclasses.dataclass
@@ -67,8 +68,7 @@ class Outcome:
     unmapped: list[str] = dataclasses.field(default_factory=list)
     signature: np.ndarray | None = None
     digest: bytes | None = None
-    input_sha256: str | None = None      # pages: the file's sha256 (provenance), when it could be read
-    input_bytes: int | None = None
+    input_file: tuple[str, str, int] | None = None   # (path, sha256, bytes) of the input file, on its first outcome
 
 
 def check_schema(article: Article) -> dict[str, Any]:
@@ -135,7 +135,7 @@ class Worker:
                 raise KhabarError("input.unknown-format", suffix=unit.path.suffix, where=f"source {source.key}")
             t0 = time.perf_counter()
             raw = read_page(unit.path, unit.max_bytes)
-            out.input_sha256, out.input_bytes = hashlib.sha256(raw).hexdigest(), len(raw)
+            out.input_file = (unit.origin, hashlib.sha256(raw).hexdigest(), len(raw))
             t1 = time.perf_counter()
             parsed = PARSERS[source.parser](raw, unit.origin, source, self.limits.for_source(source.founded))
             t2 = time.perf_counter()
@@ -177,6 +177,8 @@ class Worker:
             outcomes = [self.record(unit.mapping, origin, line, item) for origin, line, item in unit.records]
         else:
             outcomes = [Outcome(unit.origin, unit.source, unit.error[2] if unit.error else None, error=unit.error)]
+        if unit.input_file is not None and outcomes:
+            outcomes[0].input_file = unit.input_file
         return outcomes, self.seconds
 
 

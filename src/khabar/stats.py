@@ -1,0 +1,165 @@
+"""``khabar stats``: the numbers and pictures a reader wants at a glance.
+
+Read from a built dataset's Parquet files (only the small columns): articles per category
+and split, per source, per month; text lengths; what normalization changed.  Pictures are
+PNG files (matplotlib, Agg backend, English labels: category and source keys, so no
+right-to-left shaping is needed) written without timestamps, so a rebuild rewrites them
+byte for byte.
+"""
+
+from __future__ import annotations
+
+import collections
+import json
+from pathlib import Path
+from typing import Any
+
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from khabar.features import features
+
+FIGURES = "figures"
+COLUMNS = ["source", "category", "published", "text", "token_count", "normalization"]
+
+
+def collect(root: Path, data_dir: str = "corpus/data") -> dict[str, Any]:
+    names = features()["category"].names
+    per_split: dict[str, collections.Counter[str]] = collections.defaultdict(collections.Counter)
+    per_source: collections.Counter[str] = collections.Counter()
+    per_month: collections.Counter[str] = collections.Counter()
+    chars: list[int] = []
+    tokens: list[int] = []
+    zwnj: list[int] = []
+    letters: list[int] = []
+    for path in sorted((root / data_dir).glob("*.parquet")):
+        split = path.name.split("-", 1)[0]
+        table = pq.read_table(path, columns=COLUMNS)
+        for label in table.column("category").to_pylist():
+            per_split[split][names[label] if label is not None else "(none)"] += 1
+        per_source.update(table.column("source").to_pylist())
+        for day in table.column("published").to_pylist():
+            per_month[day.strftime("%Y-%m") if day else "(undated)"] += 1
+        chars += [n or 0 for n in pc.utf8_length(table.column("text")).to_pylist()]
+        tokens += table.column("token_count").to_pylist()
+        norm = table.column("normalization")
+        zwnj += pc.struct_field(norm, "zwnj_restored").to_pylist()
+        letters += pc.struct_field(norm, "letters").to_pylist()
+    total = sum(per_source.values())
+    return {
+        "articles": total,
+        "per_split": {s: sum(c.values()) for s, c in sorted(per_split.items())},
+        "categories_by_split": {s: dict(sorted(c.items())) for s, c in sorted(per_split.items())},
+        "per_source": dict(sorted(per_source.items())),
+        "per_month": dict(sorted(per_month.items())),
+        "text_chars": _summary(chars),
+        "tokens": _summary(tokens),
+        "zwnj_restored": {**_summary(zwnj), "total": sum(zwnj), "articles_with_any": sum(1 for z in zwnj if z)},
+        "letters_changed": {**_summary(letters), "total": sum(letters)},
+        "_chars": chars, "_zwnj": zwnj,
+    }
+
+
+def _summary(values: list[int]) -> dict[str, float]:
+    if not values:
+        return {"min": 0, "median": 0, "mean": 0, "max": 0}
+    ordered = sorted(values)
+    return {"min": ordered[0], "median": ordered[len(ordered) // 2],
+            "mean": round(sum(ordered) / len(ordered), 1), "max": ordered[-1]}
+
+
+def draw(numbers: dict[str, Any], out: Path) -> list[str]:
+    """Write the pictures; returns their file names."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    plt.rcParams.update({"font.size": 10, "svg.hashsalt": "khabar", "figure.dpi": 100})
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+
+    def save(fig: Any, name: str) -> None:
+        fig.tight_layout()
+        fig.savefig(out / name, metadata={"Software": None})
+        plt.close(fig)
+        written.append(name)
+
+    order = {"train": 0, "validation": 1, "test": 2}
+    splits = sorted(numbers["categories_by_split"], key=lambda s: order.get(s, 9))
+    cats = sorted({c for s in splits for c in numbers["categories_by_split"][s]},
+                  key=lambda c: -sum(numbers["categories_by_split"][s].get(c, 0) for s in splits))
+    fig, ax = plt.subplots(figsize=(8, 0.45 * max(len(cats), 3) + 1.2))
+    left = [0] * len(cats)
+    for split in splits:
+        values = [numbers["categories_by_split"][split].get(c, 0) for c in cats]
+        ax.barh(cats, values, left=left, label=split)
+        left = [a + b for a, b in zip(left, values)]
+    ax.invert_yaxis()
+    ax.set_xlabel("articles")
+    ax.set_title("Articles per category and split")
+    ax.legend(loc="lower right")
+    save(fig, "categories.png")
+
+    sources = list(numbers["per_source"].items())
+    fig, ax = plt.subplots(figsize=(8, 0.4 * max(len(sources), 3) + 1.2))
+    ax.barh([s for s, _ in sources], [n for _, n in sources], color="#4c72b0")
+    ax.invert_yaxis()
+    ax.set_xscale("log" if max(n for _, n in sources) > 50 * max(1, min(n for _, n in sources)) else "linear")
+    ax.set_xlabel("articles")
+    ax.set_title("Articles per source")
+    save(fig, "sources.png")
+
+    months = [(m, n) for m, n in numbers["per_month"].items() if m != "(undated)"]
+    undated = numbers["per_month"].get("(undated)", 0)
+    fig, ax = plt.subplots(figsize=(9, 3.4))
+    if months:
+        ax.bar(range(len(months)), [n for _, n in months], color="#55a868")
+        step = max(1, len(months) // 12)
+        ax.set_xticks(range(0, len(months), step))
+        ax.set_xticklabels([m for m, _ in months][::step], rotation=45, ha="right")
+    ax.set_ylabel("articles")
+    ax.set_title(f"Articles per month of publication ({undated} undated not shown)")
+    save(fig, "months.png")
+
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
+    for ax, values, label, title, color in (
+            (axes[0], [c for c in numbers["_chars"] if c], "characters of body text", "Body length", "#8172b2"),
+            (axes[1], numbers["_zwnj"], "ZWNJs restored in the article", "Normalization: ZWNJs put back", "#c44e52")):
+        values = sorted(values) or [0]
+        cap = values[min(len(values) - 1, int(len(values) * 0.99))]
+        ax.hist([min(v, cap) for v in values], bins=40, color=color)
+        ax.set_yscale("log")
+        ax.set_xlabel(f"{label} (last bar: {cap} or more)")
+        ax.set_ylabel("articles (log scale)")
+        ax.set_title(title)
+    save(fig, "lengths-normalization.png")
+    return written
+
+
+def public(numbers: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in numbers.items() if not k.startswith("_")}
+
+
+def card_section(numbers: dict[str, Any], pictures: list[str], prefix: str = "corpus/figures") -> str:
+    lines = [f"![{name.removesuffix('.png')}]({prefix}/{name})" for name in pictures]
+    z = numbers["zwnj_restored"]
+    lines.append("")
+    lines.append(f"{numbers['articles']} articles; body text median {numbers['text_chars']['median']} characters "
+                 f"({numbers['tokens']['median']} tokens); normalization restored {z['total']} ZWNJs in "
+                 f"{z['articles_with_any']} articles and replaced {numbers['letters_changed']['total']} Arabic letter "
+                 f"forms. All numbers: `corpus/reports/stats.json` (`khabar stats`).")
+    return "\n".join(lines)
+
+
+def write(root: Path, out_dir: Path | None = None) -> dict[str, Any]:
+    numbers = collect(root)
+    figures = out_dir or root / "corpus" / FIGURES
+    pictures = draw(numbers, figures)
+    result = public(numbers)
+    result["figures"] = pictures
+    return result
+
+
+def dumps(numbers: dict[str, Any]) -> str:
+    return json.dumps(public(numbers), ensure_ascii=False, indent=2, sort_keys=True) + "\n"
