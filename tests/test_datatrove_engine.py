@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from conftest import BUILD_DATE, FIXTURES, make_root
+from conftest import BUILD_DATE, FIXTURES, make_root, write_export_project
 
 pytestmark = pytest.mark.skipif(importlib.util.find_spec("datatrove") is None,
                                 reason="datatrove is not installed (pip install 'khabar[datatrove]')")
@@ -38,12 +38,8 @@ def test_datatrove_build_equals_the_default_build(tmp_path, seed_bytes):
                      f'بازار امروز نوشته شده و جمله‌های دیگری هم دارد تا بلند باشد {j * 7}.", '
                      f'"u": "https://example.ir/{k}/{j}"}}' for j in range(20)]
             (root / "exports" / f"part-{k}.jsonl").write_text("\n".join(lines) + "\n{broken\n", "utf-8")
-        (root / "configs").mkdir()
-        (root / "configs" / "m.toml").write_text(
-            'source = "farsnews"\nformat = "jsonl"\n[fields]\ntitle = "t"\nbody = "b"\nurl = "u"\n', "utf-8")
-        (root / "configs" / "b.toml").write_text(
-            '[build]\ntemporal_cutoff = 2025-01-01\n[[inputs]]\npath = "exports"\nglob = "*.jsonl"\nmapping = "configs/m.toml"\n',
-            "utf-8")
+        write_export_project(root, "exports", glob="*.jsonl", build="temporal_cutoff = 2025-01-01",
+                             mapping='source = "farsnews"\nformat = "jsonl"\n[fields]\ntitle = "t"\nbody = "b"\nurl = "u"\n')
         roots[name] = root
     cfg = lambda root: BuildConfig(root=root, build_date=BUILD_DATE, progress=False,  # noqa: E731
                                    config=load_config(root / "configs" / "b.toml", root))

@@ -8,7 +8,7 @@ import shutil
 
 import pyarrow.parquet as pq
 
-from conftest import BUILD_DATE, make_root
+from conftest import BUILD_DATE, DATED, JSONL_MAPPING, make_root, random_article, write_export_project
 from khabar.check import audit_leakage
 from khabar.config import load_config
 from khabar.features import from_arrow_row
@@ -65,39 +65,14 @@ def test_planted_duplicates_are_found_and_one_representative_published(tmp_path,
     assert audit_leakage(root)[1] == []
 
 
-WORDS = ("دولت مجلس اقتصاد بازار تیم بازی شهر استان مردم کشور جهان سفر دانشگاه پژوهش فیلم کتاب هوا باران "
-         "قیمت نفت طلا ارز بانک مدرسه بیمارستان پزشک ورزشگاه قهرمانی جام لیگ سیاست وزیر سفیر نشست توافق").split()
-
-
 def _article(rng: random.Random, n: int, month: int) -> dict:
-    sentences = [" ".join(rng.choice(WORDS) for _ in range(15)) + "." for _ in range(10)]
-    return {"headline": f"خبر شماره {n} " + " ".join(rng.choice(WORDS) for _ in range(5)),
-            "content": "\n\n".join(sentences), "permalink": f"https://example.ir/news/{n}",
-            "tarikh": f"2019-{month:02d}-15", "section": "سیاسی"}
-
-
-MAPPING = """
-source = "farsnews"
-format = "jsonl"
-[fields]
-title = "headline"
-body = "content"
-url = "permalink"
-categories = "section"
-[date]
-field = "tarikh"
-calendar = "gregorian"
-formats = ["%Y-%m-%d"]
-"""
+    return random_article(rng, n, tarikh=f"2019-{month:02d}-15", section="سیاسی")
 
 
 def _export_root(tmp_path, records, cutoff=None):
     root = make_root(tmp_path, {})
-    (root / "configs").mkdir(exist_ok=True)
-    (root / "configs" / "m.toml").write_text(MAPPING, "utf-8")
-    extra = f"temporal_cutoff = {cutoff}\n" if cutoff else ""
-    (root / "configs" / "b.toml").write_text(
-        f'[build]\ncorpus = false\n{extra}\n[[inputs]]\npath = "items.jsonl"\nmapping = "configs/m.toml"\n', "utf-8")
+    write_export_project(root, "items.jsonl", mapping=JSONL_MAPPING + 'categories = "section"\n' + DATED,
+                         build=f"corpus = false\n{f'temporal_cutoff = {cutoff}' if cutoff else ''}")
     (root / "items.jsonl").write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records) + "\n", "utf-8")
     return root
 

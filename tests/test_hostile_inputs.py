@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import BUILD_DATE, make_root
+from conftest import BUILD_DATE, make_root, write_export_project
 from khabar.config import ConfigError, load_config
 from khabar.dates import DateLimits
 from khabar.errors import CATALOGUE, KhabarError
@@ -72,12 +72,7 @@ def test_build_survives_every_hostile_input_and_counts_add_up(tmp_path, seed_byt
         json.dumps({**record, "permalink": "https://example.ir/news/2", "headline": ["a", "list"]}, ensure_ascii=False),
         json.dumps({**record, "permalink": "https://example.ir/news/3", "content": 42}, ensure_ascii=False),
     ]) + "\n", "utf-8")
-    (root / "configs").mkdir()
-    (root / "configs" / "m.toml").write_text(
-        'source = "farsnews"\nformat = "jsonl"\n[fields]\ntitle = "headline"\nbody = "content"\nurl = "permalink"\n', "utf-8")
-    (root / "configs" / "b.toml").write_text(
-        '[build]\nmax_input_bytes = 20000\n[[inputs]]\npath = "exports"\nglob = "*.jsonl"\nmapping = "configs/m.toml"\n',
-        "utf-8")
+    write_export_project(root, "exports", glob="*.jsonl", build="max_input_bytes = 20000")
     result = build(BuildConfig(root=root, build_date=BUILD_DATE, config=load_config(root / "configs/b.toml", root),
                                progress=False))
     report = result.report

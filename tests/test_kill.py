@@ -11,22 +11,15 @@ import subprocess
 import sys
 import time
 
-from conftest import make_root
+from conftest import make_root, random_article, write_export_project
 from khabar.publish import commit
 from khabar.verify import verify
 
-WORDS = "دولت مجلس اقتصاد بازار تیم بازی شهر استان مردم کشور جهان سفر دانشگاه پژوهش فیلم کتاب هوا باران قیمت نفت".split()
-
-
 def _records(seed: int, n: int) -> str:
     rng = random.Random(seed)
-    out = []
-    for k in range(n):
-        out.append(json.dumps({
-            "headline": f"خبر {seed}-{k} " + " ".join(rng.choice(WORDS) for _ in range(6)),
-            "content": "\n\n".join(" ".join(rng.choice(WORDS) for _ in range(14)) + "." for _ in range(12)),
-            "permalink": f"https://example.ir/news/{seed}/{k}"}, ensure_ascii=False))
-    return "\n".join(out) + "\n"
+    return "\n".join(json.dumps(random_article(rng, k, sentences=12, words=14,
+                                                permalink=f"https://example.ir/news/{seed}/{k}"), ensure_ascii=False)
+                     for k in range(n)) + "\n"
 
 
 def _state(root) -> dict[str, str]:
@@ -54,11 +47,8 @@ def _build(root):
 def test_sigkill_at_any_moment_leaves_a_whole_dataset(tmp_path, seed_bytes):
     root = make_root(tmp_path, {"aa-fa/seed.txt": seed_bytes})
     (root / "exports").mkdir()
-    (root / "configs").mkdir()
-    (root / "configs" / "m.toml").write_text(
-        'source = "farsnews"\nformat = "jsonl"\n[fields]\ntitle = "headline"\nbody = "content"\nurl = "permalink"\n', "utf-8")
-    (root / "configs" / "b.toml").write_text(
-        '[[inputs]]\npath = "exports/items.jsonl"\nmapping = "configs/m.toml"\n', "utf-8")
+    (root / "exports" / "items.jsonl").write_text("", "utf-8")
+    write_export_project(root, "exports/items.jsonl")
     inputs = {"A": _records(1, 600), "B": _records(2, 700)}
 
     expected = {}

@@ -11,7 +11,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from conftest import BUILD_DATE, FIXTURES, make_root
+from conftest import BUILD_DATE, DATED, FIXTURES, JSONL_MAPPING, make_root, random_article, write_export_project
 from khabar import takedowns
 from khabar.config import load_config
 from khabar.pipeline import BuildConfig, build
@@ -111,38 +111,13 @@ def test_an_unlisted_file_is_caught(tmp_path, seed_bytes):
 
 # --- takedowns -----------------------------------------------------------------------------
 
-WORDS = "دولت مجلس اقتصاد بازار تیم بازی شهر استان مردم کشور جهان سفر دانشگاه پژوهش فیلم کتاب هوا باران قیمت نفت".split()
-
-
-def _story(rng, n):
-    return {"headline": f"خبر {n} " + " ".join(rng.choice(WORDS) for _ in range(5)),
-            "content": "\n\n".join(" ".join(rng.choice(WORDS) for _ in range(15)) + "." for _ in range(8)),
-            "permalink": f"https://example.ir/news/{n}", "tarikh": "2020-05-05"}
-
-
-MAPPING = """
-source = "farsnews"
-format = "jsonl"
-[fields]
-title = "headline"
-body = "content"
-url = "permalink"
-[date]
-field = "tarikh"
-calendar = "gregorian"
-formats = ["%Y-%m-%d"]
-"""
-
-
 def _export_project(tmp_path, seed_bytes):
     rng = random.Random(11)
-    stories = [_story(rng, n) for n in range(30)]
+    stories = [random_article(rng, n, sentences=8, tarikh="2020-05-05") for n in range(30)]
     copy = dict(stories[5], permalink="https://mirror.example.ir/5")       # a near copy of story 5
     copy["content"] += "\n\nیک بند تازه که نسخه دیگری از همان خبر است."
     root = make_root(tmp_path, {"aa-fa/seed.txt": seed_bytes})
-    (root / "configs").mkdir()
-    (root / "configs/m.toml").write_text(MAPPING, "utf-8")
-    (root / "configs/b.toml").write_text('[[inputs]]\npath = "items.jsonl"\nmapping = "configs/m.toml"\n', "utf-8")
+    write_export_project(root, "items.jsonl", mapping=JSONL_MAPPING + DATED)
     (root / "items.jsonl").write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in stories + [copy]), "utf-8")
     return root, stories, copy
 
