@@ -174,3 +174,28 @@ def test_output_is_the_same_whatever_the_number_of_workers(tmp_path, seed_bytes)
     build(BuildConfig(root=one, build_date=BUILD_DATE, progress=False, workers=1))
     build(BuildConfig(root=two, build_date=BUILD_DATE, progress=False, workers=2))
     assert _digest_tree(one) == _digest_tree(two)
+
+
+def test_shards_are_cut_by_rows_and_by_size(tmp_path):
+    import pyarrow.parquet as pq
+
+    from khabar.features import arrow_schema, to_arrow_row
+    from khabar.pipeline import parse_page
+    from khabar.dates import DateLimits
+    from khabar.registry import sources
+    from khabar.publish.parquet import SplitWriter
+    from conftest import SEED
+    record = parse_page(SEED.read_bytes(), "x", sources()["aa-fa"], DateLimits(latest=BUILD_DATE)).to_json(
+        list(arrow_schema().names))
+    row = to_arrow_row(record)
+    by_rows = SplitWriter(tmp_path, "train", arrow_schema(), max_rows_per_shard=7, batch_rows=3)
+    by_size = SplitWriter(tmp_path, "test", arrow_schema(), max_shard_bytes=20_000, batch_rows=5, row_group_rows=5)
+    for _ in range(20):
+        by_rows.write(row)
+        by_size.write(row)
+    rows = by_rows.close()
+    assert [n for _, n in rows] == [7, 7, 6]
+    assert [p.name for p, _ in rows] == [f"train-0000{i}-of-00003.parquet" for i in range(3)]
+    sized = by_size.close()
+    assert len(sized) > 1 and sum(n for _, n in sized) == 20
+    assert all(pq.read_metadata(p).num_rows == n for p, n in rows + sized)

@@ -1,7 +1,8 @@
 """Streaming Parquet writer with fixed, boring file names.
 
 Rows arrive in batches and go straight to disk: at most ``batch_rows`` rows are
-held at once.  Shards are named ``{split}-{i:05d}-of-{n:05d}.parquet`` (n is
+held at once.  A shard is closed at ``max_rows_per_shard`` rows or once its file reaches
+``max_shard_bytes`` (256 MiB), whichever comes first.  Shards are named ``{split}-{i:05d}-of-{n:05d}.parquet`` (n is
 known only at the end, so shards are renamed when the split is closed).  The
 ``datasets`` features travel in the Arrow schema's ``huggingface`` metadata, so
 ClassLabel, list and date columns survive a reload.
@@ -16,6 +17,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 COMPRESSION = "zstd"
+MAX_SHARD_BYTES = 256 * 1024 * 1024     # a shard is closed once its file reaches this size
 
 
 def release_memory() -> None:
@@ -32,11 +34,13 @@ def release_memory() -> None:
 
 class SplitWriter:
     def __init__(self, out_dir: Path, split: str, schema: pa.Schema, *,
-                 max_rows_per_shard: int = 200_000, row_group_rows: int = 10_000, batch_rows: int = 500):
+                 max_rows_per_shard: int = 200_000, row_group_rows: int = 10_000, batch_rows: int = 500,
+                 max_shard_bytes: int = MAX_SHARD_BYTES):
         self.out_dir = out_dir
         self.split = split
         self.schema = schema
         self.max_rows_per_shard = max_rows_per_shard
+        self.max_shard_bytes = max_shard_bytes
         self.row_group_rows = row_group_rows
         self.batch_rows = batch_rows
         self._batch: list[dict[str, Any]] = []
@@ -71,7 +75,7 @@ class SplitWriter:
             self._shard_rows += len(chunk)
             path, _ = self._shards[-1]
             self._shards[-1] = (path, self._shard_rows)
-            if self._shard_rows >= self.max_rows_per_shard:
+            if self._shard_rows >= self.max_rows_per_shard or path.stat().st_size >= self.max_shard_bytes:
                 self._close_shard()
 
     def _close_shard(self) -> None:
@@ -93,7 +97,7 @@ class SplitWriter:
             self.rows += chunk.num_rows
             path, _ = self._shards[-1]
             self._shards[-1] = (path, self._shard_rows)
-            if self._shard_rows >= self.max_rows_per_shard:
+            if self._shard_rows >= self.max_rows_per_shard or path.stat().st_size >= self.max_shard_bytes:
                 self._close_shard()
 
     def write(self, row: dict[str, Any]) -> None:
