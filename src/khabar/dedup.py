@@ -134,6 +134,14 @@ class Column:
         self.data[self.n] = value
         self.n += 1
 
+    def extend(self, values: np.ndarray) -> None:
+        while self.n + len(values) > len(self.data):
+            grown = np.zeros((len(self.data) * 2, *self.data.shape[1:]), dtype=self.data.dtype)
+            grown[: self.n] = self.data[: self.n]
+            self.data = grown
+        self.data[self.n: self.n + len(values)] = values
+        self.n += len(values)
+
     def view(self) -> np.ndarray:
         return self.data[: self.n]
 

@@ -384,7 +384,7 @@ def _build_into(staging: Path, cfg: BuildConfig, report: Report,
         for path, rows in writer.close():
             files.append(manifest.file_entry(path, f"corpus/data/temporal/{path.name}", rows))
         temporal_info[name] = {"rows": writer.rows, "bytes": writer.nbytes}
-    (staging / LEDGER).write_text(ledger.text(), encoding="utf-8")
+    ledger.write(staging / LEDGER)
     seconds["write"] += time.perf_counter() - t0
 
     reports_dir = staging / "reports"

@@ -62,9 +62,9 @@ class Ledger:
         self._srcs = np.array(srcs, dtype=np.uint16)
         self._codes = np.array(codes, dtype=np.uint8)
         self._sort()
-        self._new_keys: list[int] = []
-        self._new_srcs: list[int] = []
-        self._new_codes: list[int] = []
+        from khabar.dedup import Column
+
+        self._new_keys, self._new_srcs, self._new_codes = Column(np.uint64), Column(np.uint16), Column(np.uint8)
 
     def _source(self, source: str) -> int:
         if source not in self._src_ix:
@@ -96,30 +96,36 @@ class Ledger:
         return None
 
     def set(self, record_id: str, split: str) -> None:
-        """Record a split for this build (applied by :meth:`text`; earlier entries are kept)."""
+        """Record a split for this build (applied by :meth:`write`; earlier entries are kept)."""
         source, key = _parts(record_id)
         self._new_keys.append(key)
         self._new_srcs.append(self._source(source))
         self._new_codes.append(_CODE[split])
 
-    def text(self) -> str:
-        """The ledger file: earlier entries and this build's, this build's winning, sorted by id."""
+    def write(self, path) -> None:
+        """The ledger file: earlier entries and this build's (this build's winning), sorted by id, streamed."""
         import numpy as np
 
-        keys = np.concatenate([self._keys, np.array(self._new_keys, dtype=np.uint64)])
-        srcs = np.concatenate([self._srcs, np.array(self._new_srcs, dtype=np.uint16)])
-        codes = np.concatenate([self._codes, np.array(self._new_codes, dtype=np.uint8)])
+        keys = np.concatenate([self._keys, self._new_keys.view()])
+        srcs = np.concatenate([self._srcs, self._new_srcs.view()])
+        codes = np.concatenate([self._codes, self._new_codes.view()])
         age = np.arange(len(keys))
         rank = np.argsort(np.argsort(np.array(self.sources, dtype=object)))   # source names in string order
         order = np.lexsort((-age, keys, rank[srcs] if len(srcs) else srcs))
-        out, last = ["id\tsplit\n"], None
-        for j in order:
-            ident = (int(srcs[j]), int(keys[j]))
-            if ident == last:
-                continue                      # an older entry for the same id
-            last = ident
-            out.append(f"{self.sources[ident[0]]}-{ident[1]:016x}\t{SPLITS[codes[j]]}\n")
-        return "".join(out)
+        last = None
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write("id\tsplit\n")
+            lines: list[str] = []
+            for j in order:
+                ident = (int(srcs[j]), int(keys[j]))
+                if ident == last:
+                    continue                      # an older entry for the same id
+                last = ident
+                lines.append(f"{self.sources[ident[0]]}-{ident[1]:016x}\t{SPLITS[codes[j]]}\n")
+                if len(lines) >= 10_000:
+                    fh.write("".join(lines))
+                    lines = []
+            fh.write("".join(lines))
 
 
 def _parts(record_id: str) -> tuple[str, int]:

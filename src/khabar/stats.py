@@ -14,8 +14,11 @@ import json
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
+
+from khabar.dedup import Column
 
 from khabar.features import features
 
@@ -28,23 +31,21 @@ def collect(root: Path, data_dir: str = "corpus/data") -> dict[str, Any]:
     per_split: dict[str, collections.Counter[str]] = collections.defaultdict(collections.Counter)
     per_source: collections.Counter[str] = collections.Counter()
     per_month: collections.Counter[str] = collections.Counter()
-    chars: list[int] = []
-    tokens: list[int] = []
-    zwnj: list[int] = []
-    letters: list[int] = []
+    chars, tokens, zwnj, letters = (Column(np.int64) for _ in range(4))
     for path in sorted((root / data_dir).glob("*.parquet")):
         split = path.name.split("-", 1)[0]
-        table = pq.read_table(path, columns=COLUMNS)
-        for label in table.column("category").to_pylist():
-            per_split[split][names[label] if label is not None else "(none)"] += 1
-        per_source.update(table.column("source").to_pylist())
-        for day in table.column("published").to_pylist():
-            per_month[day.strftime("%Y-%m") if day else "(undated)"] += 1
-        chars += [n or 0 for n in pc.utf8_length(table.column("text")).to_pylist()]
-        tokens += table.column("token_count").to_pylist()
-        norm = table.column("normalization")
-        zwnj += pc.struct_field(norm, "zwnj_restored").to_pylist()
-        letters += pc.struct_field(norm, "letters").to_pylist()
+        for table in pq.ParquetFile(path).iter_batches(batch_size=5000, columns=COLUMNS):
+            for label in table.column("category").to_pylist():
+                per_split[split][names[label] if label is not None else "(none)"] += 1
+            per_source.update(table.column("source").to_pylist())
+            for day in table.column("published").to_pylist():
+                per_month[day.strftime("%Y-%m") if day else "(undated)"] += 1
+            chars.extend(pc.fill_null(pc.utf8_length(table.column("text")), 0).to_numpy())
+            tokens.extend(table.column("token_count").to_numpy())
+            norm = table.column("normalization")
+            zwnj.extend(pc.struct_field(norm, "zwnj_restored").to_numpy())
+            letters.extend(pc.struct_field(norm, "letters").to_numpy())
+    chars, tokens, zwnj, letters = (c.view() for c in (chars, tokens, zwnj, letters))
     total = sum(per_source.values())
     return {
         "articles": total,
@@ -54,18 +55,18 @@ def collect(root: Path, data_dir: str = "corpus/data") -> dict[str, Any]:
         "per_month": dict(sorted(per_month.items())),
         "text_chars": _summary(chars),
         "tokens": _summary(tokens),
-        "zwnj_restored": {**_summary(zwnj), "total": sum(zwnj), "articles_with_any": sum(1 for z in zwnj if z)},
-        "letters_changed": {**_summary(letters), "total": sum(letters)},
+        "zwnj_restored": {**_summary(zwnj), "total": int(zwnj.sum()), "articles_with_any": int((zwnj > 0).sum())},
+        "letters_changed": {**_summary(letters), "total": int(letters.sum())},
         "_chars": chars, "_zwnj": zwnj,
     }
 
 
-def _summary(values: list[int]) -> dict[str, float]:
-    if not values:
+def _summary(values: np.ndarray) -> dict[str, float]:
+    if not len(values):
         return {"min": 0, "median": 0, "mean": 0, "max": 0}
-    ordered = sorted(values)
-    return {"min": ordered[0], "median": ordered[len(ordered) // 2],
-            "mean": round(sum(ordered) / len(ordered), 1), "max": ordered[-1]}
+    ordered = np.sort(values)
+    return {"min": int(ordered[0]), "median": int(ordered[len(ordered) // 2]),
+            "mean": round(float(ordered.mean()), 1), "max": int(ordered[-1])}
 
 
 def draw(numbers: dict[str, Any], out: Path) -> list[str]:
@@ -124,11 +125,11 @@ def draw(numbers: dict[str, Any], out: Path) -> list[str]:
 
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
     for ax, values, label, title, color in (
-            (axes[0], [c for c in numbers["_chars"] if c], "characters of body text", "Body length", "#8172b2"),
+            (axes[0], numbers["_chars"][numbers["_chars"] > 0], "characters of body text", "Body length", "#8172b2"),
             (axes[1], numbers["_zwnj"], "ZWNJs restored in the article", "Normalization: ZWNJs put back", "#c44e52")):
-        values = sorted(values) or [0]
-        cap = values[min(len(values) - 1, int(len(values) * 0.99))]
-        ax.hist([min(v, cap) for v in values], bins=40, color=color)
+        values = np.sort(values) if len(values) else np.zeros(1, dtype=np.int64)
+        cap = int(values[min(len(values) - 1, int(len(values) * 0.99))])
+        ax.hist(np.minimum(values, cap), bins=40, color=color)
         ax.set_yscale("log")
         ax.set_xlabel(f"{label} (last bar: {cap} or more)")
         ax.set_ylabel("articles (log scale)")
