@@ -23,7 +23,6 @@ import argparse
 import csv
 import glob
 import json
-import os
 import random
 import resource
 import shutil

@@ -15,7 +15,7 @@ from khabar.dates import DateLimits
 from khabar.errors import CATALOGUE, KhabarError
 from khabar.pipeline import BuildConfig, build
 from khabar.registry import sources
-from khabar.sources import aa_fa, exports
+from khabar.sources import exports
 from khabar.sources.mapping import load_mapping
 
 SOURCE = sources()["aa-fa"]

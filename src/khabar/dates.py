@@ -11,10 +11,14 @@ import dataclasses
 import datetime as dt
 import re
 import zoneinfo
+from typing import TYPE_CHECKING
 
 import jdatetime
 
 from khabar.errors import KhabarError
+
+if TYPE_CHECKING:
+    from khabar.record import PublicationDate
 
 _DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "01234567890123456789")
 EARLIEST = dt.date(1900, 1, 1)

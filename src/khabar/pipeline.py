@@ -39,7 +39,8 @@ from khabar.record import Article
 from khabar.registry import Source, sources, taxonomy
 from khabar.sources import PARSERS, exports
 from khabar.sources.mapping import Mapping
-from khabar.work import STAGES, Outcome, Unit, check_schema, default_workers, freeze, ordered_map, read_page, thaw
+from khabar.work import STAGES, Outcome, Unit, default_workers, freeze, ordered_map, read_page, thaw
+from khabar.work import check_schema  # noqa: F401  (re-exported: khabar parse and the tests use it from here)
 from khabar import takedowns
 from khabar.dedup import BANDS, NUM_PERM, THRESHOLD, Deduplicator, Duplicate
 from khabar.split import DEFAULT_RATIOS, LEDGER, SPLITS, cluster_split, load_ledger, temporal_split
@@ -515,11 +516,6 @@ def _verify_staged(staging: Path, files: list[dict[str, Any]]) -> None:
         written = pq.read_schema(path)
         if not written.equals(expected) or written.metadata.get(b"huggingface") != expected.metadata[b"huggingface"]:
             raise BuildError(f"{path.name}: schema differs from the features derived from the JSON Schema")
-
-
-def _iso(yyyymmdd: int) -> str:
-    text = str(yyyymmdd)
-    return f"{text[:4]}-{text[4:6]}-{text[6:]}"
 
 
 def split_table(split_info: dict[str, dict[str, int]], files: list[dict[str, Any]]) -> str:

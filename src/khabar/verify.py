@@ -16,7 +16,6 @@ Checks, in order (each problem is one line naming the file, row or key):
 
 from __future__ import annotations
 
-import collections
 import dataclasses
 import fnmatch
 import json
@@ -193,8 +192,3 @@ def _check_takedowns(root: Path, out: Verification) -> None:
                 if entry is not None:
                     out.problems.append(f"{path.relative_to(root).as_posix()}: row {row['id']} matches takedown "
                                         f"{entry.key} ({entry.reason}, {entry.date}): it must not be published")
-
-
-def counts(out: Verification) -> str:
-    c = collections.Counter(p.split(":", 1)[0] for p in out.problems)
-    return ", ".join(f"{k} {v}" for k, v in c.most_common(5))
