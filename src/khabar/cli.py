@@ -137,7 +137,9 @@ def _cmd_audit(args: argparse.Namespace) -> int:
 
     root = Path(args.path)
     status = 0
-    for data_dir in ("corpus/data", "corpus/data/temporal"):
+    from khabar.publish import DATA_DIRS
+
+    for data_dir in DATA_DIRS.values():
         if not (root / data_dir).is_dir():
             continue
         rows, pairs = audit_leakage(root, data_dir)

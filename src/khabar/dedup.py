@@ -30,6 +30,8 @@ from typing import Any
 
 import numpy as np
 
+from khabar.record import id_parts
+
 NUM_PERM = 64
 BANDS = 16
 ROWS = NUM_PERM // BANDS
@@ -144,12 +146,6 @@ class Column:
 
     def view(self) -> np.ndarray:
         return self.data[: self.n]
-
-
-def id_parts(record_id: str) -> tuple[str, int]:
-    """A record id ``source-<16 hex>`` as (source, 64-bit key)."""
-    source, _, digits = record_id.rpartition("-")
-    return source, int(digits, 16)
 
 
 class Deduplicator:

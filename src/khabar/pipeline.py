@@ -31,7 +31,7 @@ from khabar.dates import DateLimits
 from khabar.errors import KhabarError, Report
 from khabar.features import arrow_schema, features, from_arrow_row, to_arrow_row
 from khabar.paths import schema_dir
-from khabar.publish import card, commit, manifest
+from khabar.publish import DATA_DIRS, card, commit, manifest
 from khabar.publish.croissant import croissant
 from khabar.publish.release import URL, Release, ReleaseError, read_release
 from khabar.publish.parquet import SplitWriter, release_memory
@@ -379,11 +379,11 @@ def _build_into(staging: Path, cfg: BuildConfig, report: Report,
     files, split_info, temporal_info = [], {}, {}
     for name, writer in writers.items():
         for path, rows in writer.close():
-            files.append(manifest.file_entry(path, f"corpus/data/{path.name}", rows))
+            files.append(manifest.file_entry(path, f"{DATA_DIRS['default']}/{path.name}", rows))
         split_info[name] = {"rows": writer.rows, "bytes": writer.nbytes}
     for name, writer in temporal_writers.items():
         for path, rows in writer.close():
-            files.append(manifest.file_entry(path, f"corpus/data/temporal/{path.name}", rows))
+            files.append(manifest.file_entry(path, f"{DATA_DIRS['temporal']}/{path.name}", rows))
         temporal_info[name] = {"rows": writer.rows, "bytes": writer.nbytes}
     ledger.write(staging / LEDGER)
     seconds["write"] += time.perf_counter() - t0

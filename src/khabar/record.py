@@ -97,5 +97,11 @@ def record_id(source: str, url: str | None, raw_sha256: str) -> str:
     return f"{source}-{hashlib.sha256(key.encode('utf-8')).hexdigest()[:16]}"
 
 
+def id_parts(record_id: str) -> tuple[str, int]:
+    """A record id ``source-<16 hex>`` as (source, 64-bit key)."""
+    source, _, digits = record_id.rpartition("-")
+    return source, int(digits, 16)
+
+
 def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()

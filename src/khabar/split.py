@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import hashlib
 
+from khabar.record import id_parts
+
 SPLITS = ("train", "validation", "test")
 DEFAULT_RATIOS = {"train": 0.8, "validation": 0.1, "test": 0.1}
 _SALT = b"khabar-split-v1\n"
@@ -54,7 +56,7 @@ class Ledger:
         self._src_ix: dict[str, int] = {}
         keys, srcs, codes = [], [], []
         for record_id, split in zip(ids or [], splits or []):
-            source, key = _parts(record_id)
+            source, key = id_parts(record_id)
             keys.append(key)
             srcs.append(self._source(source))
             codes.append(_CODE[split])
@@ -84,7 +86,7 @@ class Ledger:
     def get(self, record_id: str) -> str | None:
         import numpy as np
 
-        source, key = _parts(record_id)
+        source, key = id_parts(record_id)
         if source not in self._src_ix:
             return None
         src = self._src_ix[source]
@@ -97,7 +99,7 @@ class Ledger:
 
     def set(self, record_id: str, split: str) -> None:
         """Record a split for this build (applied by :meth:`write`; earlier entries are kept)."""
-        source, key = _parts(record_id)
+        source, key = id_parts(record_id)
         self._new_keys.append(key)
         self._new_srcs.append(self._source(source))
         self._new_codes.append(_CODE[split])
@@ -128,11 +130,6 @@ class Ledger:
             fh.write("".join(lines))
 
 
-def _parts(record_id: str) -> tuple[str, int]:
-    source, _, digits = record_id.rpartition("-")
-    return source, int(digits, 16)
-
-
 def load_ledger(path) -> Ledger:
     ids, splits = [], []
     try:
@@ -143,7 +140,7 @@ def load_ledger(path) -> Ledger:
         parts = line.split("\t")
         if len(parts) == 2 and parts[1] in SPLITS and "-" in parts[0]:
             try:
-                _parts(parts[0])
+                id_parts(parts[0])
             except ValueError:
                 continue
             ids.append(parts[0])

@@ -27,7 +27,7 @@ import pyarrow.parquet as pq
 
 from khabar import validate
 from khabar.features import features, from_arrow_row
-from khabar.publish import card, commit, manifest
+from khabar.publish import DATA_DIRS, card, commit, manifest
 
 
 @dataclasses.dataclass
@@ -168,7 +168,7 @@ def verify(root: Path, *, audit: bool = True) -> Verification:
     if audit and not out.problems:
         from khabar.check import audit_leakage
 
-        for data_dir in ("corpus/data", "corpus/data/temporal"):
+        for data_dir in DATA_DIRS.values():
             if (root / data_dir).is_dir():
                 for p in audit_leakage(root, data_dir)[1]:
                     out.problems.append(f"{data_dir}: near-duplicates across splits: {p['a']} ({p['a_split']}) ~ "

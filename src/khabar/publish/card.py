@@ -16,6 +16,7 @@ import datasets
 import yaml
 
 from khabar.features import features
+from khabar.publish import DATA_DIRS
 from khabar.validate import article_schema
 
 _FRONT = re.compile(r"\A---\n.*?\n---\n", re.DOTALL)
@@ -53,9 +54,6 @@ def size_category(n: int) -> str:
         if n < limit:
             return name
     return "10M<n<100M"
-
-
-DATA_DIRS = {"default": "corpus/data", "temporal": "corpus/data/temporal"}
 
 
 def front_matter(configs: dict[str, dict[str, dict[str, Any]]], download_size: int) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from typing import Any
 import datasets
 
 from khabar.features import features
+from khabar.publish import DATA_DIRS
 from khabar.validate import article_schema
 
 CONTEXT = {
@@ -55,7 +56,6 @@ CONTEXT = {
     "subField": "cr:subField",
     "transform": "cr:transform",
 }
-DIRS = {"default": "corpus/data", "temporal": "corpus/data/temporal"}
 
 
 def _data_type(feature: Any) -> str | None:
@@ -126,7 +126,7 @@ def croissant(files: list[dict[str, Any]], configs: list[str], *, version: str, 
         file_set = f"parquet-{config}"
         distribution.append({"@type": "cr:FileSet", "@id": file_set, "name": file_set,
                              "description": f"The Parquet shards of the {config} configuration.",
-                             "encodingFormat": "application/x-parquet", "includes": f"{DIRS[config]}/*.parquet"})
+                             "encodingFormat": "application/x-parquet", "includes": f"{DATA_DIRS[config]}/*.parquet"})
         record_sets.append({"@type": "cr:RecordSet", "@id": config, "name": config,
                             "description": f"Articles of the {config} configuration, one per row.",
                             "key": {"@id": f"{config}/id"}, "field": _fields(config, file_set)})
