@@ -37,7 +37,7 @@ from khabar.publish.release import URL, Release, ReleaseError, read_release
 from khabar.publish.parquet import SplitWriter, release_memory
 from khabar.record import Article
 from khabar.registry import Source, sources, taxonomy
-from khabar.sources import PARSERS, exports
+from khabar.sources import exports, page_parser
 from khabar.sources.mapping import Mapping
 from khabar.work import STAGES, Outcome, Unit, default_workers, freeze, ordered_map, read_page, thaw
 from khabar.work import check_schema  # noqa: F401  (re-exported: khabar parse and the tests use it from here)
@@ -131,9 +131,8 @@ def discover(cfg: BuildConfig) -> list[InputItem]:
 
 def parse_page(raw: bytes, origin: str, source: Source, limits: DateLimits) -> Article:
     """Parse, normalize and annotate one saved page (what ``khabar parse`` and the build share)."""
-    if source.parser not in PARSERS:
-        raise KhabarError("input.unknown-format", suffix=Path(origin).suffix, where=f"source {source.key}")
-    raw_article = PARSERS[source.parser](raw, origin, source, limits.for_source(source.founded))
+    parse = page_parser(source, Path(origin).suffix)
+    raw_article = parse(raw, origin, source, limits.for_source(source.founded))
     return assemble(raw_article, source, taxonomy())
 
 

@@ -28,7 +28,7 @@ from khabar.dates import DateLimits
 from khabar.errors import KhabarError
 from khabar.record import Article
 from khabar.registry import sources, taxonomy
-from khabar.sources import PARSERS
+from khabar.sources import page_parser
 from khabar.sources.mapping import Mapping
 
 STAGES = ("read", "parse", "normalize", "validate", "dedup", "split", "write")
@@ -131,13 +131,12 @@ class Worker:
             assert unit.path is not None
             if unit.path.suffix.lower() != ".txt":
                 raise KhabarError("input.unknown-format", suffix=unit.path.suffix, where=f"corpus/raw/{source.key}")
-            if source.parser not in PARSERS:
-                raise KhabarError("input.unknown-format", suffix=unit.path.suffix, where=f"source {source.key}")
+            parse = page_parser(source, unit.path.suffix)
             t0 = time.perf_counter()
             raw = read_page(unit.path, unit.max_bytes)
             out.input_file = (unit.origin, hashlib.sha256(raw).hexdigest(), len(raw))
             t1 = time.perf_counter()
-            parsed = PARSERS[source.parser](raw, unit.origin, source, self.limits.for_source(source.founded))
+            parsed = parse(raw, unit.origin, source, self.limits.for_source(source.founded))
             t2 = time.perf_counter()
             article = assemble(parsed, source, self.taxonomy)
             t3 = time.perf_counter()

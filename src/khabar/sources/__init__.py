@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from khabar.dates import DateLimits
+from khabar.errors import KhabarError
 from khabar.record import RawArticle
 from khabar.registry import Source
 from khabar.sources import aa_fa
@@ -19,3 +20,10 @@ PageParser = Callable[[bytes, str, Source, DateLimits], RawArticle]
 PARSERS: dict[str, PageParser] = {
     "aa_fa": aa_fa.parse,
 }
+
+
+def page_parser(source: Source, suffix: str) -> PageParser:
+    """The parser of ``source``'s saved pages, or ``input.unknown-format`` if it has none."""
+    if source.parser not in PARSERS:
+        raise KhabarError("input.unknown-format", suffix=suffix, where=f"source {source.key}")
+    return PARSERS[source.parser]
