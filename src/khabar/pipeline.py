@@ -29,7 +29,7 @@ from khabar.assemble import assemble
 from khabar.config import Config
 from khabar.dates import DateLimits
 from khabar.errors import KhabarError, Report
-from khabar.features import arrow_schema, features, from_arrow_row, to_arrow_row
+from khabar.features import arrow_schema, from_arrow_row, to_arrow_row
 from khabar.paths import schema_dir
 from khabar.publish import DATA_DIRS, card, commit, manifest
 from khabar.publish.croissant import croissant
@@ -309,8 +309,7 @@ def _build_into(staging: Path, cfg: BuildConfig, report: Report,
         (data_dir / "temporal").mkdir()
         temporal_writers = {s: SplitWriter(data_dir / "temporal", s, schema, max_rows_per_shard=cfg.max_rows_per_shard)
                             for s in SPLITS}
-    categories: dict[str, collections.Counter[str]] = {s: collections.Counter() for s in SPLITS}
-    category_names = features()["category"].names
+    collector = stats.Collector()        # counts what is written, for the card, reports and pictures
     duplicates = []
     first_origin: dict[str, str] = {}    # ids given twice: where the first came from
     repeated_ids = {dedup.id_of(i) for i in repeated_set}
@@ -324,7 +323,6 @@ def _build_into(staging: Path, cfg: BuildConfig, report: Report,
             sources_ = table.column("source").to_pylist()
             origins_ = table.column("origin").to_pylist()
             published_ = table.column("published").to_pylist()
-            labels = table.column("category").to_pylist()
             route: list[str | None] = []
             temporal_route: list[str | None] = []
             clusters: list[str] = []
@@ -359,13 +357,15 @@ def _build_into(staging: Path, cfg: BuildConfig, report: Report,
                 if temporal_writers:
                     day = published_[k].isoformat() if published_[k] else None
                     temporal_route[k] = temporal_of.get(i) or temporal_split([day], record_id, cutoff, cfg.ratios)
-                categories[split][category_names[labels[k]] if labels[k] is not None else "(none)"] += 1
                 if example is None or (split == "train" and example["_split"] != "train"):
                     row = table.slice(k, 1).to_pylist()[0]
                     example = {**from_arrow_row(row), "cluster_id": clusters[k], "_split": split}
             table = table.set_column(cluster_col, schema.field(cluster_col), pa.array(clusters, pa.string()))
             for name, writer in writers.items():
-                writer.write_table(table.filter(pa.array([r == name for r in route])))
+                chosen = table.filter(pa.array([r == name for r in route]))
+                writer.write_table(chosen)
+                if chosen.num_rows:
+                    collector.add(chosen, name)
             for name, writer in temporal_writers.items():
                 writer.write_table(table.filter(pa.array([r == name for r in temporal_route])))
             if index % 20_000 < 1000:
@@ -374,6 +374,7 @@ def _build_into(staging: Path, cfg: BuildConfig, report: Report,
 
     if not report.balanced():
         raise BuildError("counts do not add up: " + report.summary())
+    numbers = collector.result()
 
     files, split_info, temporal_info = [], {}, {}
     for name, writer in writers.items():
@@ -410,7 +411,7 @@ def _build_into(staging: Path, cfg: BuildConfig, report: Report,
         "splits": {name: info["rows"] for name, info in split_info.items()},
         "temporal_splits": {name: info["rows"] for name, info in temporal_info.items()},
         "temporal_cutoff": cfg.config.temporal_cutoff,
-        "categories": {name: dict(sorted(c.items())) for name, c in categories.items() if c},
+        "categories": numbers["categories_by_split"],
         "duplicates": {
             "threshold": THRESHOLD, "num_perm": NUM_PERM, "bands": BANDS,
             "per_source": [{"source": s, "exact": dup_kinds[(s, "exact")], "near": dup_kinds[(s, "near")]}
@@ -438,7 +439,6 @@ def _build_into(staging: Path, cfg: BuildConfig, report: Report,
     (staging / manifest.MANIFEST).write_text(manifest.dumps(manifest_data), encoding="utf-8")
 
     t0 = time.perf_counter()
-    numbers = stats.collect(staging, "data")
     pictures = stats.draw(numbers, staging / stats.FIGURES)
     (reports_dir / "stats.json").write_text(stats.dumps(numbers), encoding="utf-8")
     seconds["write"] += time.perf_counter() - t0
@@ -450,7 +450,7 @@ def _build_into(staging: Path, cfg: BuildConfig, report: Report,
         "fields": card.fields_table(),
         "splits": split_table(split_info, files),
         "sources": sources_table(report),
-        "categories": categories_table(categories),
+        "categories": categories_table(numbers["categories_by_split"]),
         "example": card.example_block(example_record),
         "figures": stats.card_section(numbers, pictures),
         "cite": ("```bibtex\n" + release.bibtex() + "\n```") if release else "_No release yet: CHANGELOG.md has no entry._",
@@ -585,12 +585,12 @@ def rights_text(report: Report) -> str:
     return "\n".join(lines)
 
 
-def categories_table(categories: dict[str, collections.Counter[str]]) -> str:
-    present = [s for s in SPLITS if categories[s]]
+def categories_table(categories: dict[str, dict[str, int]]) -> str:
+    present = [s for s in SPLITS if categories.get(s)]
     names = list(taxonomy().classes) + ["(none)"]
     lines = ["| category | " + " | ".join(present) + " |", "|---|" + "---:|" * len(present)]
     for name in names:
-        counts = [categories[s][name] for s in present]
+        counts = [categories[s].get(name, 0) for s in present]
         if any(counts):
             lines.append(f"| {name} | " + " | ".join(str(c) for c in counts) + " |")
     return "\n".join(lines)

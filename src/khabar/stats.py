@@ -26,39 +26,55 @@ FIGURES = "figures"
 COLUMNS = ["source", "category", "published", "text", "token_count", "normalization"]
 
 
+class Collector:
+    """Counts published rows batch by batch: the build feeds it the rows it writes (so nothing is
+    read twice), ``khabar stats`` feeds it the rows of a built dataset's files."""
+
+    def __init__(self) -> None:
+        self.names = features()["category"].names
+        self.per_split: dict[str, collections.Counter[str]] = collections.defaultdict(collections.Counter)
+        self.per_source: collections.Counter[str] = collections.Counter()
+        self.per_month: collections.Counter[str] = collections.Counter()
+        self.chars, self.tokens, self.zwnj, self.letters = (Column(np.int64) for _ in range(4))
+
+    def add(self, table: Any, split: str) -> None:
+        """Count a table or record batch of published rows (at least the ``COLUMNS``) of one split."""
+        for label in table.column("category").to_pylist():
+            self.per_split[split][self.names[label] if label is not None else "(none)"] += 1
+        self.per_source.update(table.column("source").to_pylist())
+        for day in table.column("published").to_pylist():
+            self.per_month[day.strftime("%Y-%m") if day else "(undated)"] += 1
+        self.chars.extend(pc.fill_null(pc.utf8_length(table.column("text")), 0).to_numpy())
+        self.tokens.extend(table.column("token_count").to_numpy())
+        norm = table.column("normalization")
+        self.zwnj.extend(pc.struct_field(norm, "zwnj_restored").to_numpy())
+        self.letters.extend(pc.struct_field(norm, "letters").to_numpy())
+
+    def result(self) -> dict[str, Any]:
+        chars, tokens, zwnj, letters = (c.view() for c in (self.chars, self.tokens, self.zwnj, self.letters))
+        per_split = self.per_split
+        return {
+            "articles": sum(self.per_source.values()),
+            "per_split": {s: sum(c.values()) for s, c in sorted(per_split.items())},
+            "categories_by_split": {s: dict(sorted(c.items())) for s, c in sorted(per_split.items())},
+            "per_source": dict(sorted(self.per_source.items())),
+            "per_month": dict(sorted(self.per_month.items())),
+            "text_chars": _summary(chars),
+            "tokens": _summary(tokens),
+            "zwnj_restored": {**_summary(zwnj), "total": int(zwnj.sum()), "articles_with_any": int((zwnj > 0).sum())},
+            "letters_changed": {**_summary(letters), "total": int(letters.sum())},
+            "_chars": chars, "_zwnj": zwnj,
+        }
+
+
 def collect(root: Path, data_dir: str = "corpus/data") -> dict[str, Any]:
-    names = features()["category"].names
-    per_split: dict[str, collections.Counter[str]] = collections.defaultdict(collections.Counter)
-    per_source: collections.Counter[str] = collections.Counter()
-    per_month: collections.Counter[str] = collections.Counter()
-    chars, tokens, zwnj, letters = (Column(np.int64) for _ in range(4))
+    """The numbers of a built dataset, from its files."""
+    collector = Collector()
     for path in sorted((root / data_dir).glob("*.parquet")):
         split = path.name.split("-", 1)[0]
-        for table in pq.ParquetFile(path).iter_batches(batch_size=5000, columns=COLUMNS):
-            for label in table.column("category").to_pylist():
-                per_split[split][names[label] if label is not None else "(none)"] += 1
-            per_source.update(table.column("source").to_pylist())
-            for day in table.column("published").to_pylist():
-                per_month[day.strftime("%Y-%m") if day else "(undated)"] += 1
-            chars.extend(pc.fill_null(pc.utf8_length(table.column("text")), 0).to_numpy())
-            tokens.extend(table.column("token_count").to_numpy())
-            norm = table.column("normalization")
-            zwnj.extend(pc.struct_field(norm, "zwnj_restored").to_numpy())
-            letters.extend(pc.struct_field(norm, "letters").to_numpy())
-    chars, tokens, zwnj, letters = (c.view() for c in (chars, tokens, zwnj, letters))
-    total = sum(per_source.values())
-    return {
-        "articles": total,
-        "per_split": {s: sum(c.values()) for s, c in sorted(per_split.items())},
-        "categories_by_split": {s: dict(sorted(c.items())) for s, c in sorted(per_split.items())},
-        "per_source": dict(sorted(per_source.items())),
-        "per_month": dict(sorted(per_month.items())),
-        "text_chars": _summary(chars),
-        "tokens": _summary(tokens),
-        "zwnj_restored": {**_summary(zwnj), "total": int(zwnj.sum()), "articles_with_any": int((zwnj > 0).sum())},
-        "letters_changed": {**_summary(letters), "total": int(letters.sum())},
-        "_chars": chars, "_zwnj": zwnj,
-    }
+        for batch in pq.ParquetFile(path).iter_batches(batch_size=5000, columns=COLUMNS):
+            collector.add(batch, split)
+    return collector.result()
 
 
 def _summary(values: np.ndarray) -> dict[str, float]:
