@@ -199,3 +199,24 @@ def test_shards_are_cut_by_rows_and_by_size(tmp_path):
     sized = by_size.close()
     assert len(sized) > 1 and sum(n for _, n in sized) == 20
     assert all(pq.read_metadata(p).num_rows == n for p, n in rows + sized)
+
+
+def test_pictures_do_not_depend_on_the_hash_seed(tmp_path):
+    """Categories with equal counts (a tie) must be drawn in the same order in every process."""
+    import os
+    import subprocess
+    import sys
+
+    numbers = {"categories_by_split": {"train": {"culture": 3, "health": 3, "world": 3, "sports": 5}},
+               "per_source": {"aa-fa": 14}, "per_month": {"2025-12": 14}, "_chars": [100] * 14, "_zwnj": [1] * 14}
+    code = ("import json, sys, numpy as np; from pathlib import Path; from khabar import stats; "
+            "n = json.loads(sys.argv[1]); n['_chars'] = np.array(n['_chars']); n['_zwnj'] = np.array(n['_zwnj']); "
+            "stats.draw(n, Path(sys.argv[2]))")
+    digests = set()
+    for seed in range(6):
+        out = tmp_path / f"seed{seed}"
+        import json
+        subprocess.run([sys.executable, "-c", code, json.dumps(numbers), str(out)], check=True, timeout=300,
+                       env={**os.environ, "PYTHONHASHSEED": str(seed)})
+        digests.add(hashlib.sha256((out / "categories.png").read_bytes()).hexdigest())
+    assert len(digests) == 1

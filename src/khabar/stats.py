@@ -104,8 +104,9 @@ def draw(numbers: dict[str, Any], out: Path) -> list[str]:
 
     order = {"train": 0, "validation": 1, "test": 2}
     splits = sorted(numbers["categories_by_split"], key=lambda s: order.get(s, 9))
+    # most articles first; ties by name, so the picture never depends on set order (hash seed)
     cats = sorted({c for s in splits for c in numbers["categories_by_split"][s]},
-                  key=lambda c: -sum(numbers["categories_by_split"][s].get(c, 0) for s in splits))
+                  key=lambda c: (-sum(numbers["categories_by_split"][s].get(c, 0) for s in splits), c))
     fig, ax = plt.subplots(figsize=(8, 0.45 * max(len(cats), 3) + 1.2))
     left = [0] * len(cats)
     for split in splits:
