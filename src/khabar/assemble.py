@@ -14,7 +14,7 @@ from khabar.record import Article, RawArticle, record_id
 from khabar.registry import Source, Taxonomy
 from khabar.text.normalize import Changes, normalize, normalize_line
 from khabar.text.offsets import align
-from khabar.text.segment import sentences, tokens
+from khabar.text.segment import sentences, token_count
 
 
 def _optional(text: str | None, changes: Changes) -> str | None:
@@ -25,6 +25,7 @@ def _optional(text: str | None, changes: Changes) -> str | None:
 
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _OVERRIDE = re.compile("[\u202d\u202e]")
+_EITHER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202d\u202e]")
 
 
 def check_characters(raw: RawArticle) -> None:
@@ -32,7 +33,7 @@ def check_characters(raw: RawArticle) -> None:
     fields = {"title": raw.title, "lead": raw.lead, "dateline": raw.dateline}
     fields.update({f"paragraph {i}": p for i, p in enumerate(raw.paragraphs, start=1)})
     for name, text in fields.items():
-        if not text:
+        if not text or not _EITHER.search(text):     # one scan for the clean majority
             continue
         for pattern, code in ((_CONTROL, "text.control-chars"), (_OVERRIDE, "text.bidi-override")):
             found = pattern.findall(text)
@@ -75,7 +76,7 @@ def assemble(raw: RawArticle, source: Source, taxonomy: Taxonomy) -> Article:
         text_raw=text_raw,
         paragraphs=paragraphs,
         sentence_count=len(sentences(text)) if text else 0,
-        token_count=len(tokens(text)) if text else 0,
+        token_count=token_count(text) if text else 0,
         published=date.published if date else None,
         published_at=date.published_at if date else None,
         published_offset=date.offset if date else None,

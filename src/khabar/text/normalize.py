@@ -43,19 +43,27 @@ _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 NON_JOINING = frozenset("اآأإدذرزژوؤۀة" + "ء")
 _ARABIC_LETTER = r"[\u0620-\u064a\u066e-\u06d3\u06d5\u06fa-\u06ff]"
 _MARK_IN_WORD = re.compile(f"(?<={_ARABIC_LETTER})[\u200e\u200f]+(?={_ARABIC_LETTER})")
-_MULTI_ZWNJ = re.compile(f"{ZWNJ}{{2,}}")
-_STRAY_ZWNJ = re.compile(f"(?:^|(?<=\\s)){ZWNJ}+|{ZWNJ}+(?=\\s|$)")
 
 
 def _fix_presentation(match: re.Match[str]) -> str:
     return unicodedata.normalize("NFKC", match.group())
 
 
-_AFTER_NON_JOINING = re.compile(f"(?<=[{''.join(sorted(NON_JOINING))}]){ZWNJ}+")
+_MARKS = re.compile("[\u200e\u200f\u202a-\u202c\u2066-\u2069\ufb50-\ufdff\ufe70-\ufefc]")
+_ZWNJ_RUN = re.compile(f"{ZWNJ}+")
 
 
-def _drop_after_non_joining(text: str) -> str:
-    return _AFTER_NON_JOINING.sub("", text) if ZWNJ in text else text
+def _keep_zwnj(run: re.Match[str]) -> str:
+    """One ZWNJ for a run between two letters that join; none at either end of a word,
+    next to white space, or after a letter that does not join (the run is stray)."""
+    start, end = run.span()
+    text = run.string
+    if start == 0 or end == len(text):
+        return ""
+    before, after = text[start - 1], text[end]
+    if before.isspace() or after.isspace() or before in NON_JOINING:
+        return ""
+    return ZWNJ
 
 
 @dataclasses.dataclass
@@ -78,28 +86,42 @@ _LETTER_KEYS = tuple(_LETTERS) + (TATWEEL,)
 _RARE = re.compile("[\u200c\u200e\u200f\u202a-\u202c\u2066-\u2069\ufb50-\ufdff\ufe70-\ufefc]")
 
 
+# Any white space other than one plain space between two words: what _SPACES has to fold.
+_ODD_SPACE = re.compile(r"[\t\u00a0\u2000-\u200a\u202f\u205f\u3000]|  |^\s|\s$")
+
+
+def _letters(text: str) -> str:
+    """Arabic letters to Persian, tatweel dropped (``str.translate``, only when one is there)."""
+    for c in _LETTER_KEYS:
+        if c in text:
+            return text.translate(_TABLE)
+    return text
+
+
 def _clean_line(line: str) -> str:
-    text = line.translate(_TABLE)
+    text = _letters(line)
     if _RARE.search(text):               # most lines hold no mark, ZWNJ or presentation form
-        text = _EMBEDDINGS.sub("", text)   # directional embeddings and isolates carry no text
-        if _PRESENTATION.search(text):
-            text = _PRESENTATION.sub(_fix_presentation, text).translate(_TABLE)
-        text = _MARK_IN_WORD.sub(ZWNJ, text)
-        text = _MULTI_ZWNJ.sub(ZWNJ, text)
-        text = _STRAY_ZWNJ.sub("", text)
-        text = _drop_after_non_joining(text)
-    return _SPACES.sub(" ", text).strip()
+        if _MARKS.search(text):
+            text = _EMBEDDINGS.sub("", text)   # directional embeddings and isolates carry no text
+            if _PRESENTATION.search(text):
+                text = _PRESENTATION.sub(_fix_presentation, text).translate(_TABLE)
+            text = _MARK_IN_WORD.sub(ZWNJ, text)
+        if ZWNJ in text:
+            text = _ZWNJ_RUN.sub(_keep_zwnj, text)
+    if _ODD_SPACE.search(text):          # most lines are single-spaced already
+        text = _SPACES.sub(" ", text).strip()
+    return text
 
 
 def normalize_line(line: str, restore: bool = True, changes: Changes | None = None) -> str:
     """Normalize one line of text (no line breaks inside)."""
     text = _clean_line(line)
-    if changes is not None:
+    if changes is not None and text != line:     # an unchanged line has nothing to count
         changes.letters += sum(line.count(c) for c in _LETTER_KEYS)
         if _RARE.search(line):
             changes.letters += len(_PRESENTATION.findall(line))
-        before = line.count(ZWNJ) + line.count("\u200e") + line.count("\u200f")
-        changes.zwnj_removed += max(0, before - text.count(ZWNJ))
+        marks = line.count("\u200e") + line.count("\u200f") - text.count("\u200e") - text.count("\u200f")
+        changes.zwnj_removed += max(0, line.count(ZWNJ) + marks - text.count(ZWNJ))   # marks that became ZWNJs count
     if restore and text:
         from khabar.text.zwnj import default_restorer
 

@@ -63,6 +63,7 @@ MIN_HEH_BASE = 3
 # a ZWNJ form the web writes at least this often relative to the joined form is restored
 # (آن‌ها 0.4 of آنها: restored; بزرگ‌ترین 0.16 of بزرگترین, این‌که 0.04 of اینکه: left)
 WEB_RATIO = 0.2
+CACHE_LIMIT = 500_000     # chunks remembered per process (either way), then forgotten and relearnt
 
 
 class Lexicon:
@@ -164,7 +165,8 @@ class Restorer:
     def __init__(self, lex: Lexicon | None = None):
         self.lex = lex or lexicon()
         self.cache: dict[str, str] = {}
-        self.chunks: dict[str, str] = {}
+        self.chunks: dict[str, str] = {}      # chunks that change -> their restored form
+        self.same: set[str] = set()           # chunks that stay as written
         self.rule_of: dict[str, str] = {}
 
     def word(self, token: str) -> str:
@@ -264,20 +266,27 @@ class Restorer:
         return max(float(self.lex.freq.get(word, 0)), self.lex.web.get(word, 0.0) * 1e9)
 
     def _chunk(self, chunk: str) -> str:
-        """One white-space-separated chunk (a word with its punctuation), memoized."""
-        hit = self.chunks.get(chunk)
-        if hit is None:
-            hit = _WORD.sub(lambda m: self.word(m.group()), chunk)
-            if len(self.chunks) < 500_000:
-                self.chunks[chunk] = hit
-        return hit
+        """One white-space-separated chunk (a word with its punctuation)."""
+        return _WORD.sub(lambda m: self.word(m.group()), chunk)
 
     def text(self, text: str) -> str:
         """``text`` with ZWNJs restored inside joined words and between affixes written apart."""
-        get = self.chunks.get
-        text = " ".join([get(c) or self._chunk(c) for c in text.split(" ")])
+        parts = text.split(" ")
+        seen = set(parts).difference(self.same)    # set operations in C: only new chunks cost Python
+        for memo in (self.same, self.chunks):
+            if len(memo) + len(seen) > CACHE_LIMIT:    # bounded memory: forget, relearn
+                memo.clear()
+        for chunk in seen.difference(self.chunks):
+            restored = self._chunk(chunk)
+            if restored == chunk:
+                self.same.add(chunk)
+            else:
+                self.chunks[chunk] = restored
+        if seen and not seen.isdisjoint(self.chunks):
+            text = " ".join(map(self.chunks.get, parts, parts))
         if " " in text:
-            text = _SPACED_PREFIX.sub(self._spaced_prefix, text)
+            if "می " in text:
+                text = _SPACED_PREFIX.sub(self._spaced_prefix, text)
             text = _SPACED_SUFFIX.sub(self._spaced_suffix, text)
         return text
 
@@ -303,8 +312,8 @@ class Restorer:
 
 
 _SPACED_PREFIX = re.compile(f"(?<![{LETTERS}{ZWNJ}])(نمی|می) ([{LETTERS}]{{2,}})(?![{LETTERS}{ZWNJ}])")
-_SPACED_SUFFIX = re.compile(
-    f"([{LETTERS}][{LETTERS}{ZWNJ}]*) (هایشان|هایمان|هایتان|هایی|هایم|هایت|هایش|های|ها|ترین|تر|اند)(?![{LETTERS}{ZWNJ}])")
+_SPACED_SUFFIX = re.compile(   # anchored at a word's start, so a failed try costs one look behind
+    f"(?<![{LETTERS}{ZWNJ}])([{LETTERS}][{LETTERS}{ZWNJ}]*) (هایشان|هایمان|هایتان|هایی|هایم|هایت|هایش|های|ها|ترین|تر|اند)(?![{LETTERS}{ZWNJ}])")
 
 
 @functools.cache
