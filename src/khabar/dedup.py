@@ -2,8 +2,10 @@
 
 * **Exact duplicates**: the same normalized content (title, lead and body, with white
   space folded) — so different white space and Arabic/Persian letter forms still match.
-* **Near duplicates**: MinHash (``datasketch``) over word 5-gram shingles of that content
-  (each word hashed with CRC32, the 5-grams combined in numpy, so hashing is vectorized),
+* **Near duplicates**: MinHash over word 5-gram shingles of that content (each word hashed
+  with CRC32, memoized, the 5-grams combined in numpy), with ``datasketch``'s permutations
+  and scheme, computed in one numpy expression per article (a test holds it equal to
+  ``datasketch.MinHash.update_batch``),
   ``NUM_PERM`` = 64 permutations, banded LSH (16 bands of 4 rows) to find candidate pairs,
   each pair confirmed when the estimated Jaccard similarity is at least ``THRESHOLD``
   (0.7: one changed word or an added paragraph stays above it; two different stories
@@ -14,10 +16,11 @@
   then the smallest id.  Every other member is listed in the duplicates report with the
   representative and the similarity.
 
-Memory: per article, in numpy arrays, a 64 x uint32 signature (256 bytes), an 8-byte
-content digest, the content length and date (4 bytes each) and the id as an 8-byte key
-and a 2-byte source number: 278 bytes.  While pairs are sought, one band's keys
-(16 bytes per article) and their sort order (8 bytes) are held at a time.
+Memory: per article, in numpy blocks of 65,536 rows (appends never copy, so there is no
+transient doubling), a 64 x uint32 signature (256 bytes), an 8-byte content digest, the
+content length and date (4 bytes each) and the id as an 8-byte key and a 2-byte source
+number: 278 bytes.  While pairs are sought, one band's keys (16 bytes per article) and
+their sort order (8 bytes) are held at a time.
 """
 
 from __future__ import annotations
@@ -53,12 +56,25 @@ def content_digest(text: str) -> bytes:
 _WORDISH = re.compile(r"[^\W_][\w\u200c.,/:٫٬'-]*")
 
 
+class _WordHashes(dict):
+    """CRC32 of each word, memoized (words repeat: a few hundred thousand cover a corpus)."""
+
+    def __missing__(self, word: str) -> int:
+        value = zlib.crc32(word.encode("utf-8"))
+        if len(self) < 1_000_000:
+            self[word] = value
+        return value
+
+
+_WORD_HASHES = _WordHashes()
+
+
 def shingles(text: str) -> np.ndarray:
     """The distinct 32-bit hashes of a text's word 5-grams (vectorized: one CRC32 per word)."""
     words = _WORDISH.findall(text)
     if not words:
         return np.zeros(1, dtype=np.uint64)
-    h = np.fromiter((zlib.crc32(w.encode("utf-8")) for w in words), dtype=np.uint64, count=len(words))
+    h = np.fromiter(map(_WORD_HASHES.__getitem__, words), dtype=np.uint64, count=len(words))
     if len(h) >= SHINGLE:
         n = len(h) - SHINGLE + 1
         g = h[:n].copy()
@@ -68,24 +84,43 @@ def shingles(text: str) -> np.ndarray:
     return np.unique(h)
 
 
-_TEMPLATE = None
+_PERMUTATIONS: tuple[np.ndarray, np.ndarray] | None = None
 
 
 def _identity(x: int) -> int:
     return x
 
 
-def signature(text: str) -> np.ndarray:
-    """The MinHash signature (``NUM_PERM`` uint32) of a text's shingles (datasketch's MinHash)."""
-    global _TEMPLATE
-    from datasketch import MinHash
+def permutations() -> tuple[np.ndarray, np.ndarray]:
+    """datasketch's ``NUM_PERM`` affine permutations for ``SEED`` (``a``, ``b`` as uint32 columns)."""
+    global _PERMUTATIONS
+    if _PERMUTATIONS is None:
+        from datasketch import MinHash
 
-    if _TEMPLATE is None:
-        _TEMPLATE = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME, hashfunc=_identity)
-    m = MinHash(num_perm=NUM_PERM, seed=SEED, permutations=_TEMPLATE.permutations, scheme=SCHEME,
-                hashfunc=_identity)
-    m.update_batch(shingles(text))
-    return m.hashvalues.astype(np.uint32)
+        a, b = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME, hashfunc=_identity).permutations
+        _PERMUTATIONS = (np.asarray(a, dtype=np.uint32).reshape(-1, 1), np.asarray(b, dtype=np.uint32).reshape(-1, 1))
+    return _PERMUTATIONS
+
+
+def _fmix32(h: np.ndarray) -> np.ndarray:
+    """MurmurHash3's 32-bit finalizer, the pre-mix of datasketch's affine32 scheme."""
+    h = h ^ (h >> np.uint32(16))
+    h = h * np.uint32(0x85EBCA6B)
+    h = h ^ (h >> np.uint32(13))
+    h = h * np.uint32(0xC2B2AE35)
+    return h ^ (h >> np.uint32(16))
+
+
+def signature(text: str) -> np.ndarray:
+    """The MinHash signature (``NUM_PERM`` uint32) of a text's shingles.
+
+    The same values as datasketch's ``MinHash(num_perm=NUM_PERM, seed=SEED,
+    scheme="affine32").update_batch(shingles)`` (a test holds the two equal), computed
+    in one numpy expression instead of a Python loop over the shingles."""
+    a, b = permutations()
+    permuted = a * _fmix32(shingles(text).astype(np.uint32))      # NUM_PERM x shingles, wrapping uint32
+    permuted += b
+    return permuted.min(axis=1)
 
 
 def similarity(a: np.ndarray, b: np.ndarray) -> float:
@@ -121,31 +156,50 @@ class _UnionFind:
 
 
 class Column:
-    """A growable numpy column: amortized appends, no Python object per row."""
+    """A growable numpy column kept in fixed blocks of ``BLOCK`` rows: appending never copies
+    what is stored (no doubling), so memory grows by the row size and nothing more."""
+
+    BLOCK = 1 << 16
 
     def __init__(self, dtype: Any, width: int = 0):
+        self.dtype = np.dtype(dtype)
         self.width = width
-        self.data = np.zeros((1024, width) if width else 1024, dtype=dtype)
+        self.blocks: list[np.ndarray] = []
         self.n = 0
 
+    def __len__(self) -> int:
+        return self.n
+
+    def _room(self) -> np.ndarray:
+        if self.n == len(self.blocks) * self.BLOCK:
+            self.blocks.append(np.zeros((self.BLOCK, self.width) if self.width else self.BLOCK, dtype=self.dtype))
+        return self.blocks[-1]
+
     def append(self, value: Any) -> None:
-        if self.n == len(self.data):
-            grown = np.zeros((len(self.data) * 2, *self.data.shape[1:]), dtype=self.data.dtype)
-            grown[: self.n] = self.data
-            self.data = grown
-        self.data[self.n] = value
+        self._room()[self.n % self.BLOCK] = value
         self.n += 1
 
     def extend(self, values: np.ndarray) -> None:
-        while self.n + len(values) > len(self.data):
-            grown = np.zeros((len(self.data) * 2, *self.data.shape[1:]), dtype=self.data.dtype)
-            grown[: self.n] = self.data[: self.n]
-            self.data = grown
-        self.data[self.n: self.n + len(values)] = values
-        self.n += len(values)
+        while len(values):
+            block = self._room()
+            at = self.n % self.BLOCK
+            take = min(self.BLOCK - at, len(values))
+            block[at:at + take] = values[:take]
+            self.n += take
+            values = values[take:]
 
-    def view(self) -> np.ndarray:
-        return self.data[: self.n]
+    def __getitem__(self, i: int) -> Any:
+        if not 0 <= i < self.n:
+            raise IndexError(i)
+        return self.blocks[i // self.BLOCK][i % self.BLOCK]
+
+    def view(self, lo: int | None = None, hi: int | None = None) -> np.ndarray:
+        """The rows as one array (a copy; for a wide column, only its columns ``lo:hi``)."""
+        parts = [b if not self.width or lo is None else b[:, lo:hi] for b in self.blocks]
+        if not parts:
+            shape = (0, (hi or self.width) - (lo or 0)) if self.width else (0,)
+            return np.zeros(shape, dtype=self.dtype)
+        return np.concatenate(parts)[: self.n]
 
 
 class Deduplicator:
@@ -168,10 +222,12 @@ class Deduplicator:
     def __len__(self) -> int:
         return self._key.n
 
-    def add(self, record: dict[str, Any], sig: np.ndarray | None = None, digest: bytes | None = None) -> int:
-        """Register a record (its signature and digest may come precomputed from a worker)."""
+    def add(self, record: dict[str, Any], sig: np.ndarray | None = None, digest: bytes | None = None,
+            length: int | None = None) -> int:
+        """Register a record (its signature, digest and content length may come precomputed from
+        a worker; then only its ``id`` and ``published`` are read)."""
         index = len(self)
-        text = content(record)
+        text = content(record) if sig is None or digest is None or length is None else ""
         digest = digest if digest is not None else content_digest(text)
         source, key = id_parts(record["id"])
         if source not in self._src_ix:
@@ -179,7 +235,7 @@ class Deduplicator:
             self.sources.append(source)
         self._sig.append(sig if sig is not None else signature(text))
         self._digest.append(int.from_bytes(digest[:8], "big"))
-        self._length.append(len(text))
+        self._length.append(length if length is not None else len(text))
         published = record.get("published")
         self._date.append(int(published.replace("-", "")) if published else NO_DATE)
         self._key.append(key)
@@ -187,14 +243,14 @@ class Deduplicator:
         return index
 
     def id_of(self, i: int) -> str:
-        return f"{self.sources[int(self._src.data[i])]}-{int(self._key.data[i]):016x}"
+        return f"{self.sources[int(self._src[i])]}-{int(self._key[i]):016x}"
 
     def date_of(self, i: int) -> str | None:
-        d = int(self._date.data[i])
+        d = int(self._date[i])
         return None if d == NO_DATE else f"{d // 10000:04d}-{d // 100 % 100:02d}-{d % 100:02d}"
 
-    def signatures(self) -> np.ndarray:
-        return self._sig.view()
+    def signatures(self) -> "Column":
+        return self._sig
 
     def repeated_ids(self) -> np.ndarray:
         """Indices whose id an earlier article already has (the same URL, or the same bytes, twice)."""
@@ -230,22 +286,25 @@ class Deduplicator:
 
     def representative(self, group: list[int]) -> int:
         """The member published: most content, then earliest date (undated last), then smallest id."""
-        return min(group, key=lambda i: (-int(self._length.data[i]), int(self._date.data[i]), self.id_of(i)))
+        return min(group, key=lambda i: (-int(self._length[i]), int(self._date[i]), self.id_of(i)))
 
     def duplicate(self, i: int, rep: int) -> Duplicate:
-        sigs = self._sig.data
-        exact = self._digest.data[i] == self._digest.data[rep]
+        sigs = self._sig
+        exact = self._digest[i] == self._digest[rep]
         s = 1.0 if exact else similarity(sigs[i], sigs[rep])
         return Duplicate(index=i, representative=rep, kind="exact" if exact else "near", similarity=round(s, 4))
 
 
-def near_pairs(sigs: np.ndarray) -> list[tuple[int, int, float]]:
+def near_pairs(sigs: "np.ndarray | Column") -> list[tuple[int, int, float]]:
+    """Pairs of rows (a, b, similarity), a < b, whose signatures agree on at least ``THRESHOLD``
+    and share a band.  One band's keys (16 bytes a row) are held at a time."""
     n = len(sigs)
     if n < 2:
         return []
     pairs: set[tuple[int, int]] = set()
     for band in range(BANDS):
-        block = np.ascontiguousarray(sigs[:, band * ROWS:(band + 1) * ROWS])
+        lo, hi = band * ROWS, (band + 1) * ROWS
+        block = np.ascontiguousarray(sigs.view(lo, hi) if isinstance(sigs, Column) else sigs[:, lo:hi])
         keys = block.view(np.dtype((np.void, block.dtype.itemsize * ROWS))).ravel()
         order = np.argsort(keys, kind="stable")
         sorted_keys = keys[order]
