@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 from tqdm import tqdm
 
 from khabar import __version__, stats, validate
@@ -39,6 +38,8 @@ from khabar.record import Article
 from khabar.registry import Source, sources, taxonomy
 from khabar.sources import exports, page_parser
 from khabar.sources.mapping import Mapping
+from khabar.spool import Spool
+from khabar.spool import tables as spooled_tables
 from khabar.work import STAGES, Outcome, Unit, default_workers, freeze, ordered_map, read_page, thaw
 from khabar.work import check_schema  # noqa: F401  (re-exported: khabar parse and the tests use it from here)
 from khabar import takedowns
@@ -179,14 +180,15 @@ Results = Iterable[tuple[list[Outcome], dict[str, float]]]
 
 def articles(items: list[InputItem], cfg: BuildConfig, report: Report,
              unmapped: collections.Counter[tuple[str, str]], seconds: dict[str, float] | None = None,
-             results: Results | None = None, inputs: dict[str, tuple[str, int]] | None = None) -> Iterator[Outcome]:
+             results: Results | None = None, inputs: dict[str, tuple[str, int]] | None = None,
+             arrow: bool = False) -> Iterator[Outcome]:
     """Stages parse, normalize, validate (in workers): every input to a valid record, or to a rejection.
 
     (Ids given twice are found after this stage, by sorting, and rejected in pass 2.)"""
     seconds = seconds if seconds is not None else dict.fromkeys(STAGES, 0.0)
     bar = tqdm(total=len(items), desc="build", unit="file", disable=None if cfg.progress is None else not cfg.progress)
     if results is None:
-        results = ordered_map(units(items, cfg, seconds), cfg.build_date, cfg.workers)
+        results = ordered_map(units(items, cfg, seconds), cfg.build_date, cfg.workers, arrow=arrow)
     for outcomes, spent in results:
         for stage, value in spent.items():
             seconds[stage] += value
@@ -236,24 +238,27 @@ def _build_into(staging: Path, cfg: BuildConfig, report: Report,
 
     # pass 1: every input to a valid record, spooled to disk; dedup keeps a compact entry per record
     seconds = cfg.seconds
-    spool = SplitWriter(staging, "spool", schema, max_rows_per_shard=cfg.max_rows_per_shard)
+    spool = Spool(staging, schema, max_rows=cfg.max_rows_per_shard)
     dedup = Deduplicator()
     listing = takedowns.load(cfg.root)
     hits: dict[int, takedowns.Entry] = {}         # records a takedown entry names
     inputs: dict[str, tuple[str, int]] = {}
-    for out in articles(discover(cfg), cfg, report, unmapped, seconds, results, inputs):
+    for out in articles(discover(cfg), cfg, report, unmapped, seconds, results, inputs, arrow=True):
         record = out.record
         t0 = time.perf_counter()
-        index = dedup.add(record, out.signature, out.digest)
+        index = dedup.add(record, out.signature, out.digest, out.length)
         t1 = time.perf_counter()
         entry = listing.match(record) if listing.entries else None
         if entry is not None:
             hits[index] = entry
-        spool.write(to_arrow_row(record))
+        if out.table is not None:
+            spool.write_table(out.table)          # the unit's rows, made Arrow in the worker
+        elif not out.tabled:
+            spool.write(to_arrow_row(record))
         seconds["dedup"] += t1 - t0
         seconds["write"] += time.perf_counter() - t1
     t0 = time.perf_counter()
-    spool_files = [path for path, _ in spool.close()]
+    spool_files = spool.close()
     seconds["write"] += time.perf_counter() - t0
 
     if sum(report.published.values()) == 0:
@@ -317,8 +322,7 @@ def _build_into(staging: Path, cfg: BuildConfig, report: Report,
     index = 0
     cluster_col = schema.get_field_index("cluster_id")
     for path in spool_files:
-        for batch in pq.ParquetFile(path).iter_batches(batch_size=1000):
-            table = pa.Table.from_batches([batch])
+        for table in spooled_tables(path, rows=1000):
             ids = table.column("id").to_pylist()
             sources_ = table.column("source").to_pylist()
             origins_ = table.column("origin").to_pylist()

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
 
 from khabar import dedup, validate
 from khabar.assemble import assemble
@@ -68,7 +69,16 @@ class Outcome:
     unmapped: list[str] = dataclasses.field(default_factory=list)
     signature: np.ndarray | None = None
     digest: bytes | None = None
+    length: int | None = None                        # characters of the deduplicated content
     input_file: tuple[str, str, int] | None = None   # (path, sha256, bytes) of the input file, on its first outcome
+    # With Arrow rows (Worker(arrow=True)): the unit's published rows as one Arrow table, on
+    # its first published outcome; ``record`` then keeps only the fields the build's main
+    # process reads (SLIM), and ``tabled`` says the row travels in that table.
+    table: Any = None
+    tabled: bool = False
+
+
+SLIM = ("id", "url", "published", "raw_sha256", "source")
 
 
 def check_schema(article: Article) -> dict[str, Any]:
@@ -105,7 +115,8 @@ def read_page(path: Path, max_bytes: int) -> bytes:
 class Worker:
     """Holds what every unit needs (registry, taxonomy, date limits) and the stage clock."""
 
-    def __init__(self, latest: Any):
+    def __init__(self, latest: Any, arrow: bool = False):
+        self.arrow = arrow
         self.limits = DateLimits(latest=latest)
         self.registry = sources()
         self.taxonomy = taxonomy()
@@ -118,6 +129,7 @@ class Worker:
         text = dedup.content(record)
         out.signature = dedup.signature(text)
         out.digest = dedup.content_digest(text)
+        out.length = len(text)
         self.seconds["validate"] += t1 - t0
         self.seconds["dedup"] += time.perf_counter() - t1
         out.record, out.unmapped = record, article.unmapped_labels
@@ -178,7 +190,25 @@ class Worker:
             outcomes = [Outcome(unit.origin, unit.source, unit.error[2] if unit.error else None, error=unit.error)]
         if unit.input_file is not None and outcomes:
             outcomes[0].input_file = unit.input_file
+        if self.arrow:
+            t0 = time.perf_counter()
+            tabulate(outcomes)
+            self.seconds["write"] += time.perf_counter() - t0
         return outcomes, self.seconds
+
+
+def tabulate(outcomes: list[Outcome]) -> None:
+    """Turn a unit's published records into one Arrow table (in the worker, so the main process
+    only appends it to the spool) and slim each record to the fields the main process reads."""
+    from khabar.features import arrow_schema, to_arrow_row
+
+    published = [o for o in outcomes if o.record is not None]
+    if not published:
+        return
+    published[0].table = pa.Table.from_pylist([to_arrow_row(o.record) for o in published], schema=arrow_schema())
+    for o in published:
+        o.record = {k: o.record.get(k) for k in SLIM}
+        o.tabled = True
 
 
 def _guess_source(mapping: Mapping, record: Any) -> str:
@@ -195,9 +225,9 @@ def _guess_source(mapping: Mapping, record: Any) -> str:
 _WORKER: Worker | None = None
 
 
-def _init(latest: Any) -> None:
+def _init(latest: Any, arrow: bool) -> None:
     global _WORKER
-    _WORKER = Worker(latest)
+    _WORKER = Worker(latest, arrow)
 
 
 def _run(unit: Unit) -> tuple[list[Outcome], dict[str, float]]:
@@ -209,11 +239,12 @@ def default_workers() -> int:
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
 
 
-def ordered_map(units: Iterable[Unit], latest: Any, workers: int,
-                window: int = 4) -> Iterator[tuple[list[Outcome], dict[str, float]]]:
-    """Results of every unit, in input order, with at most ``window`` units per worker in flight."""
+def ordered_map(units: Iterable[Unit], latest: Any, workers: int, window: int = 4,
+                arrow: bool = False) -> Iterator[tuple[list[Outcome], dict[str, float]]]:
+    """Results of every unit, in input order, with at most ``window`` units per worker in flight
+    (``arrow``: published rows come as Arrow tables, records slimmed; see :func:`tabulate`)."""
     if workers <= 1:
-        worker = Worker(latest)
+        worker = Worker(latest, arrow)
         for unit in units:
             yield worker.run(unit)
         return
@@ -222,7 +253,7 @@ def ordered_map(units: Iterable[Unit], latest: Any, workers: int,
     default_restorer()                    # load the lexicon once, before forking: the workers share it
     methods = multiprocessing.get_all_start_methods()
     ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-    with ctx.Pool(workers, initializer=_init, initargs=(latest,)) as pool:
+    with ctx.Pool(workers, initializer=_init, initargs=(latest, arrow)) as pool:
         pending: list[Any] = []
         for unit in units:
             pending.append(pool.apply_async(_run, (unit,)))

@@ -1,0 +1,211 @@
+"""The build's fast paths give exactly what their plain formulations give.
+
+Speed work (issue 7) replaced several steps with quicker equivalents: a skipped
+space fold, one pass over ZWNJ runs, a token pattern without the URL and e-mail
+branches, memoized ZWNJ restoration, a numpy MinHash, block-allocated dedup columns
+and an Arrow IPC spool.  Each is checked here against the plain formulation, on real
+text from the shared exports and on generated strings built from the characters that
+make Persian text hard.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import unicodedata
+
+import numpy as np
+import pyarrow as pa
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from conftest import SHARED_NEWS, needs_shared
+from khabar import dedup
+from khabar.features import arrow_schema, to_arrow_row
+from khabar.spool import Spool, tables
+from khabar.text import normalize as N
+from khabar.text import zwnj
+from khabar.text import offsets
+from khabar.text.offsets import align
+from khabar.text.segment import TOKEN, tokens
+
+ZWNJ = "\u200c"
+
+# --- the plain formulations -------------------------------------------------------------------
+
+_MULTI = re.compile(f"{ZWNJ}{{2,}}")
+_STRAY = re.compile(f"(?:^|(?<=\\s)){ZWNJ}+|{ZWNJ}+(?=\\s|$)")
+_AFTER_NON_JOINING = re.compile(f"(?<=[{''.join(sorted(N.NON_JOINING))}]){ZWNJ}+")
+
+
+def plain_clean_line(line: str) -> str:
+    """Every rule applied to every line, in the order the module documents."""
+    text = line.translate(N._TABLE)
+    text = N._EMBEDDINGS.sub("", text)
+    text = N._PRESENTATION.sub(N._fix_presentation, text).translate(N._TABLE)
+    text = N._MARK_IN_WORD.sub(ZWNJ, text)
+    text = _MULTI.sub(ZWNJ, text)
+    text = _STRAY.sub("", text)
+    text = _AFTER_NON_JOINING.sub("", text)
+    return N._SPACES.sub(" ", text).strip()
+
+
+def plain_restore(restorer: zwnj.Restorer, text: str) -> str:
+    chunks = [zwnj._WORD.sub(lambda m: restorer.word(m.group()), c) for c in text.split(" ")]
+    text = " ".join(chunks)
+    text = zwnj._SPACED_PREFIX.sub(restorer._spaced_prefix, text)
+    return zwnj._SPACED_SUFFIX.sub(restorer._spaced_suffix, text)
+
+
+def plain_align(raw: str, norm: str) -> list[list[int]]:
+    """The alignment walked one character at a time (no galloping over equal runs)."""
+    saved = offsets._common
+    offsets._common = lambda *args: 1
+    try:
+        return align(raw, norm)
+    finally:
+        offsets._common = saved
+
+
+def datasketch_signature(text: str) -> np.ndarray:
+    from datasketch import MinHash
+
+    m = MinHash(num_perm=dedup.NUM_PERM, seed=dedup.SEED, scheme=dedup.SCHEME, hashfunc=dedup._identity)
+    m.update_batch(dedup.shingles(text))
+    return m.hashvalues
+
+
+# --- real text ----------------------------------------------------------------------------------
+
+def _real_paragraphs(limit: int = 6000) -> list[str]:
+    out: list[str] = []
+    for path in sorted((SHARED_NEWS / "farsnews").glob("*.json"))[:3]:
+        for item in json.loads(path.read_text("utf-8")):
+            body = item.get("paragraphs")
+            if isinstance(body, list):
+                out.extend(p for p in body if isinstance(p, str))
+    with (SHARED_NEWS / "hamshahri-archive" / "news_data.csv").open(encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh):
+            out.extend(row["news_text"].split("\n"))
+            if len(out) > limit:
+                break
+    return out[:limit]
+
+
+@needs_shared
+def test_fast_paths_agree_with_plain_rules_on_real_news():
+    paragraphs = _real_paragraphs()
+    assert len(paragraphs) > 3000
+    restorer = zwnj.Restorer(zwnj.lexicon())
+    fresh = zwnj.Restorer(zwnj.lexicon())
+    changed = 0
+    for p in paragraphs:
+        clean = N._clean_line(p)
+        assert clean == plain_clean_line(p), p
+        assert restorer.text(clean) == plain_restore(fresh, clean), clean
+        assert tokens(clean) == TOKEN.findall(clean)
+        norm = N.normalize_line(p)
+        assert align(p, norm) == plain_align(p, norm)
+        changed += clean != p
+    assert changed > 100            # the real text does exercise the rules (ZWNJs, letters, spaces)
+    texts = ["\n\n".join(paragraphs[i:i + 8]) for i in range(0, 800, 8)]
+    for text in texts:
+        assert np.array_equal(dedup.signature(text), datasketch_signature(text))
+
+
+# --- generated text -------------------------------------------------------------------------------
+
+HARD = ["می", "کتاب", "ها", "بندر", "شود", "ي", "ك", "\u0640", ZWNJ, ZWNJ + ZWNJ, "\u200e", "\u200f", "\u202b",
+        "\u2067", "\ufefb", "\ufeb3", " ", "  ", "\t", "\u00a0", "\u2009", "ء", "ة", "و", "د", "۱۴۰۴", "2025",
+        "https://x.ir/a", "a@b.ir", "www.x.ir", "Latin", ".", "،", "؟", "!", "«", "»", "\r", "\u2028"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(HARD), max_size=30))
+def test_fast_paths_agree_with_plain_rules_on_generated_text(parts):
+    line = "".join(parts)
+    clean = N._clean_line(line)
+    assert clean == plain_clean_line(line)
+    assert tokens(line) == TOKEN.findall(line)
+    restorer = zwnj.default_restorer()
+    assert restorer.text(clean) == plain_restore(zwnj.Restorer(restorer.lex), clean)
+    norm = N.normalize_line(line)
+    assert align(line, norm) == plain_align(line, norm)
+
+
+def test_change_counts_count_what_changed():
+    changes = N.Changes()
+    N.normalize_line(f"کتاب{ZWNJ}{ZWNJ}ها و ي\u200e", restore=False, changes=changes)
+    # two ZWNJs became one; the mark at the end is kept as written (it is not inside a word)
+    assert (changes.zwnj_removed, changes.letters) == (1, 1)
+    changes = N.Changes()
+    assert N.normalize_line("می\u200fشود", restore=False, changes=changes) == f"می{ZWNJ}شود"
+    assert changes.zwnj_removed == 0                  # a mark turned into a ZWNJ: nothing lost
+    changes = N.Changes()
+    N.normalize_line("خبر روز", changes=changes)
+    assert (changes.letters, changes.zwnj_removed, changes.zwnj_restored) == (0, 0, 0)
+
+
+def test_restorer_memory_is_bounded_and_forgetting_changes_nothing(monkeypatch):
+    monkeypatch.setattr(zwnj, "CACHE_LIMIT", 16)
+    restorer = zwnj.Restorer(zwnj.default_restorer().lex)
+    text = "میتواند همکاریهای کتاب ها رئیسجمهور گفتوگو منطقهای بندرها و در تهران " * 3
+    first = restorer.text(text)
+    for k in range(40):
+        assert restorer.text(f"{text} واژه{k}") == f"{first} واژه{k}"
+        assert len(restorer.same) <= 16 and len(restorer.chunks) <= 16
+    assert "می\u200cتواند" in first and "رئیس\u200cجمهور" in first
+
+
+def test_signature_is_datasketchs_minhash():
+    text = "خبرگزاری آناتولی گزارش داد که رئیس‌جمهور ترکیه امروز در آنکارا با همتای ایرانی خود دیدار کرد و " * 4
+    for variant in (text, text.replace("امروز", "دیروز"), "کوتاه", ""):
+        sig = dedup.signature(variant)
+        assert sig.dtype == np.uint32 and sig.shape == (dedup.NUM_PERM,)
+        assert np.array_equal(sig, datasketch_signature(variant))
+
+
+def test_dedup_columns_grow_in_blocks_without_copying(monkeypatch):
+    monkeypatch.setattr(dedup.Column, "BLOCK", 4)
+    wide, narrow = dedup.Column(np.uint32, 3), dedup.Column(np.uint64)
+    for i in range(11):
+        wide.append([i, i + 1, i + 2])
+        narrow.append(i * 10)
+    narrow.extend(np.arange(100, 107, dtype=np.uint64))
+    first = wide.blocks[0]
+    wide.append([99, 99, 99])
+    assert wide.blocks[0] is first                     # stored rows never move
+    assert len(wide) == 12 and len(wide.blocks) == 3 and len(narrow) == 18
+    assert wide[10].tolist() == [10, 11, 12] and int(narrow[17]) == 106
+    assert wide.view(1, 3)[:, 0].tolist() == [i + 1 for i in range(11)] + [99]
+    assert narrow.view().tolist() == [i * 10 for i in range(11)] + list(range(100, 107))
+    sigs = np.array([[1, 2, 3, 4] * 16, [1, 2, 3, 4] * 16, [9, 9, 9, 9] * 16], dtype=np.uint32)
+    col = dedup.Column(np.uint32, 64)
+    for row in sigs:
+        col.append(row)
+    assert dedup.near_pairs(col) == dedup.near_pairs(sigs) == [(0, 1, 1.0)]
+
+
+def test_spool_gives_back_every_row_in_order_across_shards(tmp_path, seed_bytes):
+    from khabar.pipeline import parse_page
+    from khabar.dates import DateLimits
+    from khabar.registry import sources
+    from khabar.work import check_schema
+    import datetime as dt
+
+    article = parse_page(seed_bytes, "aa-fa/x.txt", sources()["aa-fa"], DateLimits(latest=dt.date(2026, 11, 29)))
+    base = to_arrow_row(check_schema(article))
+    rows = [{**base, "id": f"aa-fa-{i:016x}"} for i in range(23)]
+    spool = Spool(tmp_path, arrow_schema(), max_rows=5, batch_rows=3)
+    spool.write(rows[0])
+    spool.write_table(pa.Table.from_pylist(rows[1:9], schema=arrow_schema()))
+    for row in rows[9:20]:
+        spool.write(row)
+    spool.write_table(pa.Table.from_pylist(rows[20:], schema=arrow_schema()))
+    paths = spool.close()
+    assert len(paths) == 5 and all(p.name.startswith(".spool-") for p in paths)
+    back = [r for p in paths for t in tables(p, rows=4) for r in t.to_pylist()]
+    assert [r["id"] for r in back] == [r["id"] for r in rows]
+    assert back[7]["text_raw"] == rows[7]["text_raw"] and back[7]["published"] == rows[7]["published"]
+    assert unicodedata.normalize("NFC", back[0]["title"]) == back[0]["title"]
