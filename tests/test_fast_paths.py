@@ -26,7 +26,7 @@ from khabar.features import arrow_schema, to_arrow_row
 from khabar.spool import Spool, tables
 from khabar.text import normalize as N
 from khabar.text import zwnj
-from khabar.text import offsets
+from khabar.text import offsets, segment
 from khabar.text.offsets import align
 from khabar.text.segment import TOKEN, tokens
 
@@ -56,6 +56,17 @@ def plain_restore(restorer: zwnj.Restorer, text: str) -> str:
     text = " ".join(chunks)
     text = zwnj._SPACED_PREFIX.sub(restorer._spaced_prefix, text)
     return zwnj._SPACED_SUFFIX.sub(restorer._spaced_suffix, text)
+
+
+_SENTENCE_END = re.compile(r"(?<!\b[A-Za-z])[.!?؟…]+[»\"')\]]*(?=\s|$)")
+
+
+def plain_sentence_ends(text: str) -> list[tuple[int, int]]:
+    return [m.span() for m in _SENTENCE_END.finditer(text)]
+
+
+def sentence_ends(text: str) -> list[tuple[int, int]]:
+    return [m.span() for m in segment._SENTENCE_END.finditer(text)]
 
 
 def plain_align(raw: str, norm: str) -> list[list[int]]:
@@ -105,6 +116,7 @@ def test_fast_paths_agree_with_plain_rules_on_real_news():
         assert clean == plain_clean_line(p), p
         assert restorer.text(clean) == plain_restore(fresh, clean), clean
         assert tokens(clean) == TOKEN.findall(clean)
+        assert sentence_ends(clean) == plain_sentence_ends(clean)
         norm = N.normalize_line(p)
         assert align(p, norm) == plain_align(p, norm)
         changed += clean != p
@@ -118,7 +130,8 @@ def test_fast_paths_agree_with_plain_rules_on_real_news():
 
 HARD = ["می", "کتاب", "ها", "بندر", "شود", "ي", "ك", "\u0640", ZWNJ, ZWNJ + ZWNJ, "\u200e", "\u200f", "\u202b",
         "\u2067", "\ufefb", "\ufeb3", " ", "  ", "\t", "\u00a0", "\u2009", "ء", "ة", "و", "د", "۱۴۰۴", "2025",
-        "https://x.ir/a", "a@b.ir", "www.x.ir", "Latin", ".", "،", "؟", "!", "«", "»", "\r", "\u2028"]
+        "https://x.ir/a", "a@b.ir", "www.x.ir", "Latin", "U.S.", "A", ".", "..", "…", "،", "؟", "!", "«", "»", ")",
+        "\"", "\r", "\u2028", "\n"]
 
 
 @settings(max_examples=400, deadline=None)
@@ -128,6 +141,7 @@ def test_fast_paths_agree_with_plain_rules_on_generated_text(parts):
     clean = N._clean_line(line)
     assert clean == plain_clean_line(line)
     assert tokens(line) == TOKEN.findall(line)
+    assert sentence_ends(line) == plain_sentence_ends(line)
     restorer = zwnj.default_restorer()
     assert restorer.text(clean) == plain_restore(zwnj.Restorer(restorer.lex), clean)
     norm = N.normalize_line(line)
@@ -209,3 +223,38 @@ def test_spool_gives_back_every_row_in_order_across_shards(tmp_path, seed_bytes)
     assert [r["id"] for r in back] == [r["id"] for r in rows]
     assert back[7]["text_raw"] == rows[7]["text_raw"] and back[7]["published"] == rows[7]["published"]
     assert unicodedata.normalize("NFC", back[0]["title"]) == back[0]["title"]
+
+
+def test_spilled_signatures_read_back_as_kept_ones(tmp_path, monkeypatch):
+    monkeypatch.setattr(dedup.Column, "BLOCK", 4)
+    rng = np.random.default_rng(7)
+    sigs = rng.integers(0, 2**32, size=(11, dedup.NUM_PERM), dtype=np.uint32)
+    sigs[9] = sigs[2]
+    sigs[10, :50] = sigs[5, :50]                     # 50 of 64 agree: above the threshold
+    spilled = dedup.SignatureFile(tmp_path / "sigs.u32")
+    for row in sigs:
+        spilled.append(row)
+    assert len(spilled) == 11 and spilled.written == 8 and (tmp_path / "sigs.u32").stat().st_size == 8 * 256
+    assert all(np.array_equal(spilled[i], sigs[i]) for i in range(11))
+    assert np.array_equal(spilled.view(4, 8), sigs[:, 4:8])
+    assert dedup.near_pairs(spilled) == dedup.near_pairs(sigs) == [(2, 9, 1.0), (5, 10, 50 / 64)]
+    spilled.close()
+    assert not (tmp_path / "sigs.u32").exists()
+
+
+def test_deduplicator_groups_the_same_with_signatures_spilled(tmp_path, monkeypatch):
+    monkeypatch.setattr(dedup.Column, "BLOCK", 8)
+    text = "خبرگزاری آناتولی گزارش داد که رئیس‌جمهور ترکیه امروز در آنکارا با همتای ایرانی خود دیدار کرد و "
+    records = []
+    for i in range(30):
+        body = f"{text * 3} گزارش شماره {i} " + ("و " + str(i)) * 20
+        records.append({"id": f"aa-fa-{i:016x}", "title": "عنوان", "text": body if i % 7 else text * 4,
+                        "published": "2025-01-01"})
+    kept, spilled = dedup.Deduplicator(), dedup.Deduplicator(spill=tmp_path / "s.u32")
+    for r in records:
+        kept.add(r)
+        spilled.add(r)
+    groups = kept.groups()
+    assert groups and groups == spilled.groups()
+    assert [spilled.duplicate(i, g[0]) for g in groups for i in g[1:]] == \
+        [kept.duplicate(i, g[0]) for g in groups for i in g[1:]]

@@ -28,7 +28,9 @@ _PLAIN_TOKEN = re.compile(
     r"|[^\s\w]",
     re.UNICODE,
 )
-_SENTENCE_END = re.compile(r"(?<!\b[A-Za-z])[.!?؟…]+[»\"')\]]*(?=\s|$)")
+# A run of end marks, not right after a lone Latin letter (U.S.).  The look-behind sits after
+# the first mark, so the pattern starts with a character set and the search can skip ahead.
+_SENTENCE_END = re.compile(r"[.!?؟…](?<!\b[A-Za-z][.!?؟…])[.!?؟…]*[»\"')\]]*(?=\s|$)")
 
 
 def tokens(text: str) -> list[str]:
