@@ -29,6 +29,7 @@ import dataclasses
 import hashlib
 import re
 import zlib
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -202,15 +203,69 @@ class Column:
         return np.concatenate(parts)[: self.n]
 
 
+class SignatureFile:
+    """Signatures on disk, in arrival order, for builds too large to hold them: a column of
+    ``width`` uint32 per row, written a block at a time with plain writes (a memory map's
+    pages would count as resident).  Reading is by band (:meth:`view`: the ``lo:hi`` columns
+    of every row, read block by block) and by row (:meth:`__getitem__`)."""
+
+    def __init__(self, path: Path, width: int = NUM_PERM):
+        self.path = path
+        self.width = width
+        self.block = Column(np.uint32, width)     # rows not yet written
+        self.written = 0
+        self._fh = path.open("wb")
+
+    def __len__(self) -> int:
+        return self.written + self.block.n
+
+    def append(self, row: np.ndarray) -> None:
+        self.block.append(row)
+        if self.block.n == Column.BLOCK:
+            self._spill()
+
+    def _spill(self) -> None:
+        if self.block.n:
+            self._fh.write(self.block.view().tobytes())
+            self._fh.flush()
+            self.written += self.block.n
+            self.block = Column(np.uint32, self.width)
+
+    def _rows(self, start: int, count: int) -> np.ndarray:
+        row_bytes = self.width * 4
+        data = np.fromfile(self.path, dtype=np.uint32, count=count * self.width, offset=start * row_bytes)
+        return data.reshape(-1, self.width)
+
+    def __getitem__(self, i: int) -> np.ndarray:
+        if not 0 <= i < len(self):
+            raise IndexError(i)
+        if i >= self.written:
+            return self.block[i - self.written]
+        return self._rows(i, 1)[0]
+
+    def view(self, lo: int = 0, hi: int | None = None) -> np.ndarray:
+        hi = self.width if hi is None else hi
+        parts = [self._rows(start, min(Column.BLOCK, self.written - start))[:, lo:hi].copy()
+                 for start in range(0, self.written, Column.BLOCK)]
+        parts.append(self.block.view(lo, hi))
+        return np.concatenate(parts)
+
+    def close(self) -> None:
+        self._fh.close()
+        self.path.unlink(missing_ok=True)
+
+
 class Deduplicator:
     """Collects one compact entry per article (in build order), then clusters them.
 
     Per article it keeps a signature (``NUM_PERM`` x 4 bytes), an 8-byte content digest,
     the content length and date (4 bytes each) and the id as an 8-byte key and a 2-byte
-    source number: 278 bytes with 64 permutations, in numpy arrays."""
+    source number: 278 bytes with 64 permutations, in numpy arrays.  With ``spill`` (a file
+    path; the build passes one), signatures go to that file instead and 26 bytes per article
+    stay in memory."""
 
-    def __init__(self) -> None:
-        self._sig = Column(np.uint32, NUM_PERM)
+    def __init__(self, spill: Path | None = None) -> None:
+        self._sig: Column | SignatureFile = SignatureFile(spill) if spill else Column(np.uint32, NUM_PERM)
         self._digest = Column(np.uint64)
         self._length = Column(np.uint32)
         self._date = Column(np.uint32)
@@ -249,8 +304,13 @@ class Deduplicator:
         d = int(self._date[i])
         return None if d == NO_DATE else f"{d // 10000:04d}-{d // 100 % 100:02d}-{d % 100:02d}"
 
-    def signatures(self) -> "Column":
+    def signatures(self) -> "Column | SignatureFile":
         return self._sig
+
+    def close(self) -> None:
+        """Remove the spilled signatures (after clustering; ids, dates and digests stay)."""
+        if isinstance(self._sig, SignatureFile):
+            self._sig.close()
 
     def repeated_ids(self) -> np.ndarray:
         """Indices whose id an earlier article already has (the same URL, or the same bytes, twice)."""
@@ -295,7 +355,7 @@ class Deduplicator:
         return Duplicate(index=i, representative=rep, kind="exact" if exact else "near", similarity=round(s, 4))
 
 
-def near_pairs(sigs: "np.ndarray | Column") -> list[tuple[int, int, float]]:
+def near_pairs(sigs: "np.ndarray | Column | SignatureFile") -> list[tuple[int, int, float]]:
     """Pairs of rows (a, b, similarity), a < b, whose signatures agree on at least ``THRESHOLD``
     and share a band.  One band's keys (16 bytes a row) are held at a time."""
     n = len(sigs)
@@ -304,7 +364,7 @@ def near_pairs(sigs: "np.ndarray | Column") -> list[tuple[int, int, float]]:
     pairs: set[tuple[int, int]] = set()
     for band in range(BANDS):
         lo, hi = band * ROWS, (band + 1) * ROWS
-        block = np.ascontiguousarray(sigs.view(lo, hi) if isinstance(sigs, Column) else sigs[:, lo:hi])
+        block = np.ascontiguousarray(sigs[:, lo:hi] if isinstance(sigs, np.ndarray) else sigs.view(lo, hi))
         keys = block.view(np.dtype((np.void, block.dtype.itemsize * ROWS))).ravel()
         order = np.argsort(keys, kind="stable")
         sorted_keys = keys[order]
