@@ -14,3 +14,7 @@ if [ ! -x "$VENV/bin/python" ]; then
   "$VENV/bin/python" -m pip install -q --upgrade pip
 fi
 "$VENV/bin/python" -m pip install -q -e ".${KHABAR_EXTRAS:-}"
+# The optional C twins of four text loops (native/, same output, faster); without a C
+# compiler the build stays pure Python.
+"$VENV/bin/python" -m pip install -q ./native >/dev/null 2>&1 \
+  || echo "note: native/ (the C speedups) did not build here; khabar runs in pure Python: same output, slower" >&2

@@ -34,6 +34,7 @@ from typing import Any
 
 import numpy as np
 
+from khabar.native import native
 from khabar.record import id_parts
 
 NUM_PERM = 64
@@ -70,12 +71,26 @@ class _WordHashes(dict):
 _WORD_HASHES = _WordHashes()
 
 
+def word_hashes(text: str) -> np.ndarray:
+    """CRC32 of the UTF-8 bytes of every word (``_WORDISH``), as uint64 (``native.word_hashes``
+    is the compiled twin of the Python here)."""
+    if native is not None:
+        packed = native.word_hashes(text)
+        if packed is not None:
+            return np.frombuffer(packed, dtype=np.uint32).astype(np.uint64)
+    return word_hashes_py(text)
+
+
+def word_hashes_py(text: str) -> np.ndarray:
+    words = _WORDISH.findall(text)
+    return np.fromiter(map(_WORD_HASHES.__getitem__, words), dtype=np.uint64, count=len(words))
+
+
 def shingles(text: str) -> np.ndarray:
     """The distinct 32-bit hashes of a text's word 5-grams (vectorized: one CRC32 per word)."""
-    words = _WORDISH.findall(text)
-    if not words:
+    h = word_hashes(text)
+    if not len(h):
         return np.zeros(1, dtype=np.uint64)
-    h = np.fromiter(map(_WORD_HASHES.__getitem__, words), dtype=np.uint64, count=len(words))
     if len(h) >= SHINGLE:
         n = len(h) - SHINGLE + 1
         g = h[:n].copy()

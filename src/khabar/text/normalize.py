@@ -26,6 +26,8 @@ import dataclasses
 import re
 import unicodedata
 
+from khabar.native import native
+
 ZWNJ = "\u200c"
 TATWEEL = "\u0640"
 
@@ -99,6 +101,15 @@ def _letters(text: str) -> str:
 
 
 def _clean_line(line: str) -> str:
+    if native is not None:
+        cleaned = native.clean_line(line)
+        if cleaned is not None:
+            return cleaned
+    return _clean_line_py(line)
+
+
+def _clean_line_py(line: str) -> str:
+    """Letters, marks, ZWNJs and spaces of one line (``native.clean_line`` is its compiled twin)."""
     text = _letters(line)
     if _RARE.search(text):               # most lines hold no mark, ZWNJ or presentation form
         if _MARKS.search(text):

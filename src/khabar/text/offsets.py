@@ -14,6 +14,8 @@ from __future__ import annotations
 import bisect
 import unicodedata
 
+from khabar.native import native
+
 from khabar.text.normalize import _LETTERS, TATWEEL, ZWNJ
 
 _DROPPABLE = frozenset(" \t\u00a0\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000"
@@ -43,6 +45,15 @@ def _common(raw: str, i: int, norm: str, j: int) -> int:
 
 def align(raw: str, norm: str) -> list[list[int]]:
     """Anchors ``[norm_offset, raw_offset]`` mapping ``norm`` back onto ``raw``."""
+    if native is not None:
+        anchors = native.align(raw, norm)
+        if anchors is not None:
+            return anchors
+    return align_py(raw, norm)
+
+
+def align_py(raw: str, norm: str) -> list[list[int]]:
+    """:func:`align` in Python (``native.align`` is its compiled twin)."""
     anchors = [[0, 0]]
     i = j = 0
     delta = 0                       # raw - norm on the current run

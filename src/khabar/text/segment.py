@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 
+from khabar.native import native
+
 _DIGIT = r"[0-9\u06f0-\u06f9\u0660-\u0669]"
 TOKEN = re.compile(
     r"(?:https?://|www\.)[^\s<>\"]+"                           # URL
@@ -40,6 +42,8 @@ def tokens(text: str) -> list[str]:
 
 
 def token_count(text: str) -> int:
+    if native is not None and not ("@" in text or "www." in text or "http" in text):
+        return native.token_count(text)
     return len(tokens(text))
 
 

@@ -1,0 +1,303 @@
+/* khabar_native: compiled versions of Khabar's per-character text loops.
+ *
+ * Optional speedups with pure-Python twins in khabar.text (the twins are the
+ * reference: tests feed both the same real and generated text and require the
+ * same results).  Each function returns None where it would have to guess, and
+ * the caller then runs the Python twin.  Character classes follow Python's `re`
+ * for str patterns: \w is Py_UNICODE_ISALNUM or '_', \d is Py_UNICODE_ISDECIMAL,
+ * \s is Py_UNICODE_ISSPACE.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdint.h>
+
+#define ZWNJ 0x200C
+
+/* Python's own character properties, looked up once for the Basic Multilingual Plane. */
+#define C_ALNUM 1
+#define C_DECIMAL 2
+#define C_SPACE 4
+static unsigned char bmp[0x10000];
+static void classes_init(void) {
+    for (Py_UCS4 c = 0; c < 0x10000; c++)
+        bmp[c] = (Py_UNICODE_ISALNUM(c) ? C_ALNUM : 0) | (Py_UNICODE_ISDECIMAL(c) ? C_DECIMAL : 0)
+               | (Py_UNICODE_ISSPACE(c) ? C_SPACE : 0);
+}
+static inline int is_alnum(Py_UCS4 c) { return c < 0x10000 ? bmp[c] & C_ALNUM : Py_UNICODE_ISALNUM(c); }
+static inline int is_decimal(Py_UCS4 c) { return c < 0x10000 ? bmp[c] & C_DECIMAL : Py_UNICODE_ISDECIMAL(c); }
+static inline int is_space(Py_UCS4 c) { return c < 0x10000 ? bmp[c] & C_SPACE : Py_UNICODE_ISSPACE(c); }
+static inline int is_word(Py_UCS4 c) { return is_alnum(c) || c == '_'; }
+/* [^\W\d_]: a word character that is not a decimal digit and not '_' */
+static inline int is_letter(Py_UCS4 c) { return c != '_' && is_alnum(c) && !is_decimal(c); }
+/* [0-9\u06f0-\u06f9\u0660-\u0669] */
+static int is_num(Py_UCS4 c) {
+    return (c >= '0' && c <= '9') || (c >= 0x06F0 && c <= 0x06F9) || (c >= 0x0660 && c <= 0x0669);
+}
+/* [.,/:٫٬\-] */
+static int is_num_sep(Py_UCS4 c) {
+    return c == '.' || c == ',' || c == '/' || c == ':' || c == 0x066B || c == 0x066C || c == '-';
+}
+
+/* token_count(text) -> int: the number of matches of segment._PLAIN_TOKEN
+ *   [^\W\d_]+(?:[\u200c'][^\W\d_]+)* | D+(?:[.,/:٫٬\-]D+)* | [^\s\w]          */
+static PyObject *token_count(PyObject *self, PyObject *arg) {
+    if (!PyUnicode_Check(arg)) { PyErr_SetString(PyExc_TypeError, "a str is needed"); return NULL; }
+    if (PyUnicode_READY(arg) < 0) return NULL;
+    int kind = PyUnicode_KIND(arg);
+    const void *data = PyUnicode_DATA(arg);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(arg), i = 0, count = 0;
+    while (i < n) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        if (is_letter(c)) {
+            i++;
+            while (i < n && is_letter(PyUnicode_READ(kind, data, i))) i++;
+            while (i + 1 < n) {
+                Py_UCS4 s = PyUnicode_READ(kind, data, i);
+                if ((s == ZWNJ || s == '\'') && is_letter(PyUnicode_READ(kind, data, i + 1))) {
+                    i += 2;
+                    while (i < n && is_letter(PyUnicode_READ(kind, data, i))) i++;
+                } else break;
+            }
+            count++;
+        } else if (is_num(c)) {
+            i++;
+            while (i < n && is_num(PyUnicode_READ(kind, data, i))) i++;
+            while (i + 1 < n) {
+                Py_UCS4 s = PyUnicode_READ(kind, data, i);
+                if (is_num_sep(s) && is_num(PyUnicode_READ(kind, data, i + 1))) {
+                    i += 2;
+                    while (i < n && is_num(PyUnicode_READ(kind, data, i))) i++;
+                } else break;
+            }
+            count++;
+        } else {
+            if (!is_space(c) && !is_word(c)) count++;
+            i++;
+        }
+    }
+    return PyLong_FromSsize_t(count);
+}
+
+/* --- CRC-32 (zlib's polynomial, as zlib.crc32) ------------------------------------------ */
+static uint32_t crc_table[256];
+static void crc_init(void) {
+    for (uint32_t k = 0; k < 256; k++) {
+        uint32_t c = k;
+        for (int j = 0; j < 8; j++) c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+        crc_table[k] = c;
+    }
+}
+static inline uint32_t crc_byte(uint32_t crc, unsigned char b) { return crc_table[(crc ^ b) & 0xFF] ^ (crc >> 8); }
+
+/* [\w\u200c.,/:٫٬'-]: what continues a word of dedup._WORDISH */
+static int is_wordish_more(Py_UCS4 c) {
+    return is_word(c) || c == ZWNJ || c == '.' || c == ',' || c == '/' || c == ':' || c == 0x066B || c == 0x066C
+        || c == '\'' || c == '-';
+}
+
+/* word_hashes(text) -> bytes | None: CRC-32 of the UTF-8 bytes of every match of
+ * dedup._WORDISH ([^\W_][\w\u200c.,/:٫٬'-]*), as native-endian uint32s; None if the
+ * text holds a lone surrogate (which has no UTF-8 form). */
+static PyObject *word_hashes(PyObject *self, PyObject *arg) {
+    if (!PyUnicode_Check(arg)) { PyErr_SetString(PyExc_TypeError, "a str is needed"); return NULL; }
+    if (PyUnicode_READY(arg) < 0) return NULL;
+    int kind = PyUnicode_KIND(arg);
+    const void *data = PyUnicode_DATA(arg);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(arg), i = 0, words = 0;
+    uint32_t *out = PyMem_Malloc(sizeof(uint32_t) * (n + 1));
+    if (!out) return PyErr_NoMemory();
+    while (i < n) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        if (!is_alnum(c)) { i++; continue; }                    /* [^\W_]: \w but not '_' */
+        uint32_t crc = 0xFFFFFFFFu;
+        for (;;) {
+            if (c >= 0xD800 && c <= 0xDFFF) { PyMem_Free(out); Py_RETURN_NONE; }
+            if (c < 0x80) crc = crc_byte(crc, (unsigned char)c);
+            else if (c < 0x800) { crc = crc_byte(crc, 0xC0 | (c >> 6)); crc = crc_byte(crc, 0x80 | (c & 0x3F)); }
+            else if (c < 0x10000) {
+                crc = crc_byte(crc, 0xE0 | (c >> 12)); crc = crc_byte(crc, 0x80 | ((c >> 6) & 0x3F));
+                crc = crc_byte(crc, 0x80 | (c & 0x3F));
+            } else {
+                crc = crc_byte(crc, 0xF0 | (c >> 18)); crc = crc_byte(crc, 0x80 | ((c >> 12) & 0x3F));
+                crc = crc_byte(crc, 0x80 | ((c >> 6) & 0x3F)); crc = crc_byte(crc, 0x80 | (c & 0x3F));
+            }
+            i++;
+            if (i >= n) break;
+            c = PyUnicode_READ(kind, data, i);
+            if (!is_wordish_more(c)) break;
+        }
+        out[words++] = crc ^ 0xFFFFFFFFu;
+    }
+    PyObject *result = PyBytes_FromStringAndSize((const char *)out, words * (Py_ssize_t)sizeof(uint32_t));
+    PyMem_Free(out);
+    return result;
+}
+
+/* --- offsets.align -------------------------------------------------------------------- */
+
+/* offsets._DROPPABLE: white space normalization folds or drops, tatweel, ZWNJ, marks, CR, embeddings */
+static int is_droppable(Py_UCS4 c) {
+    return c == ' ' || c == '\t' || c == 0x00A0 || (c >= 0x2000 && c <= 0x200A) || c == 0x202F || c == 0x205F
+        || c == 0x3000 || c == 0x0640 || c == ZWNJ || c == 0x200E || c == 0x200F || c == '\r'
+        || (c >= 0x202A && c <= 0x202C) || (c >= 0x2066 && c <= 0x2069);
+}
+/* offsets._SAME: the raw character that normalization replaces one for one, or 0 */
+static Py_UCS4 same_as(Py_UCS4 r) {
+    switch (r) {
+    case 0x064A: case 0x0649: return 0x06CC;
+    case 0x0643: return 0x06A9;
+    case 0x200E: case 0x200F: return ZWNJ;
+    default: return 0;
+    }
+}
+
+static int add_anchor(PyObject *anchors, Py_ssize_t j, Py_ssize_t i) {
+    Py_ssize_t last = PyList_GET_SIZE(anchors) - 1;
+    PyObject *prev = PyList_GET_ITEM(anchors, last);
+    if (PyLong_AsSsize_t(PyList_GET_ITEM(prev, 0)) == j) {
+        PyObject *value = PyLong_FromSsize_t(i);
+        if (!value) return -1;
+        return PyList_SetItem(prev, 1, value);
+    }
+    PyObject *pair = Py_BuildValue("[nn]", j, i);
+    if (!pair) return -1;
+    int rc = PyList_Append(anchors, pair);
+    Py_DECREF(pair);
+    return rc;
+}
+
+/* align(raw, norm) -> list | None: offsets.align; None where Python's twin would expand a
+ * compatibility character (a presentation form), which is left to it. */
+static PyObject *align(PyObject *self, PyObject *args) {
+    PyObject *raw, *norm;
+    if (!PyArg_ParseTuple(args, "UU", &raw, &norm)) return NULL;
+    int rk = PyUnicode_KIND(raw), nk = PyUnicode_KIND(norm);
+    const void *rd = PyUnicode_DATA(raw), *nd = PyUnicode_DATA(norm);
+    Py_ssize_t n_raw = PyUnicode_GET_LENGTH(raw), n_norm = PyUnicode_GET_LENGTH(norm), i = 0, j = 0, delta = 0;
+    PyObject *anchors = Py_BuildValue("[[ii]]", 0, 0);
+    if (!anchors) return NULL;
+    while (j < n_norm && i < n_raw) {
+        Py_UCS4 r = PyUnicode_READ(rk, rd, i), c = PyUnicode_READ(nk, nd, j);
+        if (r == c) { i++; j++; continue; }
+        Py_UCS4 s = same_as(r);
+        if ((s && s == c) || (is_droppable(r) && r != ZWNJ && c == ' ')) { i++; j++; }
+        else if (c == ZWNJ && r == ' ') { i++; j++; }
+        else if (c == ZWNJ) { j++; }
+        else if (is_droppable(r)) { i++; }          /* NFKC keeps every droppable character one long: dropped */
+        else { Py_DECREF(anchors); Py_RETURN_NONE; }
+        if (i - j != delta) {
+            delta = i - j;
+            if (add_anchor(anchors, j, i) < 0) { Py_DECREF(anchors); return NULL; }
+        }
+    }
+    return anchors;
+}
+
+/* --- normalize._clean_line ----------------------------------------------------------------- */
+
+static int is_presentation(Py_UCS4 c) { return (c >= 0xFB50 && c <= 0xFDFF) || (c >= 0xFE70 && c <= 0xFEFC); }
+static int is_embedding(Py_UCS4 c) { return (c >= 0x202A && c <= 0x202C) || (c >= 0x2066 && c <= 0x2069); }
+/* normalize._ARABIC_LETTER */
+static int is_arabic_letter(Py_UCS4 c) {
+    return (c >= 0x0620 && c <= 0x064A) || (c >= 0x066E && c <= 0x06D3) || c == 0x06D5 || (c >= 0x06FA && c <= 0x06FF);
+}
+/* normalize.NON_JOINING: اآأإدذرزژوؤۀة ء */
+static int is_non_joining(Py_UCS4 c) {
+    switch (c) {
+    case 0x0627: case 0x0622: case 0x0623: case 0x0625: case 0x062F: case 0x0630: case 0x0631: case 0x0632:
+    case 0x0698: case 0x0648: case 0x0624: case 0x06C0: case 0x0629: case 0x0621: return 1;
+    default: return 0;
+    }
+}
+/* normalize._SPACES */
+static int is_fold_space(Py_UCS4 c) {
+    return c == ' ' || c == '\t' || c == 0x00A0 || (c >= 0x2000 && c <= 0x200A) || c == 0x202F || c == 0x205F
+        || c == 0x3000;
+}
+
+/* clean_line(line) -> str | None: normalize._clean_line; None for a line with presentation
+ * forms (their NFKC expansion is left to Python's twin). */
+static PyObject *clean_line(PyObject *self, PyObject *arg) {
+    if (!PyUnicode_Check(arg)) { PyErr_SetString(PyExc_TypeError, "a str is needed"); return NULL; }
+    if (PyUnicode_READY(arg) < 0) return NULL;
+    int kind = PyUnicode_KIND(arg);
+    const void *data = PyUnicode_DATA(arg);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(arg), m = 0;
+    int marks = 0, zwnj = 0;
+    Py_UCS4 *a = PyMem_Malloc(sizeof(Py_UCS4) * (n + 1)), *b = PyMem_Malloc(sizeof(Py_UCS4) * (n + 1));
+    if (!a || !b) { PyMem_Free(a); PyMem_Free(b); return PyErr_NoMemory(); }
+    /* 1. letters: ي ى -> ی, ك -> ک, tatweel dropped; embeddings and isolates dropped */
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        if (is_presentation(c)) { PyMem_Free(a); PyMem_Free(b); Py_RETURN_NONE; }
+        if (c == 0x0640 || is_embedding(c)) continue;
+        if (c == 0x064A || c == 0x0649) c = 0x06CC;
+        else if (c == 0x0643) c = 0x06A9;
+        else if (c == 0x200E || c == 0x200F) marks = 1;
+        a[m++] = c;
+    }
+    /* 2. a run of LRM/RLM between two Arabic letters becomes one ZWNJ */
+    Py_ssize_t k = 0;
+    for (Py_ssize_t i = 0; i < m;) {
+        Py_UCS4 c = a[i];
+        if (marks && (c == 0x200E || c == 0x200F)) {
+            Py_ssize_t e = i;
+            while (e < m && (a[e] == 0x200E || a[e] == 0x200F)) e++;
+            if (i > 0 && is_arabic_letter(a[i - 1]) && e < m && is_arabic_letter(a[e])) b[k++] = ZWNJ;
+            else for (Py_ssize_t x = i; x < e; x++) b[k++] = a[x];
+            i = e;
+            continue;
+        }
+        if (c == ZWNJ) zwnj = 1;
+        b[k++] = c;
+        i++;
+    }
+    if (marks) for (Py_ssize_t i = 0; i < k; i++) if (b[i] == ZWNJ) { zwnj = 1; break; }
+    /* 3. a ZWNJ run stays one ZWNJ between two letters that join; else it is stray */
+    m = 0;
+    for (Py_ssize_t i = 0; i < k;) {
+        if (zwnj && b[i] == ZWNJ) {
+            Py_ssize_t e = i;
+            while (e < k && b[e] == ZWNJ) e++;
+            if (i > 0 && e < k && !is_space(b[i - 1]) && !is_space(b[e]) && !is_non_joining(b[i - 1])) a[m++] = ZWNJ;
+            i = e;
+            continue;
+        }
+        a[m++] = b[i++];
+    }
+    /* 4. runs of spaces folded into one, then white space trimmed at both ends */
+    k = 0;
+    for (Py_ssize_t i = 0; i < m;) {
+        if (is_fold_space(a[i])) {
+            while (i < m && is_fold_space(a[i])) i++;
+            b[k++] = ' ';
+            continue;
+        }
+        b[k++] = a[i++];
+    }
+    Py_ssize_t start = 0, end = k;
+    while (start < end && is_space(b[start])) start++;
+    while (end > start && is_space(b[end - 1])) end--;
+    PyObject *result = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, b + start, end - start);
+    PyMem_Free(a);
+    PyMem_Free(b);
+    return result;
+}
+
+static PyMethodDef methods[] = {
+    {"align", align, METH_VARARGS, "offsets.align(raw, norm), or None: use Python."},
+    {"clean_line", clean_line, METH_O, "normalize._clean_line(line), or None: use Python."},
+    {"token_count", token_count, METH_O, "Tokens of a text with no URL or e-mail address (segment._PLAIN_TOKEN)."},
+    {"word_hashes", word_hashes, METH_O, "CRC-32 of every dedup._WORDISH word, as uint32 bytes (None: use Python)."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "khabar_native", NULL, -1, methods};
+
+PyMODINIT_FUNC PyInit_khabar_native(void) {
+    crc_init();
+    classes_init();
+    PyObject *m = PyModule_Create(&module);
+    if (m && PyModule_AddIntConstant(m, "API", 1) < 0) { Py_DECREF(m); return NULL; }
+    return m;
+}

@@ -1,0 +1,101 @@
+"""The compiled text loops (native/khabar_native.c) give exactly what their Python twins give.
+
+The Python code is the reference.  Each twin is fed real paragraphs of the shared exports
+and generated strings of the characters that make Persian text hard; a whole build with
+the twins turned off (KHABAR_PURE_PYTHON=1) must publish the same bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from conftest import REPO, SHARED_NEWS, needs_shared
+from khabar import dedup
+from khabar.native import native
+from khabar.text import normalize as N
+from khabar.text import segment
+from khabar.text.offsets import align_py
+from test_fast_paths import HARD, _real_paragraphs
+
+pytestmark = pytest.mark.skipif(native is None, reason="the C speedups are not built here (scripts/venv.sh builds "
+                                                       "them where a C compiler is present)")
+
+
+def check_twins(line: str) -> None:
+    cleaned = native.clean_line(line)
+    if cleaned is None:                                   # only presentation forms are left to Python
+        assert any(0xFB50 <= ord(c) <= 0xFDFF or 0xFE70 <= ord(c) <= 0xFEFC for c in line)
+    else:
+        assert cleaned == N._clean_line_py(line)
+    if not ("@" in line or "www." in line or "http" in line):
+        assert native.token_count(line) == len(segment.tokens(line))
+    packed = native.word_hashes(line)
+    if packed is None:
+        assert any(0xD800 <= ord(c) <= 0xDFFF for c in line)
+    else:
+        assert np.array_equal(np.frombuffer(packed, dtype=np.uint32).astype(np.uint64), dedup.word_hashes_py(line))
+    norm = N.normalize_line(line)
+    anchors = native.align(line, norm)
+    if anchors is not None:
+        assert anchors == align_py(line, norm)
+
+
+@needs_shared
+def test_twins_agree_on_real_news():
+    paragraphs = _real_paragraphs()
+    for p in paragraphs:
+        check_twins(p)
+    texts = ["\n\n".join(paragraphs[i:i + 10]) for i in range(0, 2000, 10)]
+    aligned = 0
+    for text in texts:
+        norm = N.normalize(text)
+        anchors = native.align(text, norm)
+        if anchors is not None:
+            aligned += 1
+            assert anchors == align_py(text, norm)
+        assert segment.token_count(norm) == len(segment.TOKEN.findall(norm))
+        if not ("@" in norm or "www." in norm or "http" in norm):
+            assert native.token_count(norm) == len(segment.TOKEN.findall(norm))
+    assert aligned > 150
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(HARD + ["_", "²", "Ⅻ", "\x00", "𝐀", "١٢", "\u06f1.\u06f2", "x'y", "ب'ه", "\ud800"]),
+                max_size=30))
+def test_twins_agree_on_generated_text(parts):
+    check_twins("".join(parts))
+
+
+def test_word_hashes_are_zlibs_crc32_of_utf8():
+    import zlib
+
+    text = "رئیس‌جمهور 1,200 U.S. گفت: «می‌شود» 𝐀𝐁 ۱۴۰۴/۰۴/۲۱ _x"
+    words = dedup._WORDISH.findall(text)
+    assert [int(h) for h in dedup.word_hashes(text)] == [zlib.crc32(w.encode("utf-8")) for w in words]
+    assert len(words) == 8 and words[-1] == "x"           # '_' starts no word
+
+
+def _build(tmp, name: str, pure: bool) -> dict[str, str]:
+    env = {**os.environ, "KHABAR_PURE_PYTHON": "1" if pure else ""}
+    out = tmp / name
+    subprocess.run([sys.executable, "-m", "khabar.cli", "build", "--config", "configs/shared-news.toml",
+                    "--output", str(out), "--no-progress", "--build-date", "2026-11-29"],
+                   cwd=REPO, env=env, check=True, capture_output=True)
+    return {str(p.relative_to(out)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(out.rglob("*")) if p.is_file()}
+
+
+@needs_shared
+def test_a_build_publishes_the_same_bytes_with_and_without_the_twins(tmp_path):
+    assert SHARED_NEWS.is_dir()
+    fast, pure = _build(tmp_path, "fast", False), _build(tmp_path, "pure", True)
+    assert fast == pure
+    assert sum(1 for name in fast if name.endswith(".parquet")) >= 3
