@@ -33,7 +33,7 @@ from khabar.paths import schema_dir
 from khabar.publish import DATA_DIRS, card, commit, manifest
 from khabar.publish.croissant import croissant
 from khabar.publish.release import URL, Release, ReleaseError, read_release
-from khabar.publish.parquet import SplitWriter, release_memory
+from khabar.publish.parquet import InBackground, SplitWriter, release_memory
 from khabar.record import Article
 from khabar.registry import Source, sources, taxonomy
 from khabar.sources import exports, page_parser
@@ -238,7 +238,7 @@ def _build_into(staging: Path, cfg: BuildConfig, report: Report,
 
     # pass 1: every input to a valid record, spooled to disk; dedup keeps a compact entry per record
     seconds = cfg.seconds
-    spool = Spool(staging, schema, max_rows=cfg.max_rows_per_shard)
+    spool = Spool(staging, schema, max_rows=cfg.max_rows_per_shard, compression=cfg.config.spool_compression)
     dedup = Deduplicator(spill=staging / ".signatures.u32")     # 256 B/article on disk, 26 B in memory
     listing = takedowns.load(cfg.root)
     hits: dict[int, takedowns.Entry] = {}         # records a takedown entry names
@@ -309,11 +309,13 @@ def _build_into(staging: Path, cfg: BuildConfig, report: Report,
 
     # pass 2: publish each cluster's representative in its split
     t0 = time.perf_counter()
-    writers = {s: SplitWriter(data_dir, s, schema, max_rows_per_shard=cfg.max_rows_per_shard) for s in SPLITS}
-    temporal_writers: dict[str, SplitWriter] = {}
+    writers = {s: InBackground(SplitWriter(data_dir, s, schema, max_rows_per_shard=cfg.max_rows_per_shard))
+               for s in SPLITS}
+    temporal_writers: dict[str, InBackground] = {}
     if cutoff:
         (data_dir / "temporal").mkdir()
-        temporal_writers = {s: SplitWriter(data_dir / "temporal", s, schema, max_rows_per_shard=cfg.max_rows_per_shard)
+        temporal_writers = {s: InBackground(SplitWriter(data_dir / "temporal", s, schema,
+                                                        max_rows_per_shard=cfg.max_rows_per_shard))
                             for s in SPLITS}
     collector = stats.Collector()        # counts what is written, for the card, reports and pictures
     duplicates = []
