@@ -211,18 +211,24 @@ def test_spool_gives_back_every_row_in_order_across_shards(tmp_path, seed_bytes)
     article = parse_page(seed_bytes, "aa-fa/x.txt", sources()["aa-fa"], DateLimits(latest=dt.date(2026, 11, 29)))
     base = to_arrow_row(check_schema(article))
     rows = [{**base, "id": f"aa-fa-{i:016x}"} for i in range(23)]
-    spool = Spool(tmp_path, arrow_schema(), max_rows=5, batch_rows=3)
-    spool.write(rows[0])
-    spool.write_table(pa.Table.from_pylist(rows[1:9], schema=arrow_schema()))
-    for row in rows[9:20]:
-        spool.write(row)
-    spool.write_table(pa.Table.from_pylist(rows[20:], schema=arrow_schema()))
-    paths = spool.close()
-    assert len(paths) == 5 and all(p.name.startswith(".spool-") for p in paths)
-    back = [r for p in paths for t in tables(p, rows=4) for r in t.to_pylist()]
-    assert [r["id"] for r in back] == [r["id"] for r in rows]
-    assert back[7]["text_raw"] == rows[7]["text_raw"] and back[7]["published"] == rows[7]["published"]
-    assert unicodedata.normalize("NFC", back[0]["title"]) == back[0]["title"]
+    sizes = {}
+    for compression in ("none", "zstd"):
+        folder = tmp_path / compression
+        folder.mkdir()
+        spool = Spool(folder, arrow_schema(), max_rows=5, batch_rows=3, compression=compression)
+        spool.write(rows[0])
+        spool.write_table(pa.Table.from_pylist(rows[1:9], schema=arrow_schema()))
+        for row in rows[9:20]:
+            spool.write(row)
+        spool.write_table(pa.Table.from_pylist(rows[20:], schema=arrow_schema()))
+        paths = spool.close()
+        assert len(paths) == 5 and all(p.name.startswith(".spool-") for p in paths)
+        back = [r for p in paths for t in tables(p, rows=4) for r in t.to_pylist()]
+        assert [r["id"] for r in back] == [r["id"] for r in rows]
+        assert back[7]["text_raw"] == rows[7]["text_raw"] and back[7]["published"] == rows[7]["published"]
+        assert unicodedata.normalize("NFC", back[0]["title"]) == back[0]["title"]
+        sizes[compression] = sum(p.stat().st_size for p in paths)
+    assert sizes["zstd"] < sizes["none"] * 0.7
 
 
 def test_spilled_signatures_read_back_as_kept_ones(tmp_path, monkeypatch):

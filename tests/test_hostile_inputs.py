@@ -106,6 +106,19 @@ def test_config_paths_outside_the_project_or_missing(tmp_path):
     assert exc.value.code == "config.missing-file"
 
 
+def test_spool_compression_is_checked(tmp_path):
+    root = make_root(tmp_path, {})
+    cfg = root / "b.toml"
+    cfg.write_text('[build]\nspool_compression = "zstd"\n', "utf-8")
+    assert load_config(cfg, root).spool_compression == "zstd"
+    cfg.write_text('[build]\n', "utf-8")
+    assert load_config(cfg, root).spool_compression == "none"
+    cfg.write_text('[build]\nspool_compression = "gzip"\n', "utf-8")
+    with pytest.raises(ConfigError) as exc:
+        load_config(cfg, root)
+    assert exc.value.code == "config.invalid" and "'none', 'zstd'" in str(exc.value)
+
+
 # --- fuzzing: arbitrary input never raises anything but the project's own rejection -------------
 
 LAYOUT_LINES = st.sampled_from([

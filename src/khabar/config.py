@@ -7,6 +7,9 @@ A config is a TOML file (``configs/shared-news.toml`` is the example)::
     fail_on_unmapped = false      # fail when a category label has no mapping
     max_input_bytes = 67108864
     temporal_cutoff = 2020-01-01  # also publish a temporal configuration (test: on or after it)
+    spool_compression = "none"    # the build's own scratch copy of the records between its two
+                                  # passes: "none" (fastest; ~14 KB per article on disk) or
+                                  # "zstd" (a third of that, ~0.05 ms more per article)
 
     [build.ratios]                # split ratios (default 0.8 / 0.1 / 0.1)
     train = 0.8
@@ -61,10 +64,12 @@ class Config:
     max_input_bytes: int | None = None
     ratios: dict[str, float] | None = None
     temporal_cutoff: str | None = None
+    spool_compression: str = "none"
     inputs: tuple[ExportInput, ...] = ()
 
 
-_BUILD_KEYS = {"corpus", "fail_on_unmapped", "max_input_bytes", "ratios", "temporal_cutoff"}
+_BUILD_KEYS = {"corpus", "fail_on_unmapped", "max_input_bytes", "ratios", "spool_compression", "temporal_cutoff"}
+SPOOL_COMPRESSIONS = ("none", "zstd")
 _INPUT_KEYS = {"path", "glob", "mapping"}
 
 
@@ -101,6 +106,10 @@ def load_config(path: Path, root: Path) -> Config:
         if not isinstance(cutoff, dt.date):
             raise ConfigError(f"{path}: build.temporal_cutoff: a date (YYYY-MM-DD, unquoted)")
         cutoff = cutoff.isoformat()
+    spool = build.get("spool_compression", "none")
+    if spool not in SPOOL_COMPRESSIONS:
+        raise ConfigError(f"{path}: build.spool_compression: one of {', '.join(map(repr, SPOOL_COMPRESSIONS))}, "
+                          f"not {spool!r}")
     inputs = []
     for i, entry in enumerate(data.get("inputs", [])):
         where = f"{path}: inputs[{i}]"
@@ -126,4 +135,4 @@ def load_config(path: Path, root: Path) -> Config:
         inputs.append(ExportInput(path=input_path, glob=entry.get("glob", "*"), mapping=mapping))
     return Config(path=path, corpus=build.get("corpus", True), fail_on_unmapped=build.get("fail_on_unmapped", False),
                   max_input_bytes=build.get("max_input_bytes"), ratios=ratios, temporal_cutoff=cutoff,
-                  inputs=tuple(inputs))
+                  spool_compression=spool, inputs=tuple(inputs))
