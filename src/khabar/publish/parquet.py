@@ -128,7 +128,7 @@ class InBackground:
     beside the thread that reads and routes rows (pass 2 on two cores instead of one).  At
     most ``depth`` tables wait per writer; an error in the thread surfaces at the next call."""
 
-    def __init__(self, writer: SplitWriter, depth: int = 4):
+    def __init__(self, writer: SplitWriter, depth: int = 2):
         self.writer = writer
         self.depth = depth
         self._pool = ThreadPoolExecutor(1, thread_name_prefix=f"khabar-write-{writer.split}")
