@@ -264,3 +264,25 @@ def test_deduplicator_groups_the_same_with_signatures_spilled(tmp_path, monkeypa
     assert groups and groups == spilled.groups()
     assert [spilled.duplicate(i, g[0]) for g in groups for i in g[1:]] == \
         [kept.duplicate(i, g[0]) for g in groups for i in g[1:]]
+
+
+def test_ledger_batch_calls_are_the_single_ones(tmp_path):
+    from khabar.split import SPLITS, Ledger
+
+    rng = np.random.default_rng(3)
+    known = [f"{src}-{int(k):016x}" for src, k in zip(rng.choice(["aa-fa", "farsnews", "hamshahri"], 60),
+                                                        rng.integers(0, 2**63, 60))]
+    old = Ledger(known[:40], [SPLITS[i % 3] for i in range(40)])
+    asked = known[20:60] + ["aa-fa-0000000000000001", "unknown-00000000000000ff", known[5]]
+    assert old.get_many(asked) == [old.get(x) for x in asked]
+    assert old.get_many(asked)[:20] == [SPLITS[i % 3] for i in range(20, 40)] and old.get_many([]) == []
+    one, many = Ledger(known[:40], [SPLITS[i % 3] for i in range(40)]), Ledger(known[:40], [SPLITS[i % 3] for i in range(40)])
+    new = [(x, SPLITS[(i + 1) % 3]) for i, x in enumerate(asked)]
+    for x, split in new:
+        one.set(x, split)
+    many.set_many([x for x, _ in new[:10]], [s for _, s in new[:10]])
+    many.set_many([x for x, _ in new[10:]], [s for _, s in new[10:]])
+    one.write(tmp_path / "one.tsv")
+    many.write(tmp_path / "many.tsv")
+    assert (tmp_path / "one.tsv").read_bytes() == (tmp_path / "many.tsv").read_bytes()
+    assert len((tmp_path / "one.tsv").read_text().splitlines()) == 1 + 40 + 20 + 2

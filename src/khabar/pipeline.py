@@ -44,7 +44,7 @@ from khabar.work import STAGES, Outcome, Unit, default_workers, freeze, ordered_
 from khabar.work import check_schema  # noqa: F401  (re-exported: khabar parse and the tests use it from here)
 from khabar import takedowns
 from khabar.dedup import BANDS, NUM_PERM, THRESHOLD, Deduplicator, Duplicate
-from khabar.split import DEFAULT_RATIOS, LEDGER, SPLITS, cluster_split, load_ledger, temporal_split
+from khabar.split import DEFAULT_RATIOS, LEDGER, SPLITS, assign, cluster_split, load_ledger, temporal_split
 
 DEFAULT_MAX_INPUT_BYTES = 64 * 1024 * 1024
 
@@ -327,34 +327,39 @@ def _build_into(staging: Path, cfg: BuildConfig, report: Report,
     for path in spool_files:
         for table in spooled_tables(path, rows=1000):
             ids = table.column("id").to_pylist()
-            sources_ = table.column("source").to_pylist()
-            origins_ = table.column("origin").to_pylist()
-            published_ = table.column("published").to_pylist()
+            sources_, origins_ = table.column("source"), table.column("origin")     # read where needed
+            published_ = table.column("published").to_pylist() if temporal_writers else []
+            known = ledger.get_many(ids)          # a lone article's split: the ledger's, else by hash
             route: list[str | None] = []
             temporal_route: list[str | None] = []
             clusters: list[str] = []
+            seen_ids: list[str] = []
+            seen_splits: list[str] = []
             for k, record_id in enumerate(ids):
                 i, index = index, index + 1
-                source = sources_[k]
                 clusters.append(cluster_of.get(i, record_id))
                 route.append(None)
                 temporal_route.append(None)
                 if i in repeated_set:
+                    source = sources_[k].as_py()
                     report.published[source] -= 1
-                    report.reject(origins_[k], source, KhabarError(
+                    report.reject(origins_[k].as_py(), source, KhabarError(
                         "record.duplicate-id", id=record_id, first=first_origin.get(record_id, "an earlier input")))
                     continue
                 if record_id in repeated_ids:
-                    first_origin.setdefault(record_id, origins_[k])
+                    first_origin.setdefault(record_id, origins_[k].as_py())
                 if i in removed:
+                    source = sources_[k].as_py()
                     report.count_taken_down(source)
                     report.published[source] -= 1
                     continue
-                split = split_of.get(i) or cluster_split([record_id], record_id, ledger, cfg.ratios)
-                ledger.set(record_id, split)
+                split = split_of.get(i) or known[k] or assign(record_id, cfg.ratios)
+                seen_ids.append(record_id)
+                seen_splits.append(split)
                 if i in dropped:
                     d = dropped[i]
-                    duplicates.append({"id": record_id, "origin": origins_[k], "source": source,
+                    source = sources_[k].as_py()
+                    duplicates.append({"id": record_id, "origin": origins_[k].as_py(), "source": source,
                                        "duplicate_of": dedup.id_of(d.representative),
                                        "kind": d.kind, "similarity": d.similarity, "cluster_id": clusters[k]})
                     report.count_duplicate(source)
@@ -367,6 +372,7 @@ def _build_into(staging: Path, cfg: BuildConfig, report: Report,
                 if example is None or (split == "train" and example["_split"] != "train"):
                     row = table.slice(k, 1).to_pylist()[0]
                     example = {**from_arrow_row(row), "cluster_id": clusters[k], "_split": split}
+            ledger.set_many(seen_ids, seen_splits)
             table = table.set_column(cluster_col, schema.field(cluster_col), pa.array(clusters, pa.string()))
             for name, writer in writers.items():
                 chosen = table.filter(pa.array([r == name for r in route]))

@@ -97,6 +97,34 @@ class Ledger:
                 return SPLITS[self._codes[j]]
         return None
 
+    def get_many(self, ids: list[str]) -> list[str | None]:
+        """:meth:`get` of every id, with one sorted search for all of them."""
+        import numpy as np
+
+        out: list[str | None] = [None] * len(ids)
+        if not len(self._keys) or not ids:
+            return out
+        parts = [id_parts(record_id) for record_id in ids]
+        keys = np.fromiter((key for _, key in parts), dtype=np.uint64, count=len(parts))
+        lo = np.searchsorted(self._keys, keys, side="left")
+        hi = np.searchsorted(self._keys, keys, side="right")
+        for n in np.nonzero(hi > lo)[0]:
+            src = self._src_ix.get(parts[n][0])
+            for j in range(int(lo[n]), int(hi[n])):
+                if src is not None and self._srcs[j] == src:
+                    out[n] = SPLITS[self._codes[j]]
+                    break
+        return out
+
+    def set_many(self, ids: list[str], splits: list[str]) -> None:
+        """:meth:`set` of every (id, split), in order."""
+        import numpy as np
+
+        parts = [id_parts(record_id) for record_id in ids]
+        self._new_keys.extend(np.fromiter((key for _, key in parts), dtype=np.uint64, count=len(parts)))
+        self._new_srcs.extend(np.array([self._source(source) for source, _ in parts], dtype=np.uint16))
+        self._new_codes.extend(np.array([_CODE[split] for split in splits], dtype=np.uint8))
+
     def set(self, record_id: str, split: str) -> None:
         """Record a split for this build (applied by :meth:`write`; earlier entries are kept)."""
         source, key = id_parts(record_id)
