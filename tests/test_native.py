@@ -26,7 +26,8 @@ from khabar.text.offsets import align_py
 from test_fast_paths import HARD, _real_paragraphs
 
 pytestmark = pytest.mark.skipif(native is None, reason="the C speedups are not built here (scripts/venv.sh builds "
-                                                       "them where a C compiler is present)")
+                                                       "them where a C compiler is present) or KHABAR_PURE_PYTHON "
+                                                       "turns them off")
 
 
 def check_twins(line: str) -> None:
