@@ -287,7 +287,8 @@ class Restorer:
         if " " in text:
             if "می " in text:
                 text = _SPACED_PREFIX.sub(self._spaced_prefix, text)
-            text = _SPACED_SUFFIX.sub(self._spaced_suffix, text)
+            if " ها" in text or " تر" in text or " اند" in text:     # every spaced suffix starts so
+                text = _SPACED_SUFFIX.sub(self._spaced_suffix, text)
         return text
 
     def _spaced_prefix(self, m: re.Match[str]) -> str:
