@@ -23,9 +23,11 @@ def _optional(text: str | None, changes: Changes) -> str | None:
     return normalize(text, changes=changes) or None
 
 
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-_OVERRIDE = re.compile("[\u202d\u202e]")
-_EITHER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202d\u202e]")
+_CONTROL_CHARS = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
+_OVERRIDE_CHARS = "\u202d\u202e"
+_CONTROL = re.compile(f"[{_CONTROL_CHARS}]")
+_OVERRIDE = re.compile(f"[{_OVERRIDE_CHARS}]")
+_EITHER = re.compile(f"[{_CONTROL_CHARS}{_OVERRIDE_CHARS}]")
 
 
 def check_characters(raw: RawArticle) -> None:

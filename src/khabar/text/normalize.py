@@ -38,20 +38,25 @@ _LETTERS = {
 }
 _TABLE = str.maketrans({**_LETTERS, TATWEEL: None})
 
-_PRESENTATION = re.compile("[\ufb50-\ufdff\ufe70-\ufefc]")
-_EMBEDDINGS = re.compile("[\u202a-\u202c\u2066-\u2069]")
-_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+# Character classes, each written once; the patterns below are built from them.
+PRESENTATION_CHARS = "\ufb50-\ufdff\ufe70-\ufefc"      # Arabic presentation forms
+EMBEDDING_CHARS = "\u202a-\u202c\u2066-\u2069"          # directional embeddings and isolates
+DIRECTION_MARKS = "\u200e\u200f"                          # LRM, RLM
+OTHER_SPACES = "\t\u00a0\u2000-\u200a\u202f\u205f\u3000"   # white space folded into one space
+_PRESENTATION = re.compile(f"[{PRESENTATION_CHARS}]")
+_EMBEDDINGS = re.compile(f"[{EMBEDDING_CHARS}]")
+_SPACES = re.compile(f"[ {OTHER_SPACES}]+")
 # Letters of the Arabic script that never join the next letter: a ZWNJ after them is stray.
 NON_JOINING = frozenset("اآأإدذرزژوؤۀة" + "ء")
 _ARABIC_LETTER = r"[\u0620-\u064a\u066e-\u06d3\u06d5\u06fa-\u06ff]"
-_MARK_IN_WORD = re.compile(f"(?<={_ARABIC_LETTER})[\u200e\u200f]+(?={_ARABIC_LETTER})")
+_MARK_IN_WORD = re.compile(f"(?<={_ARABIC_LETTER})[{DIRECTION_MARKS}]+(?={_ARABIC_LETTER})")
 
 
 def _fix_presentation(match: re.Match[str]) -> str:
     return unicodedata.normalize("NFKC", match.group())
 
 
-_MARKS = re.compile("[\u200e\u200f\u202a-\u202c\u2066-\u2069\ufb50-\ufdff\ufe70-\ufefc]")
+_MARKS = re.compile(f"[{DIRECTION_MARKS}{EMBEDDING_CHARS}{PRESENTATION_CHARS}]")
 _ZWNJ_RUN = re.compile(f"{ZWNJ}+")
 
 
@@ -85,11 +90,11 @@ class Changes:
 _LETTER_KEYS = tuple(_LETTERS) + (TATWEEL,)
 
 
-_RARE = re.compile("[\u200c\u200e\u200f\u202a-\u202c\u2066-\u2069\ufb50-\ufdff\ufe70-\ufefc]")
+_RARE = re.compile(f"[{ZWNJ}{DIRECTION_MARKS}{EMBEDDING_CHARS}{PRESENTATION_CHARS}]")   # _MARKS or a ZWNJ
 
 
 # Any white space other than one plain space between two words: what _SPACES has to fold.
-_ODD_SPACE = re.compile(r"[\t\u00a0\u2000-\u200a\u202f\u205f\u3000]|  |^\s|\s$")
+_ODD_SPACE = re.compile(f"[{OTHER_SPACES}]|  |^\\s|\\s$")
 
 
 def _letters(text: str) -> str:

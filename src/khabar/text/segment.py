@@ -35,14 +35,17 @@ _PLAIN_TOKEN = re.compile(
 _SENTENCE_END = re.compile(r"[.!?؟…](?<!\b[A-Za-z][.!?؟…])[.!?؟…]*[»\"')\]]*(?=\s|$)")
 
 
+def _may_hold_link(text: str) -> bool:
+    """Whether TOKEN's URL or e-mail branches could match (else _PLAIN_TOKEN gives its tokens)."""
+    return "@" in text or "www." in text or "http" in text
+
+
 def tokens(text: str) -> list[str]:
-    if "@" in text or "www." in text or "http" in text:
-        return TOKEN.findall(text)
-    return _PLAIN_TOKEN.findall(text)
+    return (TOKEN if _may_hold_link(text) else _PLAIN_TOKEN).findall(text)
 
 
 def token_count(text: str) -> int:
-    if native is not None and not ("@" in text or "www." in text or "http" in text):
+    if native is not None and not _may_hold_link(text):
         return native.token_count(text)
     return len(tokens(text))
 

@@ -287,7 +287,7 @@ class Restorer:
         if " " in text:
             if "می " in text:
                 text = _SPACED_PREFIX.sub(self._spaced_prefix, text)
-            if " ها" in text or " تر" in text or " اند" in text:     # every spaced suffix starts so
+            if any(start in text for start in _SPACED_STARTS):
                 text = _SPACED_SUFFIX.sub(self._spaced_suffix, text)
         return text
 
@@ -313,8 +313,12 @@ class Restorer:
 
 
 _SPACED_PREFIX = re.compile(f"(?<![{LETTERS}{ZWNJ}])(نمی|می) ([{LETTERS}]{{2,}})(?![{LETTERS}{ZWNJ}])")
+SPACED_SUFFIXES = ("هایشان", "هایمان", "هایتان", "هایی", "هایم", "هایت", "هایش", "های", "ها", "ترین", "تر", "اند")
 _SPACED_SUFFIX = re.compile(   # anchored at a word's start, so a failed try costs one look behind
-    f"(?<![{LETTERS}{ZWNJ}])([{LETTERS}][{LETTERS}{ZWNJ}]*) (هایشان|هایمان|هایتان|هایی|هایم|هایت|هایش|های|ها|ترین|تر|اند)(?![{LETTERS}{ZWNJ}])")
+    f"(?<![{LETTERS}{ZWNJ}])([{LETTERS}][{LETTERS}{ZWNJ}]*) ({'|'.join(SPACED_SUFFIXES)})(?![{LETTERS}{ZWNJ}])")
+# " " + each shortest suffix (" ها", " تر", " اند"): a line with none of them has no spaced suffix
+_SPACED_STARTS = tuple(" " + s for s in SPACED_SUFFIXES
+                       if not any(s != t and s.startswith(t) for t in SPACED_SUFFIXES))
 
 
 @functools.cache
