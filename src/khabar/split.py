@@ -84,18 +84,7 @@ class Ledger:
         return len(self._keys)
 
     def get(self, record_id: str) -> str | None:
-        import numpy as np
-
-        source, key = id_parts(record_id)
-        if source not in self._src_ix:
-            return None
-        src = self._src_ix[source]
-        lo = int(np.searchsorted(self._keys, np.uint64(key), side="left"))
-        hi = int(np.searchsorted(self._keys, np.uint64(key), side="right"))
-        for j in range(lo, hi):
-            if self._srcs[j] == src:
-                return SPLITS[self._codes[j]]
-        return None
+        return self.get_many([record_id])[0]
 
     def get_many(self, ids: list[str]) -> list[str | None]:
         """:meth:`get` of every id, with one sorted search for all of them."""
@@ -110,14 +99,16 @@ class Ledger:
         hi = np.searchsorted(self._keys, keys, side="right")
         for n in np.nonzero(hi > lo)[0]:
             src = self._src_ix.get(parts[n][0])
+            if src is None:
+                continue                          # a source no ledger entry has
             for j in range(int(lo[n]), int(hi[n])):
-                if src is not None and self._srcs[j] == src:
+                if self._srcs[j] == src:
                     out[n] = SPLITS[self._codes[j]]
                     break
         return out
 
     def set_many(self, ids: list[str], splits: list[str]) -> None:
-        """:meth:`set` of every (id, split), in order."""
+        """Record a split for each id, in order (applied by :meth:`write`; earlier entries are kept)."""
         import numpy as np
 
         parts = [id_parts(record_id) for record_id in ids]
@@ -127,10 +118,7 @@ class Ledger:
 
     def set(self, record_id: str, split: str) -> None:
         """Record a split for this build (applied by :meth:`write`; earlier entries are kept)."""
-        source, key = id_parts(record_id)
-        self._new_keys.append(key)
-        self._new_srcs.append(self._source(source))
-        self._new_codes.append(_CODE[split])
+        self.set_many([record_id], [split])
 
     def write(self, path) -> None:
         """The ledger file: earlier entries and this build's (this build's winning), sorted by id, streamed."""
