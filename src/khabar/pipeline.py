@@ -33,11 +33,12 @@ from khabar.paths import schema_dir
 from khabar.publish import DATA_DIRS, card, commit, manifest
 from khabar.publish.croissant import croissant
 from khabar.publish.release import URL, Release, ReleaseError, read_release
-from khabar.publish.parquet import InBackground, SplitWriter, release_memory
+from khabar.publish.parquet import InBackground, SplitWriter
 from khabar.record import Article
 from khabar.registry import Source, sources, taxonomy
 from khabar.sources import exports, page_parser
 from khabar.sources.mapping import Mapping
+from khabar.shards import release_memory
 from khabar.spool import Spool
 from khabar.spool import tables as spooled_tables
 from khabar.work import STAGES, Outcome, Unit, default_workers, freeze, ordered_map, read_page, thaw

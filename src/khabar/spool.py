@@ -6,7 +6,7 @@ default (measured here, per article: 0.006 ms of CPU to write and about 14 KB of
 Zstandard, the build option ``spool_compression = "zstd"``, takes a third of the disk
 for 0.05 ms more), cut into shards of at most
 ``max_rows`` rows.  Rows arrive as whole Arrow tables (a unit's rows, made in a
-worker) or one by one (batched here); pass 2 reads them back in tables of about
+worker) or one by one (batched; :mod:`khabar.shards` is the mechanism); pass 2 reads them back in tables of about
 ``rows`` rows, in the order they were written.
 """
 
@@ -18,61 +18,30 @@ from typing import Any
 
 import pyarrow as pa
 
-class Spool:
+from khabar.shards import ShardWriter
+
+
+class Spool(ShardWriter):
     def __init__(self, folder: Path, schema: pa.Schema, *, max_rows: int = 200_000, batch_rows: int = 500,
                  compression: str = "none"):
+        super().__init__(schema, max_rows=max_rows, batch_rows=batch_rows)
         self.options = pa.ipc.IpcWriteOptions(compression=None if compression == "none" else compression)
         self.folder = folder
-        self.schema = schema
-        self.max_rows = max_rows
-        self.batch_rows = batch_rows
         self.paths: list[Path] = []
-        self._rows: list[dict[str, Any]] = []
-        self._writer: pa.ipc.RecordBatchFileWriter | None = None
         self._sink: Any = None
-        self._shard_rows = 0
 
     def _open(self) -> pa.ipc.RecordBatchFileWriter:
-        if self._writer is None:
-            path = self.folder / f".spool-{len(self.paths):05d}.arrow"
-            self.paths.append(path)
-            self._sink = pa.OSFile(str(path), "wb")
-            self._writer = pa.ipc.new_file(self._sink, self.schema, options=self.options)
-            self._shard_rows = 0
-        return self._writer
+        path = self.folder / f".spool-{len(self.paths):05d}.arrow"
+        self.paths.append(path)
+        self._sink = pa.OSFile(str(path), "wb")
+        return pa.ipc.new_file(self._sink, self.schema, options=self.options)
 
-    def _close_shard(self) -> None:
-        if self._writer is not None:
-            self._writer.close()
-            self._sink.close()
-            self._writer = self._sink = None
-
-    def write(self, row: dict[str, Any]) -> None:
-        self._rows.append(row)
-        if len(self._rows) >= self.batch_rows:
-            self._flush()
-
-    def _flush(self) -> None:
-        if self._rows:
-            rows, self._rows = self._rows, []
-            self._append(pa.Table.from_pylist(rows, schema=self.schema))
-
-    def write_table(self, table: pa.Table) -> None:
-        self._flush()
-        self._append(table)
-
-    def _append(self, table: pa.Table) -> None:
-        while table.num_rows:
-            room = self.max_rows - self._shard_rows if self._writer else self.max_rows
-            chunk, table = table.slice(0, room), table.slice(room)
-            self._open().write_table(chunk)
-            self._shard_rows += chunk.num_rows
-            if self._shard_rows >= self.max_rows:
-                self._close_shard()
+    def _end(self) -> None:
+        self._shard.close()
+        self._sink.close()
 
     def close(self) -> list[Path]:
-        self._flush()
-        self._close_shard()
+        self._finish()
         return list(self.paths)
 
 

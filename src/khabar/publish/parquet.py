@@ -13,105 +13,45 @@ from __future__ import annotations
 import collections
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+
+from khabar.shards import ShardWriter
 
 COMPRESSION = "zstd"
 MAX_SHARD_BYTES = 256 * 1024 * 1024     # a shard is closed once its file reaches this size
 
 
-def release_memory() -> None:
-    """Give freed memory back to the system: Arrow's allocator and glibc's keep it otherwise,
-    and a build's resident size would then grow with the number of batches it wrote."""
-    pa.default_memory_pool().release_unused()
-    try:
-        import ctypes
-
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):
-        pass                                  # not glibc: nothing to trim
-
-
-class SplitWriter:
+class SplitWriter(ShardWriter):
     def __init__(self, out_dir: Path, split: str, schema: pa.Schema, *,
                  max_rows_per_shard: int = 200_000, row_group_rows: int = 10_000, batch_rows: int = 500,
                  max_shard_bytes: int = MAX_SHARD_BYTES):
+        super().__init__(schema, max_rows=max_rows_per_shard, batch_rows=batch_rows)
         self.out_dir = out_dir
         self.split = split
-        self.schema = schema
-        self.max_rows_per_shard = max_rows_per_shard
         self.max_shard_bytes = max_shard_bytes
         self.row_group_rows = row_group_rows
-        self.batch_rows = batch_rows
-        self._batch: list[dict[str, Any]] = []
-        self._writer: pq.ParquetWriter | None = None
-        self._shard_rows = 0
         self._shards: list[tuple[Path, int]] = []
-        self.rows = 0
         self.nbytes = 0     # Arrow (in-memory) size, the card's num_bytes
-        self._flushes = 0
-
-    def _tmp_name(self, index: int) -> Path:
-        return self.out_dir / f".{self.split}-{index:05d}.parquet.partial"
 
     def _open(self) -> pq.ParquetWriter:
-        if self._writer is None:
-            path = self._tmp_name(len(self._shards))
-            self._writer = pq.ParquetWriter(path, self.schema, compression=COMPRESSION)
-            self._shards.append((path, 0))
-            self._shard_rows = 0
-        return self._writer
+        path = self.out_dir / f".{self.split}-{len(self._shards):05d}.parquet.partial"
+        self._shards.append((path, 0))
+        return pq.ParquetWriter(path, self.schema, compression=COMPRESSION)
 
-    def _flush(self) -> None:
-        while self._batch:
-            room = self.max_rows_per_shard - self._shard_rows if self._writer else self.max_rows_per_shard
-            chunk, self._batch = self._batch[:room], self._batch[room:]
-            table = pa.Table.from_pylist(chunk, schema=self.schema)
-            self.nbytes += table.nbytes
-            self._flushes += 1
-            if self._flushes % 20 == 0:
-                release_memory()
-            self._open().write_table(table, row_group_size=self.row_group_rows)
-            self._shard_rows += len(chunk)
-            path, _ = self._shards[-1]
-            self._shards[-1] = (path, self._shard_rows)
-            if self._shard_rows >= self.max_rows_per_shard or path.stat().st_size >= self.max_shard_bytes:
-                self._close_shard()
+    def _write(self, table: pa.Table) -> None:
+        self.nbytes += table.nbytes
+        self._shard.write_table(table, row_group_size=self.row_group_rows)
+        path, rows = self._shards[-1]
+        self._shards[-1] = (path, rows + table.num_rows)
 
-    def _close_shard(self) -> None:
-        if self._writer is not None:
-            self._writer.close()
-            self._writer = None
-
-    def write_table(self, table: pa.Table) -> None:
-        """Append Arrow rows as they are (pass 2 routes whole batches, no Python objects per row)."""
-        if not table.num_rows:
-            return
-        self._flush()
-        while table.num_rows:
-            room = self.max_rows_per_shard - self._shard_rows if self._writer else self.max_rows_per_shard
-            chunk, table = table.slice(0, room), table.slice(room)
-            self.nbytes += chunk.nbytes
-            self._open().write_table(chunk, row_group_size=self.row_group_rows)
-            self._shard_rows += chunk.num_rows
-            self.rows += chunk.num_rows
-            path, _ = self._shards[-1]
-            self._shards[-1] = (path, self._shard_rows)
-            if self._shard_rows >= self.max_rows_per_shard or path.stat().st_size >= self.max_shard_bytes:
-                self._close_shard()
-
-    def write(self, row: dict[str, Any]) -> None:
-        self._batch.append(row)
-        self.rows += 1
-        if len(self._batch) >= self.batch_rows:
-            self._flush()
+    def _full(self) -> bool:
+        return super()._full() or self._shards[-1][0].stat().st_size >= self.max_shard_bytes
 
     def close(self) -> list[tuple[Path, int]]:
         """Finish the split; returns the final (path, rows) of every shard, in order."""
-        self._flush()
-        self._close_shard()
+        self._finish()
         n = len(self._shards)
         final = []
         for i, (tmp, rows) in enumerate(self._shards):

@@ -1,0 +1,98 @@
+"""Arrow rows into a sequence of shard files: the mechanism the spool and the Parquet splits share.
+
+Rows arrive one by one (batched into Arrow tables of ``batch_rows``) or as whole tables;
+either way they are appended in order, a table cut where the current shard is full
+(``max_rows``, or what a subclass adds to :meth:`ShardWriter._full`), and a new shard opened
+for the rest.  Subclasses say how a shard is opened, written and ended.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pyarrow as pa
+
+RELEASE_EVERY = 20      # row batches between returns of freed memory to the system
+
+
+def release_memory() -> None:
+    """Give freed memory back to the system: Arrow's allocator and glibc's keep it otherwise,
+    and a build's resident size would then grow with the number of batches it wrote."""
+    pa.default_memory_pool().release_unused()
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass                                  # not glibc: nothing to trim
+
+
+class ShardWriter:
+    def __init__(self, schema: pa.Schema, *, max_rows: int, batch_rows: int):
+        self.schema = schema
+        self.max_rows = max_rows
+        self.batch_rows = batch_rows
+        self.rows = 0                       # rows written to shards
+        self._batch: list[dict[str, Any]] = []
+        self._flushes = 0
+        self._shard: Any = None             # the open shard's writer
+        self._shard_rows = 0
+
+    # -- what a subclass says ---------------------------------------------------------------
+
+    def _open(self) -> Any:
+        """Open the next shard; returns its writer."""
+        raise NotImplementedError
+
+    def _write(self, table: pa.Table) -> None:
+        """Write rows to the open shard."""
+        self._shard.write_table(table)
+
+    def _end(self) -> None:
+        """Close the open shard."""
+        self._shard.close()
+
+    def _full(self) -> bool:
+        return self._shard_rows >= self.max_rows
+
+    # -- the mechanism --------------------------------------------------------------------
+
+    def write(self, row: dict[str, Any]) -> None:
+        self._batch.append(row)
+        if len(self._batch) >= self.batch_rows:
+            self._flush()
+
+    def write_table(self, table: pa.Table) -> None:
+        """Append Arrow rows as they are (no Python object per row)."""
+        self._flush()
+        self._append(table)
+
+    def _flush(self) -> None:
+        if self._batch:
+            rows, self._batch = self._batch, []
+            self._flushes += 1
+            if self._flushes % RELEASE_EVERY == 0:
+                release_memory()
+            self._append(pa.Table.from_pylist(rows, schema=self.schema))
+
+    def _append(self, table: pa.Table) -> None:
+        while table.num_rows:
+            if self._shard is None:
+                self._shard = self._open()
+                self._shard_rows = 0
+            room = self.max_rows - self._shard_rows
+            chunk, table = table.slice(0, room), table.slice(room)
+            self._write(chunk)
+            self._shard_rows += chunk.num_rows
+            self.rows += chunk.num_rows
+            if self._full():
+                self._close_shard()
+
+    def _close_shard(self) -> None:
+        if self._shard is not None:
+            self._end()
+            self._shard = None
+
+    def _finish(self) -> None:
+        self._flush()
+        self._close_shard()
