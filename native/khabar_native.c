@@ -38,39 +38,42 @@ static int is_num_sep(Py_UCS4 c) {
     return c == '.' || c == ',' || c == '/' || c == ':' || c == 0x066B || c == 0x066C || c == '-';
 }
 
+/* A str argument, read in place. */
+typedef struct { int kind; const void *data; Py_ssize_t n; } text_t;
+static int text_of(PyObject *arg, text_t *t) {
+    if (!PyUnicode_Check(arg)) { PyErr_SetString(PyExc_TypeError, "a str is needed"); return -1; }
+    if (PyUnicode_READY(arg) < 0) return -1;
+    t->kind = PyUnicode_KIND(arg);
+    t->data = PyUnicode_DATA(arg);
+    t->n = PyUnicode_GET_LENGTH(arg);
+    return 0;
+}
+#define AT(t, i) PyUnicode_READ((t).kind, (t).data, (i))
+
+/* [\u200c']: what joins the parts of a word token */
+static int is_word_joiner(Py_UCS4 c) { return c == ZWNJ || c == '\''; }
+
+/* From a character of class `part` at i: the end of  part+ (?:sep part+)*  */
+static Py_ssize_t joined_run(text_t t, Py_ssize_t i, int (*part)(Py_UCS4), int (*sep)(Py_UCS4)) {
+    i++;
+    for (;;) {
+        while (i < t.n && part(AT(t, i))) i++;
+        if (i + 1 < t.n && sep(AT(t, i)) && part(AT(t, i + 1))) i += 2;
+        else return i;
+    }
+}
+
 /* token_count(text) -> int: the number of matches of segment._PLAIN_TOKEN
  *   [^\W\d_]+(?:[\u200c'][^\W\d_]+)* | D+(?:[.,/:٫٬\-]D+)* | [^\s\w]          */
 static PyObject *token_count(PyObject *self, PyObject *arg) {
-    if (!PyUnicode_Check(arg)) { PyErr_SetString(PyExc_TypeError, "a str is needed"); return NULL; }
-    if (PyUnicode_READY(arg) < 0) return NULL;
-    int kind = PyUnicode_KIND(arg);
-    const void *data = PyUnicode_DATA(arg);
-    Py_ssize_t n = PyUnicode_GET_LENGTH(arg), i = 0, count = 0;
-    while (i < n) {
-        Py_UCS4 c = PyUnicode_READ(kind, data, i);
-        if (is_letter(c)) {
-            i++;
-            while (i < n && is_letter(PyUnicode_READ(kind, data, i))) i++;
-            while (i + 1 < n) {
-                Py_UCS4 s = PyUnicode_READ(kind, data, i);
-                if ((s == ZWNJ || s == '\'') && is_letter(PyUnicode_READ(kind, data, i + 1))) {
-                    i += 2;
-                    while (i < n && is_letter(PyUnicode_READ(kind, data, i))) i++;
-                } else break;
-            }
-            count++;
-        } else if (is_num(c)) {
-            i++;
-            while (i < n && is_num(PyUnicode_READ(kind, data, i))) i++;
-            while (i + 1 < n) {
-                Py_UCS4 s = PyUnicode_READ(kind, data, i);
-                if (is_num_sep(s) && is_num(PyUnicode_READ(kind, data, i + 1))) {
-                    i += 2;
-                    while (i < n && is_num(PyUnicode_READ(kind, data, i))) i++;
-                } else break;
-            }
-            count++;
-        } else {
+    text_t t;
+    if (text_of(arg, &t) < 0) return NULL;
+    Py_ssize_t i = 0, count = 0;
+    while (i < t.n) {
+        Py_UCS4 c = AT(t, i);
+        if (is_letter(c)) { i = joined_run(t, i, is_letter, is_word_joiner); count++; }
+        else if (is_num(c)) { i = joined_run(t, i, is_num, is_num_sep); count++; }
+        else {
             if (!is_space(c) && !is_word(c)) count++;
             i++;
         }
@@ -90,20 +93,17 @@ static void crc_init(void) {
 static inline uint32_t crc_byte(uint32_t crc, unsigned char b) { return crc_table[(crc ^ b) & 0xFF] ^ (crc >> 8); }
 
 /* [\w\u200c.,/:٫٬'-]: what continues a word of dedup._WORDISH */
-static int is_wordish_more(Py_UCS4 c) {
-    return is_word(c) || c == ZWNJ || c == '.' || c == ',' || c == '/' || c == ':' || c == 0x066B || c == 0x066C
-        || c == '\'' || c == '-';
-}
+static int is_wordish_more(Py_UCS4 c) { return is_word(c) || is_word_joiner(c) || is_num_sep(c); }
 
 /* word_hashes(text) -> bytes | None: CRC-32 of the UTF-8 bytes of every match of
  * dedup._WORDISH ([^\W_][\w\u200c.,/:٫٬'-]*), as native-endian uint32s; None if the
  * text holds a lone surrogate (which has no UTF-8 form). */
 static PyObject *word_hashes(PyObject *self, PyObject *arg) {
-    if (!PyUnicode_Check(arg)) { PyErr_SetString(PyExc_TypeError, "a str is needed"); return NULL; }
-    if (PyUnicode_READY(arg) < 0) return NULL;
-    int kind = PyUnicode_KIND(arg);
-    const void *data = PyUnicode_DATA(arg);
-    Py_ssize_t n = PyUnicode_GET_LENGTH(arg), i = 0, words = 0;
+    text_t t;
+    if (text_of(arg, &t) < 0) return NULL;
+    int kind = t.kind;
+    const void *data = t.data;
+    Py_ssize_t n = t.n, i = 0, words = 0;
     uint32_t *out = PyMem_Malloc(sizeof(uint32_t) * (n + 1));
     if (!out) return PyErr_NoMemory();
     while (i < n) {
@@ -218,11 +218,11 @@ static int is_fold_space(Py_UCS4 c) {
 /* clean_line(line) -> str | None: normalize._clean_line; None for a line with presentation
  * forms (their NFKC expansion is left to Python's twin). */
 static PyObject *clean_line(PyObject *self, PyObject *arg) {
-    if (!PyUnicode_Check(arg)) { PyErr_SetString(PyExc_TypeError, "a str is needed"); return NULL; }
-    if (PyUnicode_READY(arg) < 0) return NULL;
-    int kind = PyUnicode_KIND(arg);
-    const void *data = PyUnicode_DATA(arg);
-    Py_ssize_t n = PyUnicode_GET_LENGTH(arg), m = 0;
+    text_t t;
+    if (text_of(arg, &t) < 0) return NULL;
+    int kind = t.kind;
+    const void *data = t.data;
+    Py_ssize_t n = t.n, m = 0;
     int marks = 0, zwnj = 0;
     Py_UCS4 *a = PyMem_Malloc(sizeof(Py_UCS4) * (n + 1)), *b = PyMem_Malloc(sizeof(Py_UCS4) * (n + 1));
     if (!a || !b) { PyMem_Free(a); PyMem_Free(b); return PyErr_NoMemory(); }
