@@ -22,8 +22,7 @@ _MAGIC = {
     b"\xff\xd8\xff": "a JPEG image",
     b"GIF8": "a GIF image",
 }
-_CONTROL = frozenset(set(range(0x20)) - {0x09, 0x0A, 0x0D, 0x0C}) | {0x7F}
-_CONTROL_BYTES = bytes(sorted(_CONTROL))
+_CONTROL_BYTES = bytes(sorted(set(range(0x20)) - {0x09, 0x0A, 0x0D, 0x0C} | {0x7F}))
 _ARABIC_SCRIPT = re.compile("[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufefc]")
 # Function words of one language and not the other (Persian ones in normalized letters).
 _PERSIAN_WORDS = frozenset("است را که این می های برای شد کرد اند ها آن خود یک نیز باید شده کند گفت".split())
@@ -35,6 +34,11 @@ _HTML_START = re.compile(r"\A\s*<(?:!doctype\s+html|html|head|body|\?xml)\b", re
 _HTML_TAG = re.compile(r"</?(?:p|div|span|a|br|script|style|meta|h[1-6]|ul|li|img|article|section)\b[^>]*>", re.IGNORECASE)
 
 
+def _controls(sample: bytes) -> int:
+    """How many control bytes (not tab, line feed, form feed or carriage return) ``sample`` holds."""
+    return len(sample) - len(sample.translate(None, _CONTROL_BYTES))
+
+
 def _check_binary(raw: bytes) -> None:
     for magic, what in _MAGIC.items():
         if raw.startswith(magic):
@@ -43,14 +47,14 @@ def _check_binary(raw: bytes) -> None:
         stripped = raw.replace(b"\x00", b"")
         try:
             stripped.decode("utf-8")
-            textlike = sum(1 for b in stripped[:65536] if b in _CONTROL) <= max(2, len(stripped[:65536]) // 100)
+            textlike = _controls(stripped[:65536]) <= max(2, len(stripped[:65536]) // 100)
         except UnicodeDecodeError:
             textlike = False
         if textlike and raw.count(0) <= len(raw) // 100 + 1:
             raise KhabarError("encoding.nul", count=raw.count(0), offset=raw.index(0))
         raise KhabarError("encoding.binary", detail=f"NUL byte at offset {raw.index(0)}")
     sample = raw[:65536]
-    control = len(sample) - len(sample.translate(None, _CONTROL_BYTES))
+    control = _controls(sample)
     if control > max(2, len(sample) // 100):
         raise KhabarError("encoding.binary", detail=f"{control} control bytes in the first {len(sample)} bytes")
 
