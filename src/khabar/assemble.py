@@ -63,13 +63,15 @@ def assemble(raw: RawArticle, source: Source, taxonomy: Taxonomy) -> Article:
     text = "\n\n".join(paragraphs) or None
     text_raw = "\n\n".join(raw_paragraphs) if paragraphs else None
     date = raw.date
-    article_id = record_id(source.key, raw.url, raw.raw_sha256)
+    url = raw.url or (source.url_for(raw.article_id) if raw.article_id else None)
+    key = record_id(source.key, url, raw.raw_sha256, raw.article_id)
     return Article(
-        id=article_id,
-        cluster_id=article_id,
+        id=key,
+        cluster_id=key,
         source=source.key,
         publisher=source.publisher,
-        url=raw.url,
+        url=url,
+        article_id=raw.article_id,
         title=title,
         title_raw=raw.title if title else None,
         lead=lead,
@@ -92,6 +94,7 @@ def assemble(raw: RawArticle, source: Source, taxonomy: Taxonomy) -> Article:
         topics=list(raw.topics),
         license_notice=notice,
         license=source.license,
+        attribution=source.attribution(url),
         raw_sha256=raw.raw_sha256,
         origin=raw.origin,
         normalization={

@@ -21,7 +21,14 @@ A config is a TOML file (``configs/shared-news.toml`` is the example)::
     glob = "*.json"                          # files of a folder to read (default: every file)
     mapping = "configs/mappings/farsnews.toml"
 
+    origin = "owner/repo@commit:path"        # (optional) where the file came from
+    sha256 = { "news.json" = "<hex>" }       # (optional) each file's sha256: a build stops if one differs
+
 Mapping files must lie inside the project; input paths may lie anywhere.
+
+``corpus = true`` reads the shipped corpus: the saved pages under ``corpus/raw/<source>/``
+and the exports that :data:`CORPUS_INPUTS` (``corpus/inputs.toml``) lists, with their
+provenance; a config's own ``[[inputs]]`` come after them.
 """
 
 from __future__ import annotations
@@ -44,11 +51,17 @@ class ConfigError(Exception):
         self.code = code
 
 
+CORPUS_INPUTS = "corpus/inputs.toml"
+
+
 @dataclasses.dataclass(frozen=True)
 class ExportInput:
     path: Path
     glob: str
     mapping: Mapping
+    origin: str | None = None
+    sha256: dict[str, str] = dataclasses.field(default_factory=dict)
+    excerpt: dict[str, Any] | None = None
 
     def files(self) -> list[Path]:
         if self.path.is_file():
@@ -70,7 +83,8 @@ class Config:
 
 _BUILD_KEYS = {"corpus", "fail_on_unmapped", "max_input_bytes", "ratios", "spool_compression", "temporal_cutoff"}
 SPOOL_COMPRESSIONS = ("none", "zstd")
-_INPUT_KEYS = {"path", "glob", "mapping"}
+_INPUT_KEYS = {"path", "glob", "mapping", "format", "origin", "sha256", "excerpt", "description"}
+FORMATS = ("csv", "json", "jsonl", "xlsx", "lines", "text-file")
 
 
 def _inside(root: Path, path: Path) -> bool:
@@ -110,15 +124,33 @@ def load_config(path: Path, root: Path) -> Config:
     if spool not in SPOOL_COMPRESSIONS:
         raise ConfigError(f"{path}: build.spool_compression: one of {', '.join(map(repr, SPOOL_COMPRESSIONS))}, "
                           f"not {spool!r}")
+    inputs = load_inputs(path, root, data.get("inputs", []))
+    return Config(path=path, corpus=build.get("corpus", True), fail_on_unmapped=build.get("fail_on_unmapped", False),
+                  max_input_bytes=build.get("max_input_bytes"), ratios=ratios, temporal_cutoff=cutoff,
+                  spool_compression=spool, inputs=tuple(inputs))
+
+
+def load_inputs(path: Path, root: Path, entries: Any) -> list[ExportInput]:
+    """The ``[[inputs]]`` of a config (or of the corpus's own list), each with its mapping loaded."""
+    if not isinstance(entries, list):
+        raise ConfigError(f"{path}: inputs: an array of tables ([[inputs]])")
     inputs = []
-    for i, entry in enumerate(data.get("inputs", [])):
+    for i, entry in enumerate(entries):
         where = f"{path}: inputs[{i}]"
+        if not isinstance(entry, dict):
+            raise ConfigError(f"{where}: a table with path and mapping, not {type(entry).__name__}")
         bad = set(entry) - _INPUT_KEYS
         if bad:
             raise ConfigError(f"{where}: unknown key(s) {sorted(bad)} (known: {sorted(_INPUT_KEYS)})")
         for key in ("path", "mapping"):
-            if not isinstance(entry.get(key), str):
+            if not isinstance(entry.get(key), str) or not entry[key]:
                 raise ConfigError(f"{where}.{key}: required, a path relative to the project root")
+        glob = entry.get("glob", "*")
+        if not isinstance(glob, str) or not glob:
+            raise ConfigError(f"{where}.glob: a non-empty file pattern such as \"*.json\"")
+        sha = entry.get("sha256", {})
+        if not isinstance(sha, dict) or not all(isinstance(v, str) for v in sha.values()):
+            raise ConfigError(f"{where}.sha256: a table of file name = sha256 (hex)")
         input_path = root / entry["path"]
         if not input_path.exists():
             raise ConfigError(f"{where}.path: {entry['path']!r} does not exist (looked in {input_path})",
@@ -132,7 +164,28 @@ def load_config(path: Path, root: Path) -> Config:
         except MappingError as exc:
             code = "config.missing-file" if "no such mapping file" in str(exc) else "config.invalid"
             raise ConfigError(f"{where}.mapping: {exc}", code) from None
-        inputs.append(ExportInput(path=input_path, glob=entry.get("glob", "*"), mapping=mapping))
-    return Config(path=path, corpus=build.get("corpus", True), fail_on_unmapped=build.get("fail_on_unmapped", False),
-                  max_input_bytes=build.get("max_input_bytes"), ratios=ratios, temporal_cutoff=cutoff,
-                  spool_compression=spool, inputs=tuple(inputs))
+        if "format" in entry:           # the mapping's fields, the file in another container (an excerpt)
+            if entry["format"] not in FORMATS:
+                raise ConfigError(f"{where}.format: one of {', '.join(FORMATS)}, not {entry['format']!r}")
+            mapping = dataclasses.replace(mapping, format=entry["format"])
+        inputs.append(ExportInput(path=input_path, glob=glob, mapping=mapping, origin=entry.get("origin"),
+                                  sha256=dict(sha), excerpt=entry.get("excerpt")))
+    return inputs
+
+
+def is_repository(root: Path) -> bool:
+    """Is ``root`` the repository's shipped corpus (it has corpus/inputs.toml)?  Its own dataset
+    holds only articles that may be redistributed."""
+    return (root / CORPUS_INPUTS).is_file()
+
+
+def corpus_inputs(root: Path) -> list[ExportInput]:
+    """The shipped corpus's exports (``corpus/inputs.toml``); none when the file is absent."""
+    path = root / CORPUS_INPUTS
+    if not path.is_file():
+        return []
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot be read as TOML: {exc}") from None
+    return load_inputs(path, root, data.get("inputs", []))

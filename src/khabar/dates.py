@@ -109,7 +109,7 @@ _MONTHS_JALALI = {name: i for i, name in enumerate(
 _DIRECTIVES = {
     "Y": r"(?P<Y>\d{4})", "y": r"(?P<yy>\d{2})", "m": r"(?P<m>\d{1,2})", "d": r"(?P<d>\d{1,2})",
     "H": r"(?P<H>\d{1,2})", "M": r"(?P<M>\d{2})", "S": r"(?P<S>\d{2})", "f": r"(?P<f>\d{1,6})",
-    "z": r"(?P<z>Z|[+-]\d{2}:?\d{2})", "b": r"(?P<b>[^\W\d_][^\W\d_\u200c]*)", "B": r"(?P<b>[^\W\d_][^\W\d_\u200c]*)",
+    "z": r"(?P<z>Z|[+-]\d{2}:?\d{2})", "o": r"(?:st|nd|rd|th)", "b": r"(?P<b>[^\W\d_][^\W\d_\u200c]*)", "B": r"(?P<b>[^\W\d_][^\W\d_\u200c]*)",
 }
 
 
@@ -131,7 +131,7 @@ def compile_format(fmt: str) -> "re.Pattern[str]":
             elif d in _DIRECTIVES:
                 out.append(_DIRECTIVES[d])
             else:
-                raise DateFormatError(f"{fmt!r}: unknown directive %{d} (known: %Y %y %m %d %H %M %S %f %z %b %B)")
+                raise DateFormatError(f"{fmt!r}: unknown directive %{d} (known: %Y %y %m %d %H %M %S %f %z %b %B %o)")
             i += 2
             continue
         out.append(r"\s+" if ch.isspace() else re.escape(ch))

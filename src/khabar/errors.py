@@ -37,6 +37,10 @@ _TYPES = [
               "Check the file's permissions and that it still exists."),
     ErrorType("input.symlink-loop", "Symbolic link loop", "the path is a symbolic link that never resolves ({reason})",
               "Remove the link or point it at a real file."),
+    ErrorType("input.checksum-mismatch", "File changed",
+              "the file's sha256 is {found}, not the {expected} its provenance records",
+              "Raw files are evidence and never edited: restore the file (git checkout), or record a new "
+              "input with its provenance in corpus/inputs.toml."),
     ErrorType("input.unknown-source", "Unknown source",
               "no source named {source!r} in schema/sources.yaml (known: {known})",
               "Put the file under corpus/raw/<source key>/ for a registered source, or add the source to schema/sources.yaml."),
@@ -83,6 +87,8 @@ _TYPES = [
               "A JSON export must be an array of objects; for one object per line use format = \"jsonl\"."),
     ErrorType("export.invalid-csv", "Invalid CSV", "the file cannot be read as CSV: {reason}",
               "Check the delimiter and quoting in the mapping, and that the file is UTF-8."),
+    ErrorType("export.invalid-xlsx", "Unreadable workbook", "the file cannot be read as an Excel workbook: {reason}",
+              "Check that the file is an .xlsx workbook and the mapping's sheet name."),
     ErrorType("export.missing-column", "Missing column",
               "the mapping names column(s) {columns} that the file does not have (it has: {present})",
               "Fix the mapping's [fields] or the export's header."),
@@ -118,6 +124,11 @@ _TYPES = [
               "Fix the path: it is relative to the project root."),
     ErrorType("config.outside-project", "Path outside the project", "{detail}",
               "Keep mapping files inside the project, so a build is reproducible from the repository."),
+    # rights
+    ErrorType("rights.not-redistributable", "Not redistributable",
+              "source {source!r} is licensed {license} ({redistribution}): its articles are not published in the "
+              "repository's own dataset",
+              "Build into a folder of your own for your own use: khabar build --output DIR (see README, Rights)."),
     ErrorType("record.duplicate-id", "Duplicate id",
               "id {id} was already given to {first} (the same article was added twice)",
               "Remove one of the two inputs, or give them different URLs."),

@@ -25,7 +25,7 @@ from tqdm import tqdm
 
 from khabar import __version__, stats, validate
 from khabar.assemble import assemble
-from khabar.config import Config
+from khabar.config import Config, ConfigError, corpus_inputs, is_repository
 from khabar.dates import DateLimits
 from khabar.errors import KhabarError, Report
 from khabar.features import arrow_schema, from_arrow_row, to_arrow_row
@@ -36,7 +36,7 @@ from khabar.publish.release import URL, Release, ReleaseError, read_release
 from khabar.publish.parquet import InBackground, SplitWriter
 from khabar.record import Article
 from khabar.registry import Source, sources, taxonomy
-from khabar.sources import exports, page_parser
+from khabar.sources import page_parser
 from khabar.sources.mapping import Mapping
 from khabar.shards import release_memory
 from khabar.spool import Spool
@@ -83,6 +83,13 @@ class BuildConfig:
         return self.output or self.root
 
     @property
+    def open_only(self) -> bool:
+        """Publishing into the repository's own dataset (a root with corpus/inputs.toml, the shipped
+        corpus, and no --output elsewhere): only sources that may be redistributed."""
+        into_root = self.output is None or self.output.resolve() == self.root.resolve()
+        return into_root and is_repository(self.root)
+
+    @property
     def corpus(self) -> Path:
         """Where data/, reports/ and manifest.json are published."""
         return self.out_root / "corpus"
@@ -100,6 +107,7 @@ class InputItem:
     origin: str
     source: str                      # for an export: the source counted if the file cannot be read
     mapping: Mapping | None = None
+    sha256: str | None = None        # the file's recorded sha256 (corpus/inputs.toml), checked on reading
 
 
 @dataclasses.dataclass
@@ -115,19 +123,29 @@ def _origin(path: Path, root: Path) -> str:
 
 
 def discover(cfg: BuildConfig) -> list[InputItem]:
-    """Every page under corpus/raw/<source>/ (sorted; hidden files skipped), then every export of the config."""
+    """Every page under corpus/raw/<source>/ (sorted; hidden files skipped), then the corpus's
+    exports (corpus/inputs.toml), then every export of the config.  A file under corpus/raw/
+    that an export lists is read by its mapping, not as a page."""
+    exports_ = list(cfg.config.inputs)
+    if cfg.config.corpus:
+        try:
+            exports_ = corpus_inputs(cfg.root) + exports_
+        except ConfigError as exc:
+            raise BuildError(f"{exc.code}: {exc}") from None
+    listed = [(export, export.files()) for export in exports_]
+    claimed = {path.resolve() for _, files in listed for path in files}
     items = []
     if cfg.config.corpus and cfg.raw_dir.is_dir():
         for path in sorted(cfg.raw_dir.rglob("*")):
             rel = path.relative_to(cfg.raw_dir)
-            if any(part.startswith(".") for part in rel.parts) or path.is_dir():
+            if any(part.startswith(".") for part in rel.parts) or path.is_dir() or path.resolve() in claimed:
                 continue
             source = rel.parts[0] if len(rel.parts) > 1 else ""
             items.append(InputItem(path=path, origin=_origin(path, cfg.root), source=source))
-    for export in cfg.config.inputs:
-        for path in export.files():
-            items.append(InputItem(path=path, origin=_origin(path, cfg.root),
-                                   source=export.mapping.default_source(), mapping=export.mapping))
+    for export, files in listed:
+        for path in files:
+            items.append(InputItem(path=path, origin=_origin(path, cfg.root), source=export.mapping.default_source(),
+                                   mapping=export.mapping, sha256=export.sha256.get(path.name)))
     return items
 
 
@@ -138,7 +156,6 @@ def parse_page(raw: bytes, origin: str, source: Source, limits: DateLimits) -> A
     return assemble(raw_article, source, taxonomy())
 
 
-_READERS = {"json": exports.read_json, "jsonl": exports.read_jsonl}
 CHUNK = 256
 
 
@@ -154,10 +171,9 @@ def units(items: list[InputItem], cfg: BuildConfig, seconds: dict[str, float]) -
         try:
             raw = read_page(item.path, cfg.max_input_bytes)
             input_file = (item.origin, hashlib.sha256(raw).hexdigest(), len(raw))
-            if mapping.format == "csv":
-                records = exports.read_csv(raw, mapping.encoding, mapping.delimiter, mapping.columns())
-            else:
-                records = _READERS[mapping.format](raw, mapping.encoding)
+            if item.sha256 is not None and item.sha256 != input_file[1]:
+                raise KhabarError("input.checksum-mismatch", expected=item.sha256, found=input_file[1])
+            records = mapping.read(raw, item.path.name)
             chunk: list[tuple[str, int | None, Any]] = []
             for n, line, record in records:
                 chunk.append((f"{item.origin}#{n}", line, freeze(record) if isinstance(record, KhabarError) else record))
@@ -189,7 +205,8 @@ def articles(items: list[InputItem], cfg: BuildConfig, report: Report,
     seconds = seconds if seconds is not None else dict.fromkeys(STAGES, 0.0)
     bar = tqdm(total=len(items), desc="build", unit="file", disable=None if cfg.progress is None else not cfg.progress)
     if results is None:
-        results = ordered_map(units(items, cfg, seconds), cfg.build_date, cfg.workers, arrow=arrow)
+        results = ordered_map(units(items, cfg, seconds), cfg.build_date, cfg.workers, arrow=arrow,
+                              open_only=cfg.open_only)
     for outcomes, spent in results:
         for stage, value in spent.items():
             seconds[stage] += value
@@ -439,6 +456,7 @@ def _build_into(staging: Path, cfg: BuildConfig, report: Report,
         "khabar_version": __version__,
         "schema_version": validate.article_schema()["x-khabar-schema-version"],
         "release": {"version": release.version, "date": release.date} if release else None,
+        "publication": "open" if cfg.open_only else "own-use",
         "files": files,
         "splits": summary["splits"],
         "inputs": report.per_source(),
@@ -464,6 +482,7 @@ def _build_into(staging: Path, cfg: BuildConfig, report: Report,
         "fields": card.fields_table(),
         "splits": split_table(split_info, files),
         "sources": sources_table(report),
+        "attribution": card.attribution_section(dict(report.published)),
         "categories": categories_table(numbers["categories_by_split"]),
         "example": card.example_block(example_record),
         "figures": stats.card_section(numbers, pictures),
@@ -475,7 +494,9 @@ def _build_into(staging: Path, cfg: BuildConfig, report: Report,
     configs = {"default": split_info}
     if temporal_info:
         configs["temporal"] = temporal_info
-    (staging / "README.md").write_text(card.render(readme, card.front_matter(configs, download), sections),
+    registry = sources()
+    licenses = {registry[s].license for s, n in report.published.items() if n > 0 and s in registry}
+    (staging / "README.md").write_text(card.render(readme, card.front_matter(configs, download, licenses), sections),
                                        encoding="utf-8")
     moves = [
         (f"{commit.STAGING}/data", "data"),

@@ -46,6 +46,7 @@ class RawArticle:
     license_notice: str | None = None  # as printed on the page; None: the registry's default
     label_order: str = "breadcrumb"    # 'breadcrumb': the last label is the most specific; 'priority': the first
     lead_prefix: str | None = None     # a dateline prefix the lead opens with (kept in lead_raw, cut from lead)
+    article_id: str | None = None      # the outlet's own id of the article, where the export gives it
 
 
 @dataclasses.dataclass
@@ -55,6 +56,7 @@ class Article:
     source: str
     publisher: str
     url: str | None
+    article_id: str | None
     title: str | None
     title_raw: str | None
     lead: str | None
@@ -77,6 +79,7 @@ class Article:
     topics: list[str]
     license_notice: str
     license: str
+    attribution: str
     raw_sha256: str
     origin: str
     normalization: dict[str, object]
@@ -91,9 +94,14 @@ class Article:
         return {name: getattr(self, name) for name in order}
 
 
-def record_id(source: str, url: str | None, raw_sha256: str) -> str:
-    """Stable id: from the URL when there is one (a re-scrape keeps its id), else the raw content's hash."""
-    key = f"{source}\nurl:{url}" if url else f"{source}\nsha256:{raw_sha256}"
+def record_id(source: str, url: str | None, raw_sha256: str, article_id: str | None = None) -> str:
+    """Stable id: from the outlet's own article id when known (the same article from two exports,
+    under any URL form, is one record), else from the URL (a re-scrape keeps its id), else from
+    the raw content's hash."""
+    if article_id:
+        key = f"{source}\narticle:{article_id}"
+    else:
+        key = f"{source}\nurl:{url}" if url else f"{source}\nsha256:{raw_sha256}"
     return f"{source}-{hashlib.sha256(key.encode('utf-8')).hexdigest()[:16]}"
 
 

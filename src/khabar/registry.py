@@ -34,10 +34,36 @@ class Source:
     contact: str | None
     license_notice: str
     founded: dt.date | None = None
+    license_url: str | None = None
+    evidence: str | None = None
+    article_url: str | None = None     # the outlet's article address, with {id}
 
     @property
     def zone(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.timezone)
+
+    @property
+    def open(self) -> bool:
+        """May its articles be redistributed (published in the repository's own dataset)?"""
+        return self.redistribution == "yes"
+
+    def url_for(self, article_id: str) -> str | None:
+        """The canonical URL of the outlet's article ``article_id``, where its URL pattern is known."""
+        return self.article_url.replace("{id}", article_id) if self.article_url else None
+
+    def attribution(self, url: str | None) -> str:
+        """The credit line a re-user can paste: outlet, article URL where known, licence, changes."""
+        where = url or f"{self.homepage} (article URL unknown)"
+        if self.license_url:
+            licence = f"{LICENSE_NAMES.get(self.license, self.license)} ({self.license_url})"
+        else:
+            licence = f"{self.license} ({'research use only, not for redistribution' if not self.open else self.redistribution})"
+        return (f"Source: {self.publisher}, {where}. Licence: {licence}. "
+                f"Changes: text extracted from the page and normalized by Khabar.")
+
+
+# Short names of the SPDX licences the registry uses, as their deeds write them.
+LICENSE_NAMES = {"CC-BY-4.0": "CC BY 4.0", "CC-BY-SA-4.0": "CC BY-SA 4.0", "CC0-1.0": "CC0 1.0"}
 
 
 def _load_yaml(path: Path) -> dict[str, Any]:
@@ -74,6 +100,11 @@ def sources(path: Path | None = None) -> dict[str, Source]:
             raise RegistryError(f"{where}.timezone: unknown IANA zone {entry['timezone']!r}") from exc
         if entry.get("founded") is not None and not isinstance(entry["founded"], dt.date):
             raise RegistryError(f"{where}.founded: expected a date (YYYY-MM-DD)")
+        if entry["redistribution"] == "yes" and (not entry.get("evidence") or str(entry["license"]).startswith("LicenseRef-all")):
+            raise RegistryError(f"{where}: redistribution: yes needs an open licence and its evidence "
+                                "(where the outlet's licence statement is recorded)")
+        if entry.get("article_url") is not None and "{id}" not in str(entry["article_url"]):
+            raise RegistryError(f"{where}.article_url: must hold {{id}}, where the outlet's article id goes")
         values = {name: entry.get(name) for name in fields}
         values["license_notice"] = " ".join(str(entry["license_notice"]).split())
         out[key] = Source(key=key, **values)

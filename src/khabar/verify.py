@@ -11,7 +11,10 @@ Checks, in order (each problem is one line naming the file, row or key):
 5. the card (README front matter): its features, its configs' splits and their sizes
    equal the files';
 6. the leakage audit: no near-duplicate pair across splits;
-7. the takedown list: no published row matches an entry.
+7. the takedown list: no published row matches an entry;
+8. rights: in the repository's own dataset (a folder with ``corpus/inputs.toml``, the shipped
+   corpus, or whose manifest says ``"publication": "open"``) every row's source may be
+   redistributed (``redistribution: yes`` in ``schema/sources.yaml``) and carries its licence.
 """
 
 from __future__ import annotations
@@ -46,12 +49,27 @@ def _class_labels() -> dict[str, datasets.ClassLabel]:
     return {name: f for name, f in features().items() if isinstance(f, datasets.ClassLabel)}
 
 
-def _check_rows(path: Path, rel: str, out: Verification) -> None:
+def _check_rights(row: dict[str, Any], where: str, out: Verification) -> None:
+    from khabar.registry import sources
+
+    src = sources().get(row.get("source"))
+    if src is None or not src.open:
+        rights = f"{src.license}, {src.redistribution}" if src else "not in schema/sources.yaml"
+        out.problems.append(f"{where}: source {row.get('source')!r} may not be redistributed ({rights}); the "
+                            "repository's dataset holds only openly licensed rows (publish others with --output)")
+    elif row.get("license") != src.license:
+        out.problems.append(f"{where}: license {row.get('license')!r} is not {src.license!r}, the licence of "
+                            f"{src.key} in schema/sources.yaml")
+
+
+def _check_rows(path: Path, rel: str, out: Verification, open_only: bool = False) -> None:
     labels = _class_labels()
     n = 0
     for batch in pq.ParquetFile(path).iter_batches(batch_size=2000):
         for row in batch.to_pylist():
             n += 1
+            if open_only:
+                _check_rights(row, f"{rel} row {n} ({row.get('id')})", out)
             bad_label = False
             for name, feat in labels.items():
                 value = row.get(name)
@@ -116,7 +134,16 @@ def _check_card(root: Path, files: list[dict[str, Any]], out: Verification) -> N
             out.problems.append(f"README.md: config {name!r}: dataset_info lists split {split!r} with no data_files")
 
 
-def verify(root: Path, *, audit: bool = True) -> Verification:
+def is_open_dataset(root: Path, manifest_data: dict[str, Any]) -> bool:
+    """Is this the repository's own dataset, where only redistributable rows may be published?"""
+    from khabar.config import is_repository
+
+    return is_repository(root) or manifest_data.get("publication") == "open"
+
+
+def verify(root: Path, *, audit: bool = True, open_only: bool | None = None) -> Verification:
+    """``open_only``: check that every row may be redistributed (default: when ``root`` is the
+    repository's own dataset, :func:`is_open_dataset`)."""
     out = Verification()
     corpus = root / "corpus"
     if commit.recover(corpus):
@@ -131,6 +158,8 @@ def verify(root: Path, *, audit: bool = True) -> Verification:
         out.problems.append(f"corpus/manifest.json: unreadable ({exc})")
         return out
     files = data.get("files") or []
+    if open_only is None:
+        open_only = is_open_dataset(root, data)
     listed = set()
     for entry in files:
         rel = entry["path"]
@@ -157,7 +186,7 @@ def verify(root: Path, *, audit: bool = True) -> Verification:
         if embedded is None or datasets.Features.from_dict(embedded) != features():
             out.problems.append(f"{rel}: embedded datasets features differ from the schema's")
         try:
-            _check_rows(path, rel, out)
+            _check_rows(path, rel, out, open_only)
         except Exception as exc:  # noqa: BLE001
             out.problems.append(f"{rel}: rows unreadable ({exc})")
     for path in sorted((corpus / "data").rglob("*.parquet")) if (corpus / "data").is_dir() else []:

@@ -115,8 +115,9 @@ def read_page(path: Path, max_bytes: int) -> bytes:
 class Worker:
     """Holds what every unit needs (registry, taxonomy, date limits) and the stage clock."""
 
-    def __init__(self, latest: Any, arrow: bool = False):
+    def __init__(self, latest: Any, arrow: bool = False, open_only: bool = False):
         self.arrow = arrow
+        self.open_only = open_only      # publishing into the repository: only redistributable sources
         self.limits = DateLimits(latest=latest)
         self.registry = sources()
         self.taxonomy = taxonomy()
@@ -134,6 +135,11 @@ class Worker:
         self.seconds["dedup"] += time.perf_counter() - t1
         out.record, out.unmapped = record, article.unmapped_labels
 
+    def _check_rights(self, source: Any) -> None:
+        if self.open_only and not source.open:
+            raise KhabarError("rights.not-redistributable", source=source.key, license=source.license,
+                              redistribution=source.redistribution)
+
     def page(self, unit: Unit) -> Outcome:
         out = Outcome(unit.origin, unit.source or "?", None)
         try:
@@ -147,6 +153,7 @@ class Worker:
             t0 = time.perf_counter()
             raw = read_page(unit.path, unit.max_bytes)
             out.input_file = (unit.origin, hashlib.sha256(raw).hexdigest(), len(raw))
+            self._check_rights(source)
             t1 = time.perf_counter()
             parsed = parse(raw, unit.origin, source, self.limits.for_source(source.founded))
             t2 = time.perf_counter()
@@ -170,6 +177,7 @@ class Worker:
             parsed = mapping.apply(item, origin=origin, registry=self.registry, limits=self.limits)
             t1 = time.perf_counter()
             out.source = parsed.source
+            self._check_rights(self.registry[parsed.source])
             article = assemble(parsed, self.registry[parsed.source], self.taxonomy)
             self.seconds["parse"] += t1 - t0
             self.seconds["normalize"] += time.perf_counter() - t1
@@ -225,9 +233,9 @@ def _guess_source(mapping: Mapping, record: Any) -> str:
 _WORKER: Worker | None = None
 
 
-def _init(latest: Any, arrow: bool) -> None:
+def _init(latest: Any, arrow: bool, open_only: bool) -> None:
     global _WORKER
-    _WORKER = Worker(latest, arrow)
+    _WORKER = Worker(latest, arrow, open_only)
 
 
 def _run(unit: Unit) -> tuple[list[Outcome], dict[str, float]]:
@@ -240,11 +248,11 @@ def default_workers() -> int:
 
 
 def ordered_map(units: Iterable[Unit], latest: Any, workers: int, window: int = 4,
-                arrow: bool = False) -> Iterator[tuple[list[Outcome], dict[str, float]]]:
+                arrow: bool = False, open_only: bool = False) -> Iterator[tuple[list[Outcome], dict[str, float]]]:
     """Results of every unit, in input order, with at most ``window`` units per worker in flight
     (``arrow``: published rows come as Arrow tables, records slimmed; see :func:`tabulate`)."""
     if workers <= 1:
-        worker = Worker(latest, arrow)
+        worker = Worker(latest, arrow, open_only)
         for unit in units:
             yield worker.run(unit)
         return
@@ -253,7 +261,7 @@ def ordered_map(units: Iterable[Unit], latest: Any, workers: int, window: int = 
     default_restorer()                    # load the lexicon once, before forking: the workers share it
     methods = multiprocessing.get_all_start_methods()
     ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-    with ctx.Pool(workers, initializer=_init, initargs=(latest, arrow)) as pool:
+    with ctx.Pool(workers, initializer=_init, initargs=(latest, arrow, open_only)) as pool:
         pending: list[Any] = []
         for unit in units:
             pending.append(pool.apply_async(_run, (unit,)))

@@ -43,7 +43,7 @@ class KhabarArticles(PipelineStep):
 
     def run(self, data: DocumentsPipeline = None, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
         items = discover(self.cfg)
-        worker = Worker(self.cfg.build_date)
+        worker = Worker(self.cfg.build_date, open_only=self.cfg.open_only)
         for item_index, item in enumerate(items):
             if item_index % world_size != rank:
                 continue

@@ -56,17 +56,29 @@ def size_category(n: int) -> str:
     return "10M<n<100M"
 
 
-def front_matter(configs: dict[str, dict[str, dict[str, Any]]], download_size: int) -> dict[str, Any]:
-    """``configs``: config name -> split name -> {"rows", "bytes" (Arrow)}; empty splits are left out."""
+# SPDX ids as the Hub's card metadata writes them (https://huggingface.co/docs/hub/repositories-licenses)
+HUB_LICENSES = {"CC-BY-4.0": "cc-by-4.0", "CC-BY-SA-4.0": "cc-by-sa-4.0", "CC0-1.0": "cc0-1.0"}
+
+
+def license_metadata(licenses: set[str]) -> dict[str, Any]:
+    """The card's licence keys: the Hub id when every row has the same open licence, else
+    ``other`` with a pointer to the per-row licences."""
+    if len(licenses) == 1 and next(iter(licenses)) in HUB_LICENSES:
+        return {"license": HUB_LICENSES[next(iter(licenses))]}
+    return {"license": "other", "license_name": "publisher-rights-per-article", "license_link": "DATASHEET.md"}
+
+
+def front_matter(configs: dict[str, dict[str, dict[str, Any]]], download_size: int,
+                 licenses: set[str] | None = None) -> dict[str, Any]:
+    """``configs``: config name -> split name -> {"rows", "bytes" (Arrow)}; empty splits are left out.
+    ``licenses``: the ``license`` values of the published rows."""
     present = {c: [(name, s) for name, s in splits.items() if s["rows"] > 0] for c, splits in configs.items()}
     total = sum(s["rows"] for _, s in present["default"])
     feats = features()._to_yaml_list()
     return {
         "pretty_name": "Khabar: Persian news articles",
         "language": ["fa"],
-        "license": "other",
-        "license_name": "publisher-rights-per-article",
-        "license_link": "DATASHEET.md",
+        **license_metadata(licenses or set()),
         "multilinguality": "monolingual",
         "size_categories": [size_category(total)],
         "source_datasets": ["original"],
@@ -143,3 +155,23 @@ def render(readme: str, front: dict[str, Any], sections: dict[str, str]) -> str:
     body = fill_sections(_FRONT.sub("", readme, count=1), sections)
     head = yaml.safe_dump(front, allow_unicode=True, sort_keys=False, width=100)
     return f"---\n{head}---\n{body}"
+
+
+def attribution_section(published: dict[str, int]) -> str:
+    """Per outlet with published rows: who it is, its licence and the evidence, and how to credit it."""
+    from khabar.registry import LICENSE_NAMES, sources
+
+    registry = sources()
+    out = []
+    for key in sorted(k for k, n in published.items() if n > 0):
+        src = registry.get(key)
+        if src is None:
+            continue
+        licence = LICENSE_NAMES.get(src.license, src.license)
+        link = f"[{licence}]({src.license_url})" if src.license_url else f"`{src.license}`"
+        out += [f"### {src.publisher} (`{key}`): {published[key]} articles", "",
+                f"- Home page: {src.homepage}; licence: {link} ({'redistributable' if src.open else src.redistribution}).",
+                f"- The outlet's statement: \"{src.license_notice}\"" + (f" Recorded in `{src.evidence}`." if src.evidence else ""),
+                f"- Credit each row with its `attribution` field, e.g. \"{src.attribution(src.url_for('ID') if src.article_url else None)}\"",
+                ""]
+    return "\n".join(out).rstrip() if out else "_No article is published._"

@@ -27,7 +27,7 @@ from khabar.dates import DateLimits, ascii_digits, gregorian, instant
 from khabar.errors import KhabarError
 from khabar.record import PublicationDate, RawArticle, sha256_hex
 from khabar.registry import Source
-from khabar.sources.decode import check_persian, decode_page
+from khabar.sources.decode import check_persian, decode_page, lines
 from khabar.text.normalize import normalize_line
 
 _DATE = r"(\d{1,2})\.(\d{1,2})\.(\d{4})(?:\s+(\d{1,2}):(\d{2}))?"
@@ -88,7 +88,7 @@ def _parse_date_line(line: str, lineno: int, source: Source, limits: DateLimits)
 def parse(raw: bytes, origin: str, source: Source, limits: DateLimits) -> RawArticle:
     text = decode_page(raw)
     check_persian(text)
-    blocks = [(n, line.strip()) for n, line in enumerate(text.splitlines(), start=1) if line.strip()]
+    blocks = [(n, line.strip()) for n, line in enumerate(lines(text), start=1) if line.strip()]
 
     date_at = next((i for i, (_, b) in enumerate(blocks) if DATE_LINE.match(ascii_digits(b))), None)
     if date_at is None:

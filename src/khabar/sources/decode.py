@@ -91,6 +91,16 @@ def _check_mojibake(text: str) -> None:
     raise KhabarError("encoding.mojibake", codec="cp1252", sample="".join(hits[:3]))
 
 
+_LINE_END = re.compile(r"\r\n|\r|\n")
+
+
+def lines(text: str) -> list[str]:
+    """The text's lines, cut at \\n, \\r\\n and \\r only: ``str.splitlines`` also cuts at
+    U+2028, U+2029, U+0085, VT and FF, which are characters of a line in a page or a JSON string."""
+    parts = _LINE_END.split(text)
+    return parts[:-1] if parts and parts[-1] == "" else parts
+
+
 def decode_page(raw: bytes, *, markup_check: bool = True) -> str:
     """The page's text (BOM removed, line ends kept as written), or a KhabarError.
 

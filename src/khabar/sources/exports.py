@@ -1,23 +1,37 @@
-"""Reading scraper exports record by record: JSON arrays, JSON Lines and CSV.
+"""Reading scraper exports record by record: JSON arrays, JSON Lines, CSV, Excel and text.
 
 Each reader yields ``(number, line, record)`` (record numbers from 1; ``line`` is
-the file line where the record starts, or None for a JSON array) or raises a
-:class:`KhabarError` for the file as a whole (invalid JSON, not an array,
-unreadable CSV).  A bad line of a JSON Lines file is yielded as a
+the file line (or sheet row) where the record starts, or None for a JSON array) or
+raises a :class:`KhabarError` for the file as a whole (invalid JSON, not an array,
+unreadable CSV or workbook).  A bad line of a JSON Lines file is yielded as a
 :class:`KhabarError` in place of its record, so the rest of the file is kept.
+
+Lines are cut at ``\n``, ``\r\n`` and ``\r`` only: U+2028, U+2029, U+0085, VT and FF
+are characters of a line, not line ends.
+
+The two text shapes have no field names of their own, so they are named here:
+
+* ``lines``: one article a line, cut at the mapping's ``separator`` into its ``columns``;
+* ``text-file``: one article a file: a title line, a blank line, then the body
+  (fields ``title`` and ``body``).
+
+Both add ``file``: the file's name without its extension (a category folder's file
+name, or the outlet's article id in a scraper's file name).
 """
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
+import math
 import sys
 from collections.abc import Iterator
 from typing import Any
 
 from khabar.errors import KhabarError
-from khabar.sources.decode import decode_page
+from khabar.sources.decode import decode_page, lines
 
 Item = tuple[int, "int | None", "dict[str, Any] | KhabarError"]
 
@@ -51,7 +65,7 @@ def read_json(raw: bytes, encoding: str = "utf-8") -> Iterator[Item]:
 def read_jsonl(raw: bytes, encoding: str = "utf-8") -> Iterator[Item]:
     text = _text(raw, encoding)
     n = 0
-    for lineno, line in enumerate(text.splitlines(), start=1):
+    for lineno, line in enumerate(lines(text), start=1):
         if not line.strip():
             continue
         n += 1
@@ -98,3 +112,84 @@ def read_csv(raw: bytes, encoding: str = "utf-8", delimiter: str = ",", columns:
                                         detail=f"line {start} has {len(row)} cells, the header {len(header)}")
             continue
         yield n, start, dict(zip(header, row))
+
+
+def cell_text(value: Any) -> str | None:
+    """A spreadsheet cell as the text it shows: a whole number without '.0', a date in ISO form."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float):
+        if math.isfinite(value) and value.is_integer():
+            return str(int(value))
+        return repr(value)
+    if isinstance(value, (dt.datetime, dt.date, dt.time)):
+        return value.isoformat()
+    if isinstance(value, dt.timedelta):
+        return str(value)
+    return str(value)
+
+
+def read_xlsx(raw: bytes, sheet: str | None = None, columns: list[str] | None = None) -> Iterator[Item]:
+    """An Excel workbook's sheet (the first unless named): a header row, then one record a row.
+
+    Read by python-calamine; every cell comes as text (:func:`cell_text`), an empty cell as ''."""
+    from python_calamine import CalamineError, CalamineWorkbook
+
+    try:
+        book = CalamineWorkbook.from_filelike(io.BytesIO(raw))
+        names = book.sheet_names
+        if sheet is not None and sheet not in names:
+            raise KhabarError("export.invalid-xlsx", reason=f"no sheet {sheet!r} (it has: {', '.join(names)})")
+        rows = (book.get_sheet_by_name(sheet) if sheet else book.get_sheet_by_index(0)).to_python(skip_empty_area=False)
+    except (CalamineError, ValueError, OSError, IndexError) as exc:
+        raise KhabarError("export.invalid-xlsx", reason=f"{type(exc).__name__}: {exc}") from None
+    if not rows:
+        raise KhabarError("export.invalid-xlsx", reason="the sheet has no header row")
+    header = [cell_text(c) or "" for c in rows[0]]
+    missing = [c for c in (columns or []) if c not in header]
+    if missing:
+        raise KhabarError("export.missing-column", columns=", ".join(repr(c) for c in missing),
+                          present=", ".join(repr(h) for h in header))
+    n = 0
+    for rowno, row in enumerate(rows[1:], start=2):
+        cells = [cell_text(c) or "" for c in row]
+        if not any(c.strip() for c in cells):
+            continue
+        n += 1
+        yield n, rowno, dict(zip(header, cells))
+
+
+def read_lines(raw: bytes, file: str, separator: str, columns: list[str], encoding: str = "utf-8") -> Iterator[Item]:
+    """One article a line, its fields cut at ``separator`` (the last column takes any extra)."""
+    text = _text(raw, encoding)
+    n = 0
+    for lineno, line in enumerate(lines(text), start=1):
+        if not line.strip():
+            continue
+        n += 1
+        parts = line.split(separator, len(columns) - 1)
+        if len(parts) != len(columns):
+            yield n, lineno, KhabarError("layout.bad-record", line=lineno, detail=(
+                f"line {lineno} has {len(parts) - 1} separator(s) {separator!r}, {len(columns) - 1} expected "
+                f"(columns {', '.join(columns)})"))
+            continue
+        yield n, lineno, {"file": file, **dict(zip(columns, parts))}
+
+
+def read_text_file(raw: bytes, file: str, encoding: str = "utf-8") -> Iterator[Item]:
+    """One article a file: the title on the first line, a blank line, then the body."""
+    text = _text(raw, encoding)
+    title, sep, body = text.partition("\n")
+    title = title.removesuffix("\r")
+    if not sep or not title.strip() or not body.strip():
+        yield 1, 1, KhabarError("layout.bad-record", line=1, detail=(
+            "one article a file needs a title line, a blank line and a body; "
+            f"this file has {'no body' if title.strip() else 'no title on its first line'}"))
+        return
+    rest = lines(body)
+    if rest and rest[0].strip():
+        yield 1, 1, KhabarError("layout.bad-record", line=2, detail="line 2 must be blank (between the title and the body)")
+        return
+    yield 1, 1, {"file": file, "title": title, "body": body.lstrip("\r\n")}

@@ -17,6 +17,7 @@ import json
 import re
 import tomllib
 from pathlib import Path
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -27,6 +28,7 @@ from khabar.errors import KhabarError
 from khabar.paths import schema_dir
 from khabar.record import PublicationDate, RawArticle, sha256_hex
 from khabar.registry import Source
+from khabar.sources import html
 from khabar.sources.decode import check_persian
 from khabar.validate import json_path
 
@@ -62,6 +64,12 @@ class DateRule:
 
 
 @dataclasses.dataclass(frozen=True)
+class ArticleIdRule:
+    field: str
+    pattern: re.Pattern[str] | None     # searched in the field; its group ``id`` is the id
+
+
+@dataclasses.dataclass(frozen=True)
 class Mapping:
     path: Path
     format: str
@@ -76,13 +84,24 @@ class Mapping:
     label_order: str = "breadcrumb"
     lead_prefix: re.Pattern[str] | None = None
     date: DateRule | None = None
+    sheet: str | None = None                       # xlsx: the sheet to read (default: the first)
+    separator: str | None = None                   # lines: the field separator
+    line_columns: tuple[str, ...] = ()             # lines: the names of a line's fields, in order
+    html: frozenset[str] = frozenset()             # fields that hold HTML
+    decode_entities: bool = False                  # decode character references (&#x6F1;) in every field
+    ignore: tuple[str, ...] = ()                   # fields left unread on purpose (e.g. machine-written titles)
+    article_id: ArticleIdRule | None = None
+    host_field: str | None = None                  # the field whose URL or domain tells the outlet
+    markdown: frozenset[str] = frozenset()         # fields that hold Markdown (hard wraps, **bold**, links)
+    paragraph_separator: str | None = None         # a literal paragraph mark in a body held as one text ('[n]')
+    topic_separator: str | None = None             # cut each topics value at this separator
 
     @property
     def name(self) -> str:
         return self.path.stem
 
     def columns(self) -> list[str]:
-        """Every field the mapping reads (for checking a CSV header)."""
+        """Every field the mapping reads (for checking a CSV or Excel header)."""
         cols: list[str] = []
         for value in self.fields.values():
             cols.extend(value if isinstance(value, list) else [value])
@@ -90,7 +109,29 @@ class Mapping:
             cols.append(self.date.field)
         if self.source_by_value:
             cols.append(self.source_by_value["field"])
+        if self.article_id:
+            cols.append(self.article_id.field)
+        if self.host_field:
+            cols.append(self.host_field)
         return list(dict.fromkeys(cols))
+
+    def read(self, raw: bytes, file_name: str) -> Iterator[Any]:
+        """The records of one export file of this mapping's format (see :mod:`khabar.sources.exports`)."""
+        from khabar.sources import exports
+
+        stem = file_name.rsplit(".", 1)[0] if "." in file_name.lstrip(".") else file_name
+        if self.format == "csv":
+            return exports.read_csv(raw, self.encoding, self.delimiter, self.columns())
+        if self.format == "xlsx":
+            return exports.read_xlsx(raw, self.sheet, self.columns())
+        if self.format == "lines":
+            assert self.separator is not None
+            return exports.read_lines(raw, stem, self.separator, list(self.line_columns), self.encoding)
+        if self.format == "text-file":
+            return exports.read_text_file(raw, stem, self.encoding)
+        if self.format == "jsonl":
+            return exports.read_jsonl(raw, self.encoding)
+        return exports.read_json(raw, self.encoding)
 
     def default_source(self) -> str:
         """The source counted for a file that cannot be read at all."""
@@ -102,8 +143,10 @@ class Mapping:
     # -- one record ---------------------------------------------------------------------------
 
     def source_of(self, record: dict[str, Any], url: str | None) -> str:
+        if self.host_field:
+            url = self._text(record, self.host_field)
         if url and self.source_by_host:
-            host = (urlsplit(url).hostname or "").lower().removeprefix("www.")
+            host = host_of(url)
             if host in self.source_by_host:
                 return self.source_by_host[host]
         if self.source_by_value:
@@ -117,16 +160,40 @@ class Mapping:
             detail += f" or its {self.source_by_value['field']!r} value"
         raise KhabarError("record.unknown-source", detail=detail)
 
+    def _text(self, record: dict[str, Any], name: str | None) -> str | None:
+        """A field's text: character references decoded and HTML read as the mapping says."""
+        value = _scalar(record, name)
+        if value is None:
+            return None
+        if name in self.html:
+            return html.text(value)
+        if name in self.markdown:
+            return html.text(html.from_markdown(value))
+        return html.unescape(value) if self.decode_entities else value
+
+    def _article_id(self, record: dict[str, Any]) -> str | None:
+        rule = self.article_id
+        if rule is None:
+            return None
+        value = self._text(record, rule.field)
+        if value is None:
+            return None
+        value = ascii_digits(value.strip())
+        if rule.pattern is not None:
+            m = rule.pattern.search(value)
+            value = m.group("id") if m else ""
+        return value if _ARTICLE_ID.fullmatch(value) else None
+
     def apply(self, record: dict[str, Any], *, origin: str, registry: dict[str, Source],
               limits: DateLimits) -> RawArticle:
-        url = _scalar(record, self.fields.get("url"))
+        url = self._text(record, self.fields.get("url"))
         url = iri_safe(url.strip()) or None if url is not None else None
         source_key = self.source_of(record, url)
         if source_key not in registry:
             raise KhabarError("input.unknown-source", source=source_key, known=", ".join(sorted(registry)))
         source = registry[source_key]
-        title = _scalar(record, self.fields.get("title"))
-        lead = _scalar(record, self.fields.get("lead"))
+        title = self._text(record, self.fields.get("title"))
+        lead = self._text(record, self.fields.get("lead"))
         lead = lead.strip() if lead else lead
         paragraphs = self._paragraphs(record)
         check_persian("\n".join(x for x in [title, lead, *paragraphs] if x)[:LANGUAGE_SAMPLE])
@@ -145,20 +212,39 @@ class Mapping:
             paragraphs=paragraphs,
             date=self._date(record, source, limits),
             categories=self._categories(record),
-            topics=_labels(record, self.fields.get("topics")),
+            topics=self._topics(record),
             label_order=self.label_order,
             lead_prefix=prefix,
+            article_id=self._article_id(record),
         )
 
     def _paragraphs(self, record: dict[str, Any]) -> list[str]:
         name = self.fields.get("body")
         if name is None or record.get(name) is None:
             return []
+        if name in self.html or name in self.markdown:
+            value = _scalar(record, name) or ""
+            if name in self.markdown:
+                value = html.from_markdown(value)
+            return [p for p in html.paragraphs(value) if p.strip()]
         value = _listish(record[name], name)
         if isinstance(value, str):
-            splitter = r"\n\s*\n" if self.body_split == "blank-line" else r"\n"
-            value = re.split(splitter, value.replace("\r\n", "\n"))
+            if self.decode_entities:
+                value = html.unescape(value)
+            if self.paragraph_separator is not None:
+                value = value.split(self.paragraph_separator)
+            else:
+                splitter = r"\n\s*\n" if self.body_split == "blank-line" else r"\n"
+                value = re.split(splitter, value.replace("\r\n", "\n").replace("\r", "\n"))
         return [p.strip() for p in value if isinstance(p, str) and p.strip()]
+
+    def _topics(self, record: dict[str, Any]) -> list[str]:
+        labels = _labels(record, self.fields.get("topics"))
+        if self.decode_entities:
+            labels = [html.unescape(label) for label in labels]
+        if self.topic_separator:
+            labels = [p.strip() for label in labels for p in label.split(self.topic_separator)]
+        return [label for label in labels if label]
 
     def _categories(self, record: dict[str, Any]) -> list[str]:
         names = self.fields.get("categories")
@@ -167,6 +253,7 @@ class Mapping:
         labels: list[str] = []
         for name in names if isinstance(names, list) else [names]:
             for label in _labels(record, name):
+                label = html.unescape(label) if self.decode_entities else label
                 parts = label.split(self.category_separator) if self.category_separator else [label]
                 labels.extend(p.strip() for p in parts if p.strip())
         return labels
@@ -175,7 +262,7 @@ class Mapping:
         rule = self.date
         if rule is None:
             return None
-        raw = _scalar(record, rule.field)
+        raw = self._text(record, rule.field)
         if raw is None or not raw.strip():
             return None
         value = ascii_digits(raw.strip())
@@ -198,6 +285,16 @@ def _scalar(record: dict[str, Any], name: str | None) -> str | None:
     if isinstance(value, bool) or isinstance(value, (list, dict)):
         raise KhabarError("layout.bad-record", detail=f"field {name!r} is a {type(value).__name__}, expected text")
     return str(value)
+
+
+_ARTICLE_ID = re.compile(r"[0-9A-Za-z_-]{1,64}")
+
+
+def host_of(value: str) -> str:
+    """The host of a URL, or of a bare domain (``mehrnews.com``), lower-case and without ``www.``."""
+    value = value.strip()
+    host = urlsplit(value).hostname if "//" in value else value.split("/")[0]
+    return (host or "").lower().removeprefix("www.")
 
 
 _NOT_IN_IRI = re.compile(r'[\x00-\x20\x7f<>"{}|\\^`]')
@@ -259,6 +356,23 @@ def load_mapping(path: Path) -> Mapping:
             raise MappingError(f"{path}: $.date.formats: {exc}") from None
         date = DateRule(field=d["field"], calendar=d["calendar"], regexes=regexes, whole="formats" in d,
                         century=d.get("century"), origin=d.get("origin", f"field {d['field']}"))
+    article_id = None
+    if "article_id" in data:
+        a = data["article_id"]
+        article_id = ArticleIdRule(field=a["field"], pattern=_compile(path, "$.article_id.pattern", a["pattern"])
+                                   if "pattern" in a else None)
+        if article_id.pattern is not None and "id" not in article_id.pattern.groupindex:
+            raise MappingError(f"{path}: $.article_id.pattern: needs a group named id, (?P<id>...)")
+    used = set()
+    for value in data["fields"].values():
+        used.update(value if isinstance(value, list) else [value])
+    clash = sorted(used & set(data.get("ignore", [])))
+    if clash:
+        raise MappingError(f"{path}: $.ignore: {clash} are also read by [fields]; a field is read or ignored, not both")
+    if data["format"] == "lines" and not {"separator", "columns"} <= set(data):
+        raise MappingError(f"{path}: format = \"lines\" needs separator and columns (the names of a line's fields)")
+    if "file" in data.get("columns", []):
+        raise MappingError(f"{path}: $.columns: 'file' is the name the reader gives the file's name; choose another")
     return Mapping(
         path=path, format=data["format"], fields=data["fields"], source=data.get("source"),
         source_by_host={h.lower().removeprefix("www."): s for h, s in data.get("source_by_host", {}).items()},
@@ -266,5 +380,9 @@ def load_mapping(path: Path) -> Mapping:
         delimiter=data.get("delimiter", ","), body_split=data.get("body_split", "blank-line"),
         category_separator=data.get("category_separator"), label_order=data.get("label_order", "breadcrumb"),
         lead_prefix=_compile(path, "$.lead_prefix", data["lead_prefix"]) if "lead_prefix" in data else None,
-        date=date,
+        date=date, sheet=data.get("sheet"), separator=data.get("separator"),
+        line_columns=tuple(data.get("columns", ())), html=frozenset(data.get("html", ())),
+        decode_entities=data.get("decode_entities", False), ignore=tuple(data.get("ignore", ())),
+        article_id=article_id, host_field=data.get("host_field"), markdown=frozenset(data.get("markdown", ())),
+        paragraph_separator=data.get("paragraph_separator"), topic_separator=data.get("topic_separator"),
     )
