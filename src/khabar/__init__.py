@@ -1,3 +1,3 @@
 """Khabar: a corpus of Persian news articles and the toolchain that builds it."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

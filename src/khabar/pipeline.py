@@ -133,12 +133,12 @@ def discover(cfg: BuildConfig) -> list[InputItem]:
         except ConfigError as exc:
             raise BuildError(f"{exc.code}: {exc}") from None
     listed = [(export, export.files()) for export in exports_]
-    claimed = {path.resolve() for _, files in listed for path in files}
+    claimed = {os.path.realpath(path) for _, files in listed for path in files}
     items = []
     if cfg.config.corpus and cfg.raw_dir.is_dir():
         for path in sorted(cfg.raw_dir.rglob("*")):
             rel = path.relative_to(cfg.raw_dir)
-            if any(part.startswith(".") for part in rel.parts) or path.is_dir() or path.resolve() in claimed:
+            if any(part.startswith(".") for part in rel.parts) or path.is_dir() or os.path.realpath(path) in claimed:
                 continue
             source = rel.parts[0] if len(rel.parts) > 1 else ""
             items.append(InputItem(path=path, origin=_origin(path, cfg.root), source=source))
@@ -483,6 +483,7 @@ def _build_into(staging: Path, cfg: BuildConfig, report: Report,
         "splits": split_table(split_info, files),
         "sources": sources_table(report),
         "attribution": card.attribution_section(dict(report.published)),
+        "coverage": card.coverage_table(numbers["coverage"]),
         "categories": categories_table(numbers["categories_by_split"]),
         "example": card.example_block(example_record),
         "figures": stats.card_section(numbers, pictures),

@@ -23,7 +23,9 @@ from khabar.dedup import Column
 from khabar.features import features
 
 FIGURES = "figures"
-COLUMNS = ["source", "category", "published", "text", "token_count", "normalization"]
+COLUMNS = ["source", "category", "published", "text", "token_count", "normalization",
+           "title", "lead", "url", "article_id", "published_at"]
+COVERAGE = ("title", "lead", "text", "published", "published_at", "category", "url", "article_id")
 
 
 class Collector:
@@ -36,12 +38,23 @@ class Collector:
         self.per_source: collections.Counter[str] = collections.Counter()
         self.per_month: collections.Counter[str] = collections.Counter()
         self.chars, self.tokens, self.zwnj, self.letters = (Column(np.uint32) for _ in range(4))   # 16 B/article
+        self.present: dict[str, collections.Counter[str]] = collections.defaultdict(collections.Counter)
+        self.span: dict[str, list[str]] = {}       # source -> [first, last] publication month
 
     def add(self, table: Any, split: str) -> None:
         """Count a table or record batch of published rows (at least the ``COLUMNS``) of one split."""
         for label in table.column("category").to_pylist():
             self.per_split[split][self.names[label] if label is not None else "(none)"] += 1
-        self.per_source.update(table.column("source").to_pylist())
+        sources = table.column("source").to_pylist()
+        self.per_source.update(sources)
+        for name in COVERAGE:
+            valid = pc.is_valid(table.column(name)).to_pylist()
+            self.present[name].update(src for src, ok in zip(sources, valid) if ok)
+        for src, day in zip(sources, table.column("published").to_pylist()):
+            if day is not None:
+                month = day.strftime("%Y-%m")
+                first, last = self.span.get(src, [month, month])
+                self.span[src] = [min(first, month), max(last, month)]
         for day in table.column("published").to_pylist():
             self.per_month[day.strftime("%Y-%m") if day else "(undated)"] += 1
         self.chars.extend(pc.fill_null(pc.utf8_length(table.column("text")), 0).to_numpy())
@@ -58,6 +71,8 @@ class Collector:
             "per_split": {s: sum(c.values()) for s, c in sorted(per_split.items())},
             "categories_by_split": {s: dict(sorted(c.items())) for s, c in sorted(per_split.items())},
             "per_source": dict(sorted(self.per_source.items())),
+            "coverage": {src: {"articles": n, **{name: self.present[name][src] for name in COVERAGE},
+                               "period": self.span.get(src)} for src, n in sorted(self.per_source.items())},
             "per_month": dict(sorted(self.per_month.items())),
             "text_chars": _summary(chars),
             "tokens": _summary(tokens),

@@ -175,3 +175,16 @@ def attribution_section(published: dict[str, int]) -> str:
                 f"- Credit each row with its `attribution` field, e.g. \"{src.attribution(src.url_for('ID') if src.article_url else None)}\"",
                 ""]
     return "\n".join(out).rstrip() if out else "_No article is published._"
+
+
+def coverage_table(coverage: dict[str, dict[str, Any]]) -> str:
+    """Per source: how many articles, the share of each field that has a value, and the period."""
+    names = ("title", "lead", "text", "published", "published_at", "category", "url", "article_id")
+    lines = ["| source | articles | " + " | ".join(f"`{n}`" for n in names) + " | period |",
+             "|---|---:|" + "---:|" * len(names) + "---|"]
+    for src, row in coverage.items():
+        n = row["articles"] or 1
+        cells = [f"{100 * row[name] / n:.0f}%" for name in names]
+        period = " to ".join(row["period"]) if row.get("period") else "undated"
+        lines.append(f"| `{src}` | {row['articles']} | " + " | ".join(cells) + f" | {period} |")
+    return "\n".join(lines)

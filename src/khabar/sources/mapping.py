@@ -200,7 +200,7 @@ class Mapping:
         prefix = None
         if lead and self.lead_prefix:
             m = self.lead_prefix.match(lead)
-            if m and m.end() < len(lead.strip()):
+            if m:                  # a lead that is only the dateline is no lead
                 prefix = lead[:m.end()]
         return RawArticle(
             source=source.key,
