@@ -1,4 +1,6 @@
 # Sourced by build.sh and test.sh: create .venv with Python 3.11+ and install khabar into it.
+# The install is skipped when nothing it depends on changed since the last one (a stamp in
+# .venv holds the hash of pyproject.toml, native/ and the extras), so a second run starts at once.
 VENV="${KHABAR_VENV:-.venv}"
 PYTHON="${PYTHON:-}"
 if [ -z "$PYTHON" ]; then
@@ -13,8 +15,16 @@ if [ ! -x "$VENV/bin/python" ]; then
   "$PYTHON" -m venv "$VENV"
   "$VENV/bin/python" -m pip install -q --upgrade pip
 fi
-"$VENV/bin/python" -m pip install -q -e ".${KHABAR_EXTRAS:-}"
-# The optional C twins of four text loops (native/, same output, faster); without a C
-# compiler the build stays pure Python.
-"$VENV/bin/python" -m pip install -q ./native >/dev/null 2>&1 \
-  || echo "note: native/ (the C speedups) did not build here; khabar runs in pure Python: same output, slower" >&2
+KHABAR_HASH="$(cat pyproject.toml native/* 2>/dev/null | "$VENV/bin/python" -c 'import hashlib, sys; print(hashlib.sha256(sys.stdin.buffer.read()).hexdigest())')"
+KHABAR_STAMP="$KHABAR_HASH ${KHABAR_EXTRAS:-}"
+KHABAR_DONE="$(cat "$VENV/.khabar-installed" 2>/dev/null || true)"
+# installed with the test extras covers a plain build too
+# KHABAR_NO_INSTALL=1: use .venv as it is (the docs-examples test runs commands in a copy of the project)
+if [ -z "${KHABAR_NO_INSTALL:-}" ] && [ "$KHABAR_DONE" != "$KHABAR_STAMP" ] && { [ -n "${KHABAR_EXTRAS:-}" ] || [ "${KHABAR_DONE%% *}" != "$KHABAR_HASH" ]; }; then
+  "$VENV/bin/python" -m pip install -q -e ".${KHABAR_EXTRAS:-}"
+  # The optional C twins of four text loops (native/, same output, faster); without a C
+  # compiler the build stays pure Python.
+  "$VENV/bin/python" -m pip install -q ./native >/dev/null 2>&1 \
+    || echo "note: native/ (the C speedups) did not build here; khabar runs in pure Python: same output, slower" >&2
+  echo "$KHABAR_STAMP" > "$VENV/.khabar-installed"
+fi

@@ -20,7 +20,7 @@ from khabar.text.segment import sentences, token_count
 def _optional(text: str | None, changes: Changes) -> str | None:
     if text is None:
         return None
-    return normalize(text, changes=changes) or None
+    return normalize(text, changes=changes).strip() or None
 
 
 _CONTROL_CHARS = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"

@@ -179,6 +179,23 @@ def _cmd_errors(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_import(args: argparse.Namespace) -> int:
+    from khabar.dryrun import dry_run, render
+    from khabar.sources.mapping import MappingError
+
+    if not args.dry_run:
+        print("khabar import: only --dry-run is supported; to import for real, list the export in a build "
+              "config's [[inputs]] and run khabar build --config FILE (docs/MAPPINGS.md)", file=sys.stderr)
+        return 2
+    try:
+        run = dry_run(Path(args.mapping), Path(args.file), args.n, args.build_date)
+    except (MappingError, ValueError, OSError) as exc:
+        print(f"khabar import: {exc}", file=sys.stderr)
+        return 2
+    print(render(run))
+    return 0
+
+
 def _date(text: str) -> dt.date:
     return dt.date.fromisoformat(text)
 
@@ -193,6 +210,14 @@ def parser() -> argparse.ArgumentParser:
     sp.add_argument("--source", default="aa-fa", help="source key in schema/sources.yaml (default: aa-fa)")
     sp.add_argument("--build-date", type=_date, default=dt.date.today(), help="latest plausible date (default: today)")
     sp.set_defaults(func=_cmd_parse)
+
+    sp = sub.add_parser("import", help="try a mapping on an export: what its first records become (--dry-run)")
+    sp.add_argument("mapping", help="the mapping file (TOML)")
+    sp.add_argument("file", help="one export file")
+    sp.add_argument("--dry-run", action="store_true", help="read and show, write nothing (required)")
+    sp.add_argument("-n", type=int, default=10, help="records to read (default: 10)")
+    sp.add_argument("--build-date", type=_date, default=dt.date.today(), help="latest plausible date (default: today)")
+    sp.set_defaults(func=_cmd_import)
 
     sp = sub.add_parser("validate", help="check records (JSON Lines, Parquet, or a built dataset) against the schema")
     sp.add_argument("path")

@@ -164,6 +164,7 @@ def load_inputs(path: Path, root: Path, entries: Any) -> list[ExportInput]:
         except MappingError as exc:
             code = "config.missing-file" if "no such mapping file" in str(exc) else "config.invalid"
             raise ConfigError(f"{where}.mapping: {exc}", code) from None
+        _check_sources(mapping, where)
         if "format" in entry:           # the mapping's fields, the file in another container (an excerpt)
             if entry["format"] not in FORMATS:
                 raise ConfigError(f"{where}.format: one of {', '.join(FORMATS)}, not {entry['format']!r}")
@@ -171,6 +172,25 @@ def load_inputs(path: Path, root: Path, entries: Any) -> list[ExportInput]:
         inputs.append(ExportInput(path=input_path, glob=glob, mapping=mapping, origin=entry.get("origin"),
                                   sha256=dict(sha), excerpt=entry.get("excerpt")))
     return inputs
+
+
+def _check_sources(mapping: Mapping, where: str) -> None:
+    """Every outlet the mapping names is known (registry or its inline [outlet]), before anything is read."""
+    from khabar.registry import RegistryError, entry_template, register, sources
+
+    if mapping.outlet is not None:
+        try:
+            register(mapping.outlet)
+        except RegistryError as exc:
+            raise ConfigError(f"{where}.mapping: {mapping.path.name}: {exc}") from None
+    unknown = sorted(mapping.source_keys() - set(sources()))
+    if unknown:
+        entries = "\n".join(entry_template(key) for key in unknown)
+        raise ConfigError(
+            f"{where}.mapping: {mapping.path.name} names source(s) {', '.join(map(repr, unknown))}, which "
+            f"schema/sources.yaml does not have. Add to schema/sources.yaml (fill in the values):\n{entries}\n"
+            "or declare the outlet in the mapping itself, in an [outlet] table with the same keys "
+            "(docs/MAPPINGS.md).", "config.unknown-source")
 
 
 def is_repository(root: Path) -> bool:

@@ -122,6 +122,8 @@ _TYPES = [
               "Fix the key the message names; docs/MAPPINGS.md describes both files."),
     ErrorType("config.missing-file", "Missing file", "{detail}",
               "Fix the path: it is relative to the project root."),
+    ErrorType("config.unknown-source", "Unknown outlet in a mapping", "{detail}",
+              "Add the entry the message shows to schema/sources.yaml, or declare the outlet in the mapping's [outlet] table."),
     ErrorType("config.outside-project", "Path outside the project", "{detail}",
               "Keep mapping files inside the project, so a build is reproducible from the repository."),
     # rights

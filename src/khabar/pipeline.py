@@ -280,7 +280,8 @@ def _build_into(staging: Path, cfg: BuildConfig, report: Report,
     seconds["write"] += time.perf_counter() - t0
 
     if sum(report.published.values()) == 0:
-        raise BuildError("no article could be published; the previous dataset is kept.\n" + report.summary())
+        raise BuildError("no article could be published; the previous dataset is kept.\n" + report.summary()
+                         + "\n" + report_failure(cfg.corpus / "reports" / "last-failed", report))
     if cfg.strict_labels and unmapped:
         raise BuildError(f"{len(unmapped)} category label(s) are not mapped in schema/categories.yaml")
 
@@ -536,6 +537,23 @@ def _build_into(staging: Path, cfg: BuildConfig, report: Report,
     _verify_staged(staging, files)
     commit.commit(cfg.corpus, moves)
     return BuildResult(report=report, split_rows=summary["splits"], unmapped=unmapped, files=files)
+
+
+def report_failure(folder: Path, report: Report, top: int = 3) -> str:
+    """Write a failed build's rejects and summary where the user looks (``reports/last-failed/``,
+    replaced by the next build that publishes) and say the most frequent problems' fixes."""
+    from khabar.errors import CATALOGUE
+
+    folder.mkdir(parents=True, exist_ok=True)
+    rejects = [r.to_json() for r in report.sorted_rejections()]
+    (folder / "rejects.jsonl").write_text(
+        "".join(json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n" for r in rejects), encoding="utf-8")
+    (folder / "summary.txt").write_text(report.summary() + "\n", encoding="utf-8")
+    lines = [f"rejects of this failed build: {folder / 'rejects.jsonl'}"]
+    for code, n in report.by_code().most_common(top):
+        example = next(r for r in report.rejections if r.code == code)
+        lines.append(f"  {code} ({n}): {CATALOGUE[code].hint}\n    e.g. {example.origin}: {example.message}")
+    return "\n".join(lines)
 
 
 def _verify_staged(staging: Path, files: list[dict[str, Any]]) -> None:

@@ -74,41 +74,74 @@ def _load_yaml(path: Path) -> dict[str, Any]:
     return data
 
 
+REQUIRED = ("publisher", "homepage", "language", "timezone", "license", "redistribution", "license_notice")
+
+
+def make_source(key: str, entry: Any, where: str) -> Source:
+    """One registry entry, checked; ``where`` names it in errors (file and key)."""
+    fields = {f.name for f in dataclasses.fields(Source)} - {"key"}
+    if not isinstance(entry, dict):
+        raise RegistryError(f"{where}: expected a mapping")
+    unknown = set(entry) - fields
+    missing = set(REQUIRED) - set(entry)
+    if unknown:
+        raise RegistryError(f"{where}: unknown key(s) {sorted(unknown)}")
+    if missing:
+        raise RegistryError(f"{where}: missing key(s) {sorted(missing)}")
+    if not all(isinstance(entry[k], str) and entry[k].strip() for k in REQUIRED):
+        raise RegistryError(f"{where}: {', '.join(REQUIRED)} must be non-empty text")
+    if entry["redistribution"] not in REDISTRIBUTION:
+        raise RegistryError(f"{where}.redistribution: must be one of {REDISTRIBUTION}")
+    try:
+        zoneinfo.ZoneInfo(entry["timezone"])
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+        raise RegistryError(f"{where}.timezone: unknown IANA zone {entry['timezone']!r}") from exc
+    if entry.get("founded") is not None and not isinstance(entry["founded"], dt.date):
+        raise RegistryError(f"{where}.founded: expected a date (YYYY-MM-DD)")
+    if entry["redistribution"] == "yes" and (not entry.get("evidence") or str(entry["license"]).startswith("LicenseRef-all")):
+        raise RegistryError(f"{where}: redistribution: yes needs an open licence and its evidence "
+                            "(where the outlet's licence statement is recorded)")
+    if entry.get("article_url") is not None and "{id}" not in str(entry["article_url"]):
+        raise RegistryError(f"{where}.article_url: must hold {{id}}, where the outlet's article id goes")
+    values = {name: entry.get(name) for name in fields}
+    values["license_notice"] = " ".join(str(entry["license_notice"]).split())
+    values.setdefault("parser", None)
+    return Source(key=key, **values)
+
+
 @functools.cache
 def sources(path: Path | None = None) -> dict[str, Source]:
     path = path or schema_dir() / "sources.yaml"
     data = _load_yaml(path).get("sources")
     if not isinstance(data, dict) or not data:
         raise RegistryError(f"{path}: 'sources' must map source keys to entries")
-    fields = {f.name for f in dataclasses.fields(Source)} - {"key"}
-    out = {}
-    for key, entry in data.items():
-        where = f"{path}: sources.{key}"
-        if not isinstance(entry, dict):
-            raise RegistryError(f"{where}: expected a mapping")
-        unknown = set(entry) - fields
-        missing = {"publisher", "homepage", "language", "timezone", "license", "redistribution", "license_notice"} - set(entry)
-        if unknown:
-            raise RegistryError(f"{where}: unknown key(s) {sorted(unknown)}")
-        if missing:
-            raise RegistryError(f"{where}: missing key(s) {sorted(missing)}")
-        if entry["redistribution"] not in REDISTRIBUTION:
-            raise RegistryError(f"{where}.redistribution: must be one of {REDISTRIBUTION}")
-        try:
-            zoneinfo.ZoneInfo(entry["timezone"])
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
-            raise RegistryError(f"{where}.timezone: unknown IANA zone {entry['timezone']!r}") from exc
-        if entry.get("founded") is not None and not isinstance(entry["founded"], dt.date):
-            raise RegistryError(f"{where}.founded: expected a date (YYYY-MM-DD)")
-        if entry["redistribution"] == "yes" and (not entry.get("evidence") or str(entry["license"]).startswith("LicenseRef-all")):
-            raise RegistryError(f"{where}: redistribution: yes needs an open licence and its evidence "
-                                "(where the outlet's licence statement is recorded)")
-        if entry.get("article_url") is not None and "{id}" not in str(entry["article_url"]):
-            raise RegistryError(f"{where}.article_url: must hold {{id}}, where the outlet's article id goes")
-        values = {name: entry.get(name) for name in fields}
-        values["license_notice"] = " ".join(str(entry["license_notice"]).split())
-        out[key] = Source(key=key, **values)
-    return out
+    return {key: make_source(key, entry, f"{path}: sources.{key}") for key, entry in data.items()}
+
+
+def register(source: Source) -> None:
+    """Add an outlet a mapping declares inline (``[outlet]``) to this process's registry (the
+    cached :func:`sources` dict, so the card, reports and forked workers see it too)."""
+    known = sources()
+    if source.key in known and known[source.key] != source:
+        raise RegistryError(f"source {source.key!r} is already in schema/sources.yaml with other values; "
+                            f"name it with source = {source.key!r} instead of declaring it")
+    known[source.key] = source
+
+
+def entry_template(key: str) -> str:
+    """The YAML entry a new outlet needs in schema/sources.yaml, to fill in."""
+    return "\n".join([
+        f"  {key}:",
+        "    publisher: <the outlet's name>",
+        "    homepage: https://<its home page>",
+        "    language: fa",
+        "    timezone: Asia/Tehran",
+        "    parser: null",
+        "    license: LicenseRef-all-rights-reserved     # or an SPDX id such as CC-BY-4.0",
+        "    redistribution: research-only             # yes only with an open licence and its evidence",
+        "    license_notice: >-",
+        "      All rights reserved by <the outlet>; research use only.",
+    ])
 
 
 @dataclasses.dataclass(frozen=True)

@@ -174,11 +174,12 @@ class Worker:
             return out
         try:
             t0 = time.perf_counter()
-            parsed = mapping.apply(item, origin=origin, registry=self.registry, limits=self.limits)
+            registry = mapping.registry(self.registry)
+            parsed = mapping.apply(item, origin=origin, registry=registry, limits=self.limits)
             t1 = time.perf_counter()
             out.source = parsed.source
-            self._check_rights(self.registry[parsed.source])
-            article = assemble(parsed, self.registry[parsed.source], self.taxonomy)
+            self._check_rights(registry[parsed.source])
+            article = assemble(parsed, registry[parsed.source], self.taxonomy)
             self.seconds["parse"] += t1 - t0
             self.seconds["normalize"] += time.perf_counter() - t1
             self._finish(out, article)

@@ -103,7 +103,11 @@ def parse(raw: bytes, origin: str, source: Source, limits: DateLimits) -> RawArt
     categories = _labels(header[0])
     title = header[1]
     lead = header[2] if len(header) == 3 else None
-    date = _parse_date_line(date_block, date_lineno, source, limits)
+    try:
+        date = _parse_date_line(date_block, date_lineno, source, limits)
+    except KhabarError as err:      # the file, line and code, as every page reject
+        err.line = err.line or date_lineno
+        raise
 
     rest = blocks[date_at + 1:]
     dateline = city = None

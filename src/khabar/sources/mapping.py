@@ -27,7 +27,7 @@ from khabar.dates import DateFormatError, DateLimits, ascii_digits, compile_form
 from khabar.errors import KhabarError
 from khabar.paths import schema_dir
 from khabar.record import PublicationDate, RawArticle, sha256_hex
-from khabar.registry import Source
+from khabar.registry import RegistryError, Source, make_source
 from khabar.sources import html
 from khabar.sources.decode import check_persian
 from khabar.validate import json_path
@@ -94,6 +94,7 @@ class Mapping:
     host_field: str | None = None                  # the field whose URL or domain tells the outlet
     markdown: frozenset[str] = frozenset()         # fields that hold Markdown (hard wraps, **bold**, links)
     paragraph_separator: str | None = None         # a literal paragraph mark in a body held as one text ('[n]')
+    outlet: Source | None = None                   # an outlet the mapping declares inline ([outlet])
     topic_separator: str | None = None             # cut each topics value at this separator
 
     @property
@@ -132,6 +133,19 @@ class Mapping:
         if self.format == "jsonl":
             return exports.read_jsonl(raw, self.encoding)
         return exports.read_json(raw, self.encoding)
+
+    def source_keys(self) -> set[str]:
+        """Every source key the mapping may give a record."""
+        keys = set(self.source_by_host.values())
+        if self.source:
+            keys.add(self.source)
+        if self.source_by_value:
+            keys.update(self.source_by_value["values"].values())
+        return keys
+
+    def registry(self, known: dict[str, Source]) -> dict[str, Source]:
+        """``known`` with the mapping's inline outlet."""
+        return known if self.outlet is None else {**known, self.outlet.key: self.outlet}
 
     def default_source(self) -> str:
         """The source counted for a file that cannot be read at all."""
@@ -194,21 +208,22 @@ class Mapping:
         source = registry[source_key]
         title = self._text(record, self.fields.get("title"))
         lead = self._text(record, self.fields.get("lead"))
-        lead = lead.strip() if lead else lead
         paragraphs = self._paragraphs(record)
+        if not any(x and x.strip() for x in [title, lead, *paragraphs]):
+            raise KhabarError("layout.empty-record")
         check_persian("\n".join(x for x in [title, lead, *paragraphs] if x)[:LANGUAGE_SAMPLE])
         prefix = None
         if lead and self.lead_prefix:
-            m = self.lead_prefix.match(lead)
+            m = self.lead_prefix.match(lead.lstrip())
             if m:                  # a lead that is only the dateline is no lead
-                prefix = lead[:m.end()]
+                prefix = lead[:len(lead) - len(lead.lstrip()) + m.end()]
         return RawArticle(
             source=source.key,
             origin=origin,
             raw_sha256=sha256_hex(json.dumps(record, ensure_ascii=False, sort_keys=True).encode("utf-8")),
             url=url,
-            title=title.strip() if title and title.strip() else None,
-            lead=lead.strip() if lead and lead.strip() else None,
+            title=title if title and title.strip() else None,       # as received: assemble normalizes
+            lead=lead if lead and lead.strip() else None,
             paragraphs=paragraphs,
             date=self._date(record, source, limits),
             categories=self._categories(record),
@@ -373,8 +388,19 @@ def load_mapping(path: Path) -> Mapping:
         raise MappingError(f"{path}: format = \"lines\" needs separator and columns (the names of a line's fields)")
     if "file" in data.get("columns", []):
         raise MappingError(f"{path}: $.columns: 'file' is the name the reader gives the file's name; choose another")
+    outlet = None
+    if "outlet" in data:
+        entry = dict(data["outlet"])
+        key = entry.pop("key")
+        try:
+            outlet = make_source(key, entry, f"{path}: $.outlet")
+        except RegistryError as exc:
+            raise MappingError(str(exc)) from None
+        if data.get("source", key) != key:
+            raise MappingError(f"{path}: $.source: {data['source']!r} differs from the [outlet] it declares ({key!r})")
     return Mapping(
-        path=path, format=data["format"], fields=data["fields"], source=data.get("source"),
+        outlet=outlet,
+        path=path, format=data["format"], fields=data["fields"], source=data.get("source") or (outlet.key if outlet else None),
         source_by_host={h.lower().removeprefix("www."): s for h, s in data.get("source_by_host", {}).items()},
         source_by_value=data.get("source_by_value"), encoding=data.get("encoding", "utf-8"),
         delimiter=data.get("delimiter", ","), body_split=data.get("body_split", "blank-line"),
