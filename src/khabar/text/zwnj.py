@@ -36,8 +36,7 @@ import gzip
 import re
 from importlib import resources
 
-ZWNJ = "\u200c"
-NON_JOINING = frozenset("اآأإدذرزژوؤۀة" + "ء")
+from khabar.text.letters import NON_JOINING, ZWNJ, clean_line
 
 # Arabic-script letters a Persian word is made of (no digits, no marks, no ZWNJ).
 LETTERS = "\u0621-\u063a\u0641-\u064a\u067e\u0686\u0698\u06a9\u06af\u06c0\u06cc"
@@ -145,11 +144,9 @@ def web_frequencies() -> dict[str, float]:
     """wordfreq's Persian word frequencies, letters normalized as Khabar normalizes them."""
     import wordfreq
 
-    from khabar.text.normalize import normalize_line
-
     out: dict[str, float] = {}
     for word, f in wordfreq.get_frequency_dict("fa").items():
-        key = normalize_line(word, restore=False)
+        key = clean_line(word)
         if key:
             out[key] = out.get(key, 0.0) + f
     return out
