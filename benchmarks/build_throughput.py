@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from khabar.config import load_config  # noqa: E402
-from khabar.pipeline import BuildConfig, build  # noqa: E402
+from khabar.build import BuildConfig, build  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "data" / "news"
 PER_FILE = 10_000

@@ -13,7 +13,7 @@ import sys
 import pytest
 
 from conftest import BUILD_DATE, FIXTURES, REPO, make_root
-from khabar.pipeline import BuildConfig, BuildError, build
+from khabar.build import BuildConfig, BuildError, build
 from khabar.publish import card, commit
 
 
@@ -113,11 +113,11 @@ def test_failed_build_leaves_previous_dataset_intact(tmp_path, seed_bytes, monke
     before = _digest_tree(root)
     (root / "corpus/raw/aa-fa/new.txt").write_bytes(seed_bytes.replace(b"2025", b"2024"))
 
-    import khabar.pipeline as pipeline
+    import khabar.publish.documents as documents
 
     def explode(*args, **kwargs):
         raise RuntimeError("disk full (simulated)")
-    monkeypatch.setattr(pipeline.card, "render", explode)
+    monkeypatch.setattr(documents.card, "render", explode)
     with pytest.raises(RuntimeError):
         _build(root)
     assert _digest_tree(root) == before
@@ -131,7 +131,12 @@ def test_build_with_nothing_publishable_keeps_previous(tmp_path, seed_bytes):
     (root / "corpus/raw/aa-fa/seed.txt").write_bytes(b"")
     with pytest.raises(BuildError, match="no article could be published"):
         _build(root)
-    assert _digest_tree(root) == before
+    after = _digest_tree(root)
+    failed = {k for k in after if k.startswith("corpus/reports/last-failed/")}   # what went wrong, for the user
+    assert failed == {"corpus/reports/last-failed/rejects.jsonl", "corpus/reports/last-failed/summary.txt"}
+    assert {k: v for k, v in after.items() if k not in failed} == before
+    from khabar.verify import verify
+    assert verify(root, audit=False).ok
 
 
 def test_interrupted_commit_is_finished_by_the_next_run(tmp_path, seed_bytes, monkeypatch):
@@ -203,7 +208,7 @@ def test_shards_are_cut_by_rows_and_by_size(tmp_path):
     import pyarrow.parquet as pq
 
     from khabar.features import arrow_schema, to_arrow_row
-    from khabar.pipeline import parse_page
+    from khabar.build import parse_page
     from khabar.dates import DateLimits
     from khabar.registry import sources
     from khabar.publish.parquet import SplitWriter

@@ -13,7 +13,7 @@ from conftest import BUILD_DATE, make_root, write_export_project
 from khabar.config import ConfigError, load_config
 from khabar.dates import DateLimits
 from khabar.errors import CATALOGUE, KhabarError
-from khabar.pipeline import BuildConfig, build
+from khabar.build import BuildConfig, build
 from khabar.registry import sources
 from khabar.sources import exports
 from khabar.sources.mapping import load_mapping
@@ -47,7 +47,7 @@ def test_hostile_pages_each_have_their_code(seed_bytes):
         if code == "input.too-large":
             continue                                   # a property of the build's limit, below
         with pytest.raises(KhabarError) as exc:
-            from khabar.pipeline import parse_page
+            from khabar.build import parse_page
             parse_page(data, name, SOURCE, LIMITS)
         assert exc.value.code == code, name
         assert code in CATALOGUE
@@ -132,7 +132,7 @@ LAYOUT_LINES = st.sampled_from([
 @given(st.one_of(st.binary(max_size=2000),
                  st.lists(st.one_of(LAYOUT_LINES, st.text(max_size=80)), max_size=40).map(lambda ls: "\n".join(ls).encode("utf-8", "surrogatepass"))))
 def test_page_parser_never_crashes(data):
-    from khabar.pipeline import check_schema, parse_page
+    from khabar.work import check_schema, parse_page
     try:
         check_schema(parse_page(data, "fuzz.txt", SOURCE, LIMITS))
     except KhabarError as err:
@@ -160,7 +160,7 @@ def fars_mapping():
 @given(record=RECORD)
 def test_importer_never_crashes(fars_mapping, record):
     from khabar.assemble import assemble
-    from khabar.pipeline import check_schema
+    from khabar.work import check_schema
     from khabar.registry import taxonomy
     registry = sources()
     try:

@@ -14,7 +14,7 @@ import pytest
 from conftest import BUILD_DATE, DATED, FIXTURES, JSONL_MAPPING, make_root, random_article, write_export_project
 from khabar import takedowns
 from khabar.config import load_config
-from khabar.pipeline import BuildConfig, build
+from khabar.build import BuildConfig, build
 from khabar.publish import manifest
 from khabar.verify import verify
 

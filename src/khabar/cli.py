@@ -15,7 +15,7 @@ from khabar import __version__
 def _cmd_parse(args: argparse.Namespace) -> int:
     from khabar.dates import DateLimits
     from khabar.errors import KhabarError
-    from khabar.pipeline import check_schema, parse_page
+    from khabar.work import check_schema, parse_page
     from khabar.registry import sources
 
     registry = sources()
@@ -58,7 +58,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 def _cmd_build(args: argparse.Namespace) -> int:
     from khabar.config import Config, ConfigError, load_config
-    from khabar.pipeline import BuildConfig, BuildError, build
+    from khabar.build import BuildConfig, BuildError, build
     from khabar.takedowns import TakedownError
 
     root = Path(args.root).resolve()

@@ -28,7 +28,7 @@ from khabar.assemble import assemble
 from khabar.dates import DateLimits
 from khabar.errors import KhabarError
 from khabar.record import Article
-from khabar.registry import sources, taxonomy
+from khabar.registry import Source, sources, taxonomy
 from khabar.sources import page_parser
 from khabar.sources.mapping import Mapping
 
@@ -89,6 +89,13 @@ def check_schema(article: Article) -> dict[str, Any]:
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         raise KhabarError("schema.invalid", path=path, message=message + more)
     return record
+
+
+def parse_page(raw: bytes, origin: str, source: Source, limits: DateLimits) -> Article:
+    """Parse, normalize and annotate one saved page (what ``khabar parse`` and the build share)."""
+    parse = page_parser(source, Path(origin).suffix)
+    raw_article = parse(raw, origin, source, limits.for_source(source.founded))
+    return assemble(raw_article, source, taxonomy())
 
 
 def read_page(path: Path, max_bytes: int) -> bytes:
