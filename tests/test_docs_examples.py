@@ -86,6 +86,7 @@ def test_example(where, kind, body, tmp_path):
             made.parent.mkdir(parents=True, exist_ok=True)
             if "glob" in entry:
                 made.mkdir(exist_ok=True)
+                (made / entry["glob"].replace("*", "x")).touch()     # a file the glob matches
             else:
                 made.touch()
         (root / "b.toml").write_text(body, "utf-8")

@@ -156,7 +156,7 @@ def test_config_errors_name_the_key(tmp_path):
     with pytest.raises(ConfigError, match=r"inputs\[0\]\.mapping: .* outside the project"):
         load_config(bad, root)
     bad.write_text(CONFIG + "\n[extra]\n", "utf-8")
-    with pytest.raises(ConfigError, match="unknown key"):
+    with pytest.raises(ConfigError, match="not allowed"):
         load_config(bad, root)
 
 

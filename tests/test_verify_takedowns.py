@@ -106,7 +106,7 @@ def test_an_unlisted_file_is_caught(tmp_path, seed_bytes):
     root = _root(tmp_path, seed_bytes)
     shard = next((root / "corpus/data").glob("*.parquet"))
     (shard.parent / "test-00000-of-00001.parquet").write_bytes(shard.read_bytes())
-    assert any("published but not in the manifest" in p for p in verify(root).problems)
+    assert any("in the published data folder but not in the manifest" in p for p in verify(root).problems)
 
 
 # --- takedowns -----------------------------------------------------------------------------

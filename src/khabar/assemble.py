@@ -11,6 +11,7 @@ import re
 
 from khabar.errors import KhabarError
 from khabar.record import Article, RawArticle, record_id
+from khabar.sources.decode import check_mojibake
 from khabar.registry import Source, Taxonomy
 from khabar.text.normalize import Changes, normalize, normalize_line
 from khabar.text.offsets import align
@@ -25,19 +26,29 @@ def _optional(text: str | None, changes: Changes) -> str | None:
 
 _CONTROL_CHARS = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
 _OVERRIDE_CHARS = "\u202d\u202e"
+_NOT_TEXT_CHARS = "\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff"    # lone surrogates and noncharacters
 _CONTROL = re.compile(f"[{_CONTROL_CHARS}]")
 _OVERRIDE = re.compile(f"[{_OVERRIDE_CHARS}]")
-_EITHER = re.compile(f"[{_CONTROL_CHARS}{_OVERRIDE_CHARS}]")
+_NOT_TEXT = re.compile(f"[{_NOT_TEXT_CHARS}]")
+_EITHER = re.compile(f"[{_CONTROL_CHARS}{_OVERRIDE_CHARS}{_NOT_TEXT_CHARS}]")
 
 
 def check_characters(raw: RawArticle) -> None:
     """Reject control characters and bidirectional overrides in any text field."""
     fields = {"title": raw.title, "lead": raw.lead, "dateline": raw.dateline}
     fields.update({f"paragraph {i}": p for i, p in enumerate(raw.paragraphs, start=1)})
+    for name, text in (("title", raw.title), ("lead", raw.lead), ("body", "\n".join(raw.paragraphs))):
+        if text:
+            try:
+                check_mojibake(text, least=2)
+            except KhabarError as err:
+                err.params["sample"] = f"{name}: {err.params['sample']}"
+                raise
     for name, text in fields.items():
         if not text or not _EITHER.search(text):     # one scan for the clean majority
             continue
-        for pattern, code in ((_CONTROL, "text.control-chars"), (_OVERRIDE, "text.bidi-override")):
+        for pattern, code in ((_NOT_TEXT, "text.not-unicode"), (_CONTROL, "text.control-chars"),
+                              (_OVERRIDE, "text.bidi-override")):
             found = pattern.findall(text)
             if found:
                 names = ", ".join(sorted({f"U+{ord(c):04X}" for c in found}))

@@ -15,7 +15,8 @@ from khabar import __version__
 def _cmd_parse(args: argparse.Namespace) -> int:
     from khabar.dates import DateLimits
     from khabar.errors import KhabarError
-    from khabar.work import check_schema, parse_page
+    from khabar.build.settings import DEFAULT_MAX_INPUT_BYTES
+    from khabar.work import check_schema, parse_page, read_page
     from khabar.registry import sources
 
     registry = sources()
@@ -27,10 +28,7 @@ def _cmd_parse(args: argparse.Namespace) -> int:
     for name in args.files:
         path = Path(name)
         try:
-            try:
-                raw = path.read_bytes()
-            except OSError as exc:
-                raise KhabarError("input.unreadable", reason=exc.strerror or str(exc)) from None
+            raw = read_page(path, DEFAULT_MAX_INPUT_BYTES)    # regular files under the build's size limit
             record = check_schema(parse_page(raw, path.as_posix(), registry[args.source], limits))
         except KhabarError as err:
             failed += 1
@@ -82,7 +80,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
             return 0
         result = build(cfg)
     except BuildError as exc:
-        print(f"khabar build: failed, nothing published: {exc}", file=sys.stderr)
+        print(f"khabar build: {exc.code}: failed, nothing published: {exc}", file=sys.stderr)
         return 1
     except TakedownError as exc:
         print(f"khabar build: config.invalid: the takedown list: {exc}", file=sys.stderr)
@@ -100,7 +98,8 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     from khabar.verify import verify
 
     root = Path(args.path)
-    result = verify(root, audit=not args.no_audit)
+    project = Path(args.root)
+    result = verify(root, audit=not args.no_audit, takedowns_of=(project,) if project.resolve() != root.resolve() else ())
     for note in result.notes:
         print(f"note: {note}", file=sys.stderr)
     for problem in result.problems:
@@ -125,7 +124,13 @@ def _cmd_takedown(args: argparse.Namespace) -> int:
         print(f"khabar takedown: {exc}", file=sys.stderr)
         return 2
     root = Path(args.root)
-    if not takedowns.add(root, entry):
+    try:
+        added = takedowns.add(root, entry)
+    except (takedowns.TakedownError, OSError, UnicodeDecodeError) as exc:
+        print(f"khabar takedown: the takedown list cannot be read, so nothing was added: {exc}; fix the line it "
+              "names (one JSON object a line) and run the command again", file=sys.stderr)
+        return 2
+    if not added:
         print(f"already listed: {entry.key}", file=sys.stderr)
         return 0
     print(f"added {entry.key} to {takedowns.path_of(root)}; the next build removes it", file=sys.stderr)
@@ -242,6 +247,7 @@ def parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("verify", help="check a published dataset: manifest, schema, card, ClassLabels, leakage, takedowns")
     sp.add_argument("path", nargs="?", default=".", help="dataset root (default: .)")
     sp.add_argument("--no-audit", action="store_true", help="skip the leakage audit")
+    sp.add_argument("--root", default=".", help="the project whose takedown list applies too (default: .)")
     sp.set_defaults(func=_cmd_verify)
 
     sp = sub.add_parser("takedown", help="manage the takedown list (corpus/takedowns.jsonl)")

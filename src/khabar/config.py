@@ -34,9 +34,17 @@ provenance; a config's own ``[[inputs]]`` come after them.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
+import functools
+import json
 import tomllib
 from pathlib import Path
 from typing import Any
+
+import jsonschema_rs
+
+from khabar.paths import schema_dir
+from khabar.validate import json_path
 
 from khabar.sources.mapping import Mapping, MappingError, load_mapping
 
@@ -95,29 +103,51 @@ def _inside(root: Path, path: Path) -> bool:
         return False
 
 
-def load_config(path: Path, root: Path) -> Config:
+def read_toml(path: Path, what: str) -> dict[str, Any]:
+    """A TOML file's table, or a ConfigError that says what is wrong with the file."""
     try:
-        data: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ConfigError(f"{path}: no such config file", "config.missing-file") from None
+        raise ConfigError(f"{path}: no such {what}", "config.missing-file") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{path}: a folder, not a {what} (a TOML file)", "config.missing-file") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text (byte {exc.start}); save the {what} as UTF-8") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot be read: {exc.strerror or exc}", "config.missing-file") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
-    unknown = set(data) - {"build", "inputs"}
-    if unknown:
-        raise ConfigError(f"{path}: unknown key(s) {sorted(unknown)} (known: build, inputs)")
+
+
+@functools.cache
+def _config_validator() -> Any:
+    schema = json.loads((schema_dir() / "config.schema.json").read_text(encoding="utf-8"))
+    return jsonschema_rs.validator_for(schema, validate_formats=True)
+
+
+def _check_schema(path: Path, data: dict[str, Any]) -> None:
+    """The config against schema/config.schema.json; every problem named by its key."""
+    def plain(value: Any) -> Any:       # TOML dates as ISO text, so the schema can check them
+        if isinstance(value, dict):
+            return {k: plain(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [plain(v) for v in value]
+        return value.isoformat() if isinstance(value, (dt.date, dt.time)) else value
+    problems = [f"{json_path(e.instance_path)}: {e.message}" for e in _config_validator().iter_errors(plain(data))]
+    if problems:
+        raise ConfigError(f"{path}: " + "; ".join(problems[:5]) + (" ..." if len(problems) > 5 else ""))
+
+
+def load_config(path: Path, root: Path) -> Config:
+    data = read_toml(path, "config file")
+    _check_schema(path, data)
     build = data.get("build", {})
-    bad = set(build) - _BUILD_KEYS
-    if bad:
-        raise ConfigError(f"{path}: build: unknown key(s) {sorted(bad)} (known: {sorted(_BUILD_KEYS)})")
     ratios = build.get("ratios")
-    if ratios is not None:
-        if set(ratios) - {"train", "validation", "test"} or abs(sum(ratios.values()) - 1) > 1e-9 \
-                or any(v < 0 for v in ratios.values()):
-            raise ConfigError(f"{path}: build.ratios: train/validation/test shares, non-negative, summing to 1")
+    if ratios is not None and abs(sum(ratios.values()) - 1) > 1e-9:
+        raise ConfigError(f"{path}: build.ratios: train/validation/test shares, non-negative, summing to 1")
     cutoff = build.get("temporal_cutoff")
     if cutoff is not None:
-        import datetime as dt
-        if not isinstance(cutoff, dt.date):
+        if not isinstance(cutoff, dt.date) or isinstance(cutoff, dt.datetime):
             raise ConfigError(f"{path}: build.temporal_cutoff: a date (YYYY-MM-DD, unquoted)")
         cutoff = cutoff.isoformat()
     spool = build.get("spool_compression", "none")
@@ -155,6 +185,9 @@ def load_inputs(path: Path, root: Path, entries: Any) -> list[ExportInput]:
         if not input_path.exists():
             raise ConfigError(f"{where}.path: {entry['path']!r} does not exist (looked in {input_path})",
                               "config.missing-file")
+        if not (input_path.is_file() or input_path.is_dir()):
+            raise ConfigError(f"{where}.path: {entry['path']!r} is neither a file nor a folder (a device, FIFO "
+                              "or socket): nothing can be read from it", "config.missing-file")
         mapping_path = root / entry["mapping"]
         if not _inside(root, mapping_path):
             raise ConfigError(f"{where}.mapping: {entry['mapping']!r} lies outside the project; keep mappings in it",
@@ -169,8 +202,12 @@ def load_inputs(path: Path, root: Path, entries: Any) -> list[ExportInput]:
             if entry["format"] not in FORMATS:
                 raise ConfigError(f"{where}.format: one of {', '.join(FORMATS)}, not {entry['format']!r}")
             mapping = dataclasses.replace(mapping, format=entry["format"])
-        inputs.append(ExportInput(path=input_path, glob=glob, mapping=mapping, origin=entry.get("origin"),
-                                  sha256=dict(sha), excerpt=entry.get("excerpt")))
+        export = ExportInput(path=input_path, glob=glob, mapping=mapping, origin=entry.get("origin"),
+                             sha256=dict(sha), excerpt=entry.get("excerpt"))
+        if input_path.is_dir() and not export.files():
+            raise ConfigError(f"{where}.glob: {glob!r} matches no file in {entry['path']!r}; nothing would be read",
+                              "config.missing-file")
+        inputs.append(export)
     return inputs
 
 
@@ -204,8 +241,6 @@ def corpus_inputs(root: Path) -> list[ExportInput]:
     path = root / CORPUS_INPUTS
     if not path.is_file():
         return []
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot be read as TOML: {exc}") from None
+    data = read_toml(path, "input list")
+    _check_schema(path, data)
     return load_inputs(path, root, data.get("inputs", []))

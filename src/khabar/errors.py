@@ -35,6 +35,11 @@ _TYPES = [
               "Split the export into smaller files, or raise max_input_bytes in the build config."),
     ErrorType("input.unreadable", "Unreadable file", "the file could not be read: {reason}",
               "Check the file's permissions and that it still exists."),
+    ErrorType("input.hidden", "Hidden file", "the file's name starts with a dot, so it is not read as an input",
+              "Rename it without the leading dot to have it read, or move it out of the input folder."),
+    ErrorType("input.outside-root", "Outside the input folder",
+              "the path resolves to {target}, outside its input folder {root}, so it is not read",
+              "Copy the file into the input folder instead of linking to it: builds read only inside their inputs."),
     ErrorType("input.symlink-loop", "Symbolic link loop", "the path is a symbolic link that never resolves ({reason})",
               "Remove the link or point it at a real file."),
     ErrorType("input.checksum-mismatch", "File changed",
@@ -54,7 +59,8 @@ _TYPES = [
               "The file was damaged in transfer or by the scraper: re-scrape it, or remove the NUL bytes."),
     ErrorType("encoding.not-utf8", "Not UTF-8",
               "the bytes are not valid UTF-8 (first bad byte at offset {offset}){guess}",
-              "Re-save the file as UTF-8 (e.g. iconv -f WINDOWS-1256 -t UTF-8)."),
+              "Find the file's encoding first: a file in Windows-1256 converts with iconv -f WINDOWS-1256 -t UTF-8; "
+              "a UTF-8 file with a few damaged bytes must not be converted (that garbles it): re-scrape it."),
     ErrorType("encoding.mojibake", "Mojibake",
               "the text is UTF-8 that was decoded as {codec} and encoded again (e.g. {sample!r})",
               "Re-scrape the page, or repair it with text.encode('{codec}').decode('utf-8') before adding it."),
@@ -99,6 +105,10 @@ _TYPES = [
     ErrorType("text.control-chars", "Control characters",
               "{field} holds {count} control character(s) ({names}), first at offset {offset}",
               "Control characters are not text: re-scrape the page or repair the export."),
+    ErrorType("text.not-unicode", "Not Unicode text",
+              "{field} holds {count} character(s) that are not text ({names}: lone surrogates or noncharacters), "
+              "first at offset {offset}",
+              "The export was written from broken strings: fix the scraper's encoding and export the record again."),
     ErrorType("text.bidi-override", "Bidirectional override",
               "{field} holds {count} bidirectional override(s) ({names}), which reorder how text displays",
               "Overrides (U+202D, U+202E) can disguise text; remove them from the source if they are genuine."),
@@ -131,6 +141,15 @@ _TYPES = [
               "source {source!r} is licensed {license} ({redistribution}): its articles are not published in the "
               "repository's own dataset",
               "Build into a folder of your own for your own use: khabar build --output DIR (see README, Rights)."),
+    # build: the build as a whole stops (nothing is published; the previous dataset is kept)
+    ErrorType("build.locked", "Another build is running", "{detail}",
+              "Wait for the other build of this folder to end; remove corpus/.lock only if no build runs."),
+    ErrorType("build.disk-full", "Disk full", "{detail}", "Free space on the output's disk and build again."),
+    ErrorType("build.not-writable", "Output not writable", "{detail}",
+              "Build into a folder you may write (--output DIR), or fix the folder's permissions."),
+    ErrorType("build.nothing-to-publish", "Nothing to publish", "{detail}",
+              "Read reports/last-failed/ (or the rejects report): the inputs, their mapping or the takedown list "
+              "left no article."),
     ErrorType("record.duplicate-id", "Duplicate id",
               "id {id} was already given to {first} (the same article was added twice)",
               "Remove one of the two inputs, or give them different URLs."),

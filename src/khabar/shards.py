@@ -93,6 +93,19 @@ class ShardWriter:
             self._end()
             self._shard = None
 
+    def abort(self) -> None:
+        """After a failure: close the open shard if it can be (it may not, on a full disk) and drop
+        the rest; the build removes the staging folder the shards are in."""
+        shard, self._shard, self._batch = self._shard, None, []
+        if shard is not None:
+            try:
+                self._shard = shard
+                self._end()
+            except (OSError, ValueError):
+                pass
+            finally:
+                self._shard = None
+
     def _finish(self) -> None:
         self._flush()
         self._close_shard()

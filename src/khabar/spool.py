@@ -44,6 +44,16 @@ class Spool(ShardWriter):
         self._finish()
         return list(self.paths)
 
+    def abort(self) -> None:
+        """After a failure: the open file closed, whatever else fails (the disk may be full)."""
+        super().abort()
+        sink, self._sink = self._sink, None
+        if sink is not None:
+            try:
+                sink.close()
+            except OSError:
+                pass
+
 
 def tables(path: Path, rows: int = 1000) -> Iterator[pa.Table]:
     """A spool shard's rows, in order, as tables of about ``rows`` rows (at least, but the last)."""

@@ -27,6 +27,7 @@ from typing import Any
 
 import datasets
 import pyarrow.parquet as pq
+import yaml
 
 from khabar import validate
 from khabar.features import features, from_arrow_row
@@ -62,12 +63,16 @@ def _check_rights(row: dict[str, Any], where: str, out: Verification) -> None:
                             f"{src.key} in schema/sources.yaml")
 
 
-def _check_rows(path: Path, rel: str, out: Verification, open_only: bool = False) -> None:
+def _check_rows(path: Path, rel: str, out: Verification, open_only: bool = False, ids: set[str] | None = None) -> None:
     labels = _class_labels()
     n = 0
+    ids = set() if ids is None else ids
     for batch in pq.ParquetFile(path).iter_batches(batch_size=2000):
         for row in batch.to_pylist():
             n += 1
+            if row.get("id") in ids and "/temporal/" not in rel:
+                out.problems.append(f"{rel} row {n}: id {row.get('id')} is published twice")
+            ids.add(row.get("id"))
             if open_only:
                 _check_rights(row, f"{rel} row {n} ({row.get('id')})", out)
             bad_label = False
@@ -95,7 +100,13 @@ def _check_card(root: Path, files: list[dict[str, Any]], out: Verification) -> N
     if not readme.is_file():
         out.problems.append("README.md: missing (the dataset card)")
         return
-    front = card.read_front_matter(readme.read_text(encoding="utf-8"))
+    try:
+        front = card.read_front_matter(readme.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        out.problems.append(f"README.md: the card's front matter is not YAML ({str(exc)[:120]})")
+        return
+    if not isinstance(front, dict):
+        front = None
     if not front:
         out.problems.append("README.md: no YAML front matter")
         return
@@ -141,59 +152,36 @@ def is_open_dataset(root: Path, manifest_data: dict[str, Any]) -> bool:
     return is_repository(root) or manifest_data.get("publication") == "open"
 
 
-def verify(root: Path, *, audit: bool = True, open_only: bool | None = None) -> Verification:
-    """``open_only``: check that every row may be redistributed (default: when ``root`` is the
-    repository's own dataset, :func:`is_open_dataset`)."""
+def verify(root: Path, *, audit: bool = True, open_only: bool | None = None,
+           takedowns_of: tuple[Path, ...] = ()) -> Verification:
+    """Every problem of a published dataset, one line each; damaged files are problems, never
+    tracebacks, and nothing outside ``root`` is read.  ``open_only``: check that every row may be
+    redistributed (default: when ``root`` is the repository's own dataset, :func:`is_open_dataset`).
+    ``takedowns_of``: project roots whose takedown lists apply too (a build copies the list it
+    applied into an ``--output`` dataset; a later takedown is in the project's list)."""
     out = Verification()
     corpus = root / "corpus"
-    if commit.recover(corpus):
-        out.notes.append("an interrupted commit was found and finished before verifying")
-    manifest_path = corpus / manifest.MANIFEST
-    if not manifest_path.is_file():
-        out.problems.append(f"{manifest_path.relative_to(root)}: missing")
-        return out
     try:
-        data = manifest.load(manifest_path)
-    except (ValueError, OSError) as exc:
-        out.problems.append(f"corpus/manifest.json: unreadable ({exc})")
+        if commit.recover(corpus):
+            out.notes.append("an interrupted commit was found and finished before verifying")
+    except (OSError, ValueError) as exc:
+        out.problems.append(f"corpus/{commit.JOURNAL}: an interrupted commit cannot be finished ({exc})")
+    data = _load_manifest(root, out)
+    if data is None:
         return out
-    files = data.get("files") or []
+    files = _manifest_files(root, data, out)
     if open_only is None:
         open_only = is_open_dataset(root, data)
-    listed = set()
+    ids: set[str] = set()
     for entry in files:
-        rel = entry["path"]
-        listed.add(rel)
-        path = root / rel
-        if not path.is_file():
-            out.problems.append(f"{rel}: listed in the manifest but missing")
-            continue
-        out.files += 1
-        digest = manifest.sha256_file(path)
-        if digest != entry["sha256"]:
-            out.problems.append(f"{rel}: sha256 {digest[:16]}… differs from the manifest's {entry['sha256'][:16]}…")
-        if path.stat().st_size != entry["bytes"]:
-            out.problems.append(f"{rel}: {path.stat().st_size} bytes, the manifest says {entry['bytes']}")
-        try:
-            meta = pq.read_metadata(path)
-            schema = pq.read_schema(path)
-        except Exception as exc:  # noqa: BLE001 - a corrupt file is a finding, whatever pyarrow raises
-            out.problems.append(f"{rel}: not a readable Parquet file ({exc})")
-            continue
-        if meta.num_rows != entry["rows"]:
-            out.problems.append(f"{rel}: {meta.num_rows} rows, the manifest says {entry['rows']}")
-        embedded = json.loads((schema.metadata or {}).get(b"huggingface", b"{}")).get("info", {}).get("features")
-        if embedded is None or datasets.Features.from_dict(embedded) != features():
-            out.problems.append(f"{rel}: embedded datasets features differ from the schema's")
-        try:
-            _check_rows(path, rel, out, open_only)
-        except Exception as exc:  # noqa: BLE001
-            out.problems.append(f"{rel}: rows unreadable ({exc})")
-    for path in sorted((corpus / "data").rglob("*.parquet")) if (corpus / "data").is_dir() else []:
+        _check_file(root, entry, out, open_only, ids)
+    listed = {entry["path"] for entry in files}
+    for path in sorted((corpus / "data").rglob("*")) if (corpus / "data").is_dir() else []:
         rel = path.relative_to(root).as_posix()
-        if rel not in listed:
-            out.problems.append(f"{rel}: published but not in the manifest")
+        if path.is_file() and rel not in listed:
+            out.problems.append(f"{rel}: in the published data folder but not in the manifest")
     _check_card(root, files, out)
+    _check_croissant(root, files, out)
     if audit and not out.problems:
         from khabar.check import audit_leakage
 
@@ -202,22 +190,112 @@ def verify(root: Path, *, audit: bool = True, open_only: bool | None = None) -> 
                 for p in audit_leakage(root, data_dir)[1]:
                     out.problems.append(f"{data_dir}: near-duplicates across splits: {p['a']} ({p['a_split']}) ~ "
                                         f"{p['b']} ({p['b_split']}), similarity {p['similarity']}")
-    _check_takedowns(root, out)
+    for lists_root in dict.fromkeys((root, *takedowns_of)):
+        _check_takedowns(lists_root, root, [root / e["path"] for e in files if (root / e["path"]).is_file()], out)
     return out
 
 
-def _check_takedowns(root: Path, out: Verification) -> None:
+def _load_manifest(root: Path, out: Verification) -> dict[str, Any] | None:
+    path = root / "corpus" / manifest.MANIFEST
+    if not path.is_file():
+        out.problems.append("corpus/manifest.json: missing")
+        return None
     try:
-        from khabar import takedowns
-    except ImportError:
+        data = manifest.load(path)
+    except (ValueError, OSError) as exc:
+        out.problems.append(f"corpus/manifest.json: unreadable ({exc})")
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("files"), list):
+        out.problems.append("corpus/manifest.json: not a manifest (an object with a list of files)")
+        return None
+    return data
+
+
+_ENTRY = {"path": str, "sha256": str, "bytes": int, "rows": int}
+
+
+def _manifest_files(root: Path, data: dict[str, Any], out: Verification) -> list[dict[str, Any]]:
+    """The manifest's well-formed entries for files inside the dataset; every other entry is a problem."""
+    good = []
+    inside = root.resolve()
+    for n, entry in enumerate(data["files"], start=1):
+        if not isinstance(entry, dict) or any(not isinstance(entry.get(k), t) for k, t in _ENTRY.items()):
+            out.problems.append(f"corpus/manifest.json: file entry {n} lacks path, sha256, bytes or rows")
+            continue
+        rel = entry["path"]
+        target = (root / rel).resolve()
+        if not target.is_relative_to(inside) or not rel.startswith("corpus/data/"):
+            out.problems.append(f"corpus/manifest.json: file entry {n} points outside the dataset's data ({rel!r}); "
+                                "not read")
+            continue
+        good.append(entry)
+    return good
+
+
+def _check_file(root: Path, entry: dict[str, Any], out: Verification, open_only: bool, ids: set[str]) -> None:
+    rel = entry["path"]
+    path = root / rel
+    if not path.is_file():
+        out.problems.append(f"{rel}: listed in the manifest but missing")
         return
-    listing = takedowns.load(root)
+    out.files += 1
+    digest = manifest.sha256_file(path)
+    if digest != entry["sha256"]:
+        out.problems.append(f"{rel}: sha256 {digest[:16]}… differs from the manifest's {entry['sha256'][:16]}…")
+    if path.stat().st_size != entry["bytes"]:
+        out.problems.append(f"{rel}: {path.stat().st_size} bytes, the manifest says {entry['bytes']}")
+    try:
+        meta = pq.read_metadata(path)
+        schema = pq.read_schema(path)
+    except Exception as exc:  # noqa: BLE001 - a corrupt file is a finding, whatever pyarrow raises
+        out.problems.append(f"{rel}: not a readable Parquet file ({exc})")
+        return
+    if meta.num_rows != entry["rows"]:
+        out.problems.append(f"{rel}: {meta.num_rows} rows, the manifest says {entry['rows']}")
+    embedded = json.loads((schema.metadata or {}).get(b"huggingface", b"{}")).get("info", {}).get("features")
+    if embedded is None or datasets.Features.from_dict(embedded) != features():
+        out.problems.append(f"{rel}: embedded datasets features differ from the schema's")
+    try:
+        _check_rows(path, rel, out, open_only, ids)
+    except Exception as exc:  # noqa: BLE001
+        out.problems.append(f"{rel}: rows unreadable ({exc})")
+
+
+def _check_croissant(root: Path, files: list[dict[str, Any]], out: Verification) -> None:
+    """croissant.json, where published, lists every file with the sha256 of the manifest."""
+    path = root / "croissant.json"
+    if not path.is_file():
+        return
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        listed = {d["contentUrl"]: d.get("sha256") for d in data.get("distribution", [])
+                  if isinstance(d, dict) and "contentUrl" in d}
+    except (ValueError, OSError, AttributeError, TypeError) as exc:
+        out.problems.append(f"croissant.json: unreadable ({exc})")
+        return
+    for entry in files:
+        if entry["path"] in listed and listed[entry["path"]] != entry["sha256"]:
+            out.problems.append(f"croissant.json: the sha256 of {entry['path']} is not the manifest's")
+
+
+def _check_takedowns(lists_root: Path, root: Path, paths: list[Path], out: Verification) -> None:
+    from khabar import takedowns
+
+    try:
+        listing = takedowns.load(lists_root)
+    except (takedowns.TakedownError, OSError, UnicodeDecodeError) as exc:
+        out.problems.append(f"{takedowns.path_of(lists_root)}: unreadable, so takedowns cannot be checked ({exc})")
+        return
     if not listing.entries:
         return
-    for path in sorted((root / "corpus" / "data").rglob("*.parquet")):
-        for batch in pq.ParquetFile(path).iter_batches(batch_size=2000, columns=["id", "url", "raw_sha256", "cluster_id"]):
-            for row in batch.to_pylist():
-                entry = listing.match(row)
-                if entry is not None:
-                    out.problems.append(f"{path.relative_to(root).as_posix()}: row {row['id']} matches takedown "
-                                        f"{entry.key} ({entry.reason}, {entry.date}): it must not be published")
+    for path in paths:
+        try:
+            batches = pq.ParquetFile(path).iter_batches(batch_size=2000, columns=["id", "url", "raw_sha256", "cluster_id"])
+            rows = [row for batch in batches for row in batch.to_pylist()]
+        except Exception:  # noqa: BLE001 - already reported as unreadable
+            continue
+        for row in rows:
+            entry = listing.match(row)
+            if entry is not None:
+                out.problems.append(f"{path.relative_to(root).as_posix()}: row {row['id']} matches takedown "
+                                    f"{entry.key} ({entry.reason}, {entry.date}): it must not be published")

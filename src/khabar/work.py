@@ -193,6 +193,10 @@ class Worker:
         except KhabarError as err:
             out.error = freeze(err)
             out.source = _guess_source(mapping, item)
+        except (RecursionError, ValueError, TypeError, UnicodeError) as exc:   # one record's problem is its own
+            out.error = freeze(KhabarError("layout.bad-record", detail=f"the record cannot be read: "
+                                                                      f"{type(exc).__name__}: {str(exc)[:200]}"))
+            out.source = _guess_source(mapping, item)
         return out
 
     def run(self, unit: Unit) -> tuple[list[Outcome], dict[str, float]]:

@@ -87,6 +87,14 @@ class InBackground:
             self._pool.shutdown()
         return self.writer.close()
 
+    def abort(self) -> None:
+        """After a failure: no more writes, the thread ended, the open shard closed if it can be."""
+        for future in self._pending:
+            future.cancel()
+        self._pool.shutdown(wait=True)
+        self._pending.clear()
+        self.writer.abort()
+
     @property
     def rows(self) -> int:
         return self.writer.rows

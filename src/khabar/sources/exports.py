@@ -38,21 +38,100 @@ Item = tuple[int, "int | None", "dict[str, Any] | KhabarError"]
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
 
 
-def _text(raw: bytes, encoding: str) -> str:
-    if encoding.lower().replace("_", "-") in ("utf-8", "utf8", "utf-8-sig"):
-        return decode_page(raw, markup_check=False)
+def _text(raw: bytes, encoding: str, unit: str = "record") -> str:
+    """The export's text, or a KhabarError for the file that says how many of its ``unit``s
+    (records, lines) are lost with it."""
     try:
-        return raw.decode(encoding)
-    except (UnicodeDecodeError, LookupError) as exc:
-        raise KhabarError("encoding.not-utf8", offset=getattr(exc, "start", 0), guess=f"; and not {encoding}") from None
+        if encoding.lower().replace("_", "-") in ("utf-8", "utf8", "utf-8-sig"):
+            return decode_page(raw, markup_check=False)
+        try:
+            return raw.decode(encoding)
+        except (UnicodeDecodeError, LookupError) as exc:
+            raise KhabarError("encoding.not-utf8", offset=getattr(exc, "start", 0), guess=f"; and not {encoding}") from None
+    except KhabarError as err:
+        lost = raw.count(b"\n") + (not raw.endswith(b"\n"))
+        if err.code in ("encoding.not-utf8", "encoding.nul") and lost > 1:
+            key = "guess" if err.code == "encoding.not-utf8" else "offset"
+            if key == "guess":
+                err.params["guess"] = err.params.get("guess", "") + f"; the file's {lost} line(s) are not read with it"
+        raise
+
+
+_PER_LINE = ("encoding.not-utf8", "encoding.nul")
+
+
+def _line_texts(raw: bytes, encoding: str) -> Iterator[tuple[int, "str | KhabarError"]]:
+    """The lines of a line-based export, each decoded alone when the file as a whole cannot be:
+    a NUL or invalid byte then costs its own line, not the file (binary files still fail whole)."""
+    try:
+        text = _text(raw, encoding)
+    except KhabarError as err:
+        nul = err.code == "encoding.binary" and "NUL byte" in str(err.params.get("detail", ""))
+        if err.code not in _PER_LINE and not nul:
+            raise
+        per_line: list[tuple[int, str | KhabarError]] = []
+        for lineno, chunk in enumerate(raw.split(b"\n"), start=1):
+            chunk = chunk.removesuffix(b"\r")
+            if lineno == 1:
+                chunk = chunk.removeprefix(b"\xef\xbb\xbf")
+            if b"\x00" in chunk:
+                per_line.append((lineno, KhabarError("encoding.nul", line=lineno, count=chunk.count(0),
+                                                     offset=chunk.index(0))))
+                continue
+            try:
+                per_line.append((lineno, chunk.decode(encoding)))
+            except UnicodeDecodeError as exc:
+                per_line.append((lineno, KhabarError("encoding.not-utf8", line=lineno, offset=exc.start,
+                                                     guess=" in this line")))
+        if sum(isinstance(x, KhabarError) for _, x in per_line) * 2 > len(per_line):
+            raise                        # mostly not text: the file as a whole
+        if per_line and per_line[-1][1] == "":
+            per_line.pop()
+        yield from per_line
+        return
+    yield from enumerate(lines(text), start=1)
+
+
+class _Refused(ValueError):
+    """A JSON value Khabar does not take as text: NaN or Infinity, or an object with a key twice."""
+
+
+def _no_constant(name: str) -> Any:
+    raise _Refused(f"{name} is not a JSON value")
+
+
+def _no_repeated_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        seen: set[str] = set()
+        twice = next(k for k, _ in pairs if k in seen or seen.add(k))      # type: ignore[func-returns-value]
+        raise _Refused(f"key {twice!r} appears twice in one object (which one is meant?)")
+    return out
+
+
+def loads(text: str) -> Any:
+    """Strict JSON: NaN, Infinity and repeated keys refused (:class:`ValueError`); nesting too
+    deep raises RecursionError and a number too long ValueError, as json does."""
+    return json.loads(text, parse_constant=_no_constant, object_pairs_hook=_no_repeated_keys)
+
+
+def _problem(exc: Exception) -> str:
+    if isinstance(exc, json.JSONDecodeError):
+        return f"{exc.msg} at line {exc.lineno} column {exc.colno}"
+    if isinstance(exc, RecursionError):
+        return "nested too deeply to read"
+    return str(exc)
 
 
 def read_json(raw: bytes, encoding: str = "utf-8") -> Iterator[Item]:
     text = _text(raw, encoding)
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise KhabarError("export.invalid-json", line=exc.lineno, reason=f"{exc.msg} at line {exc.lineno} column {exc.colno}") from None
+        data = loads(text)
+    except (ValueError, RecursionError) as exc:
+        line = getattr(exc, "lineno", None)
+        about = text.count("\n{") + text.count("}, {") + text.count("},{")
+        raise KhabarError("export.invalid-json", line=line, reason=(
+            _problem(exc) + (f"; the file's {about} record(s) or so are not read with it" if about else ""))) from None
     if not isinstance(data, list):
         raise KhabarError("export.not-a-list", kind=type(data).__name__.replace("dict", "object"))
     for n, record in enumerate(data, start=1):
@@ -63,16 +142,19 @@ def read_json(raw: bytes, encoding: str = "utf-8") -> Iterator[Item]:
 
 
 def read_jsonl(raw: bytes, encoding: str = "utf-8") -> Iterator[Item]:
-    text = _text(raw, encoding)
     n = 0
-    for lineno, line in enumerate(lines(text), start=1):
+    for lineno, line in _line_texts(raw, encoding):
+        if isinstance(line, KhabarError):
+            n += 1
+            yield n, lineno, line
+            continue
         if not line.strip():
             continue
         n += 1
         try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            yield n, lineno, KhabarError("layout.bad-record", line=lineno, detail=f"line {lineno} is not JSON: {exc.msg}")
+            record = loads(line)
+        except (ValueError, RecursionError) as exc:
+            yield n, lineno, KhabarError("layout.bad-record", line=lineno, detail=f"line {lineno} is not JSON: {_problem(exc)}")
             continue
         if isinstance(record, dict):
             yield n, lineno, record
@@ -89,29 +171,63 @@ def read_csv(raw: bytes, encoding: str = "utf-8", delimiter: str = ",", columns:
         raise KhabarError("export.invalid-csv", reason="the file has no header row") from None
     except csv.Error as exc:
         raise KhabarError("export.invalid-csv", reason=str(exc)) from None
-    missing = [c for c in (columns or []) if c not in header]
-    if missing:
-        raise KhabarError("export.missing-column", columns=", ".join(repr(c) for c in missing),
-                          present=", ".join(repr(h) for h in header))
+    _check_header(header, columns, "export.invalid-csv")
     n = 0
     while True:
         start = reader.line_num + 1
         try:
             row = next(reader)
+            problem = None if len(row) == len(header) or not any(c.strip() for c in row) else \
+                f"line {start} has {len(row)} cells, the header {len(header)}"
         except StopIteration:
             return
         except csv.Error as exc:
+            row, problem = [], f"line {start}: {exc}"
+        if problem is not None and reader.line_num > start:
+            # a broken quote swallowed the lines after it: read each of them alone, so every row
+            # of the file is counted (and the whole ones kept)
+            for lineno, item in _salvage(text, start, reader.line_num, header, delimiter, problem):
+                n += 1
+                yield n, lineno, item
+            continue
+        if problem is not None:
             n += 1
-            yield n, start, KhabarError("layout.bad-record", line=start, detail=f"line {start}: {exc}")
+            yield n, start, KhabarError("layout.bad-record", line=start, detail=problem)
             continue
         if not any(cell.strip() for cell in row):
             continue
         n += 1
-        if len(row) != len(header):
-            yield n, start, KhabarError("layout.bad-record", line=start,
-                                        detail=f"line {start} has {len(row)} cells, the header {len(header)}")
-            continue
         yield n, start, dict(zip(header, row))
+
+
+def _salvage(text: str, first: int, last: int, header: list[str], delimiter: str,
+             problem: str) -> Iterator[tuple[int, "dict[str, str] | KhabarError"]]:
+    """Lines ``first``..``last`` of a CSV, each read as one row: whole rows as records, the rest rejected."""
+    for lineno, line in enumerate(lines(text)[first - 1:last], start=first):
+        if not line.strip():
+            continue
+        try:
+            rows = list(csv.reader([line], delimiter=delimiter, strict=True))
+        except csv.Error:
+            rows = []
+        if len(rows) == 1 and len(rows[0]) == len(header):
+            yield lineno, dict(zip(header, rows[0]))
+        else:
+            yield lineno, KhabarError("layout.bad-record", line=lineno, detail=(
+                f"line {lineno} is not a whole row ({problem}: a quote opened at line {first} runs to line {last}; "
+                "fix the quote, and the rows after it are read whole)"))
+
+
+def _check_header(header: list[str], columns: list[str] | None, code: str) -> None:
+    """Every column the mapping reads is there, and no column name is given twice."""
+    missing = [c for c in (columns or []) if c not in header]
+    if missing:
+        raise KhabarError("export.missing-column", columns=", ".join(repr(c) for c in missing),
+                          present=", ".join(repr(h) for h in header))
+    twice = sorted({h for h in header if header.count(h) > 1 and h})
+    if twice:
+        raise KhabarError(code, reason=f"column(s) {', '.join(map(repr, twice))} appear twice in the header "
+                                       "(which one is meant?)")
 
 
 def cell_text(value: Any) -> str | None:
@@ -148,10 +264,7 @@ def read_xlsx(raw: bytes, sheet: str | None = None, columns: list[str] | None = 
     if not rows:
         raise KhabarError("export.invalid-xlsx", reason="the sheet has no header row")
     header = [cell_text(c) or "" for c in rows[0]]
-    missing = [c for c in (columns or []) if c not in header]
-    if missing:
-        raise KhabarError("export.missing-column", columns=", ".join(repr(c) for c in missing),
-                          present=", ".join(repr(h) for h in header))
+    _check_header(header, columns, "export.invalid-xlsx")
     n = 0
     for rowno, row in enumerate(rows[1:], start=2):
         cells = [cell_text(c) or "" for c in row]
@@ -163,9 +276,12 @@ def read_xlsx(raw: bytes, sheet: str | None = None, columns: list[str] | None = 
 
 def read_lines(raw: bytes, file: str, separator: str, columns: list[str], encoding: str = "utf-8") -> Iterator[Item]:
     """One article a line, its fields cut at ``separator`` (the last column takes any extra)."""
-    text = _text(raw, encoding)
     n = 0
-    for lineno, line in enumerate(lines(text), start=1):
+    for lineno, line in _line_texts(raw, encoding):
+        if isinstance(line, KhabarError):
+            n += 1
+            yield n, lineno, line
+            continue
         if not line.strip():
             continue
         n += 1

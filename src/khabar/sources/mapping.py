@@ -11,6 +11,7 @@ checks the file against its schema and names the key at fault;
 from __future__ import annotations
 
 import ast
+import codecs
 import dataclasses
 import functools
 import json
@@ -174,8 +175,11 @@ class Mapping:
             detail += f" or its {self.source_by_value['field']!r} value"
         raise KhabarError("record.unknown-source", detail=detail)
 
-    def _text(self, record: dict[str, Any], name: str | None) -> str | None:
-        """A field's text: character references decoded and HTML read as the mapping says."""
+    def _text(self, record: dict[str, Any], name: str | None, prose: bool = False) -> str | None:
+        """A field's text: character references decoded and HTML read as the mapping says.
+        ``prose``: the field is text of the article (title, lead), so a number is no value for it."""
+        if prose and isinstance(record.get(name or ""), (int, float)) and not isinstance(record.get(name or ""), bool):
+            raise KhabarError("layout.bad-record", detail=f"field {name!r} is a number ({record[name]!r}), expected text")
         value = _scalar(record, name)
         if value is None:
             return None
@@ -202,12 +206,14 @@ class Mapping:
               limits: DateLimits) -> RawArticle:
         url = self._text(record, self.fields.get("url"))
         url = iri_safe(url.strip()) or None if url is not None else None
+        if url and ":" in url.split("/")[0] and url.split(":")[0].lower() not in ("http", "https"):
+            raise KhabarError("layout.bad-record", detail=f"the url {url[:60]!r} is not a web address (http or https)")
         source_key = self.source_of(record, url)
         if source_key not in registry:
             raise KhabarError("input.unknown-source", source=source_key, known=", ".join(sorted(registry)))
         source = registry[source_key]
-        title = self._text(record, self.fields.get("title"))
-        lead = self._text(record, self.fields.get("lead"))
+        title = self._text(record, self.fields.get("title"), prose=True)
+        lead = self._text(record, self.fields.get("lead"), prose=True)
         paragraphs = self._paragraphs(record)
         if not any(x and x.strip() for x in [title, lead, *paragraphs]):
             raise KhabarError("layout.empty-record")
@@ -220,7 +226,7 @@ class Mapping:
         return RawArticle(
             source=source.key,
             origin=origin,
-            raw_sha256=sha256_hex(json.dumps(record, ensure_ascii=False, sort_keys=True).encode("utf-8")),
+            raw_sha256=sha256_hex(json.dumps(record, ensure_ascii=False, sort_keys=True).encode("utf-8", "surrogatepass")),
             url=url,
             title=title if title and title.strip() else None,       # as received: assemble normalizes
             lead=lead if lead and lead.strip() else None,
@@ -359,6 +365,11 @@ def load_mapping(path: Path) -> Mapping:
     problems = [f"{json_path(e.instance_path)}: {e.message}" for e in _mapping_validator().iter_errors(data)]
     if problems:
         raise MappingError(f"{path}: " + "; ".join(problems))
+    try:
+        codecs.lookup(data.get("encoding", "utf-8"))
+    except LookupError:
+        raise MappingError(f"{path}: $.encoding: {data['encoding']!r} is not an encoding Python knows "
+                           "(e.g. utf-8, cp1256, utf-16)") from None
     date = None
     if "date" in data:
         d = data["date"]
