@@ -1,0 +1,106 @@
+"""Stage 1, discover: every input of a build, in a fixed order.
+
+The saved pages under ``corpus/raw/<source>/`` (sorted; hidden files skipped), then the
+shipped corpus's exports (``corpus/inputs.toml``), then the config's exports.  A file
+under ``corpus/raw/`` that an export lists is read by its mapping, not as a page.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from pathlib import Path
+
+from khabar.build.settings import BuildConfig, BuildError
+from khabar.config import ConfigError, ExportInput, corpus_inputs
+from khabar.sources.mapping import Mapping
+
+
+@dataclasses.dataclass
+class InputItem:
+    """One raw input file: a saved page (its folder names the source) or an export with its mapping."""
+
+    path: Path
+    origin: str
+    source: str                      # for an export: the source counted if the file cannot be read
+    mapping: Mapping | None = None
+    sha256: str | None = None        # the file's recorded sha256 (corpus/inputs.toml), checked on reading
+    refused: tuple[str, dict[str, str]] | None = None   # not to be read: the rejection code and its parameters
+
+
+def origin_of(path: Path, root: Path) -> str:
+    return Path(os.path.relpath(path, root)).as_posix()
+
+
+def discover(cfg: BuildConfig) -> list[InputItem]:
+    """Every page under corpus/raw/<source>/ (sorted), then the corpus's exports
+    (corpus/inputs.toml), then every export of the config.  A file under corpus/raw/ that an
+    export lists is read by its mapping, not as a page.  Nothing is dropped without a trace:
+    a hidden file, a link out of its input folder, a linked or unreadable folder becomes an
+    item that is rejected with its code (:attr:`InputItem.refused`)."""
+    exports_ = list(cfg.config.inputs)
+    if cfg.config.corpus:
+        try:
+            exports_ = corpus_inputs(cfg.root) + exports_
+        except ConfigError as exc:
+            raise BuildError(f"{exc.code}: {exc}", code=exc.code) from None
+    listed = [(export, _export_files(export)) for export in exports_]
+    claimed = {os.path.realpath(path) for _, files in listed for path, _ in files}
+    items = []
+    if cfg.config.corpus and cfg.raw_dir.is_dir():
+        for path, refused in _walk(cfg.raw_dir):
+            if refused is None and os.path.realpath(path) in claimed:
+                continue
+            rel = path.relative_to(cfg.raw_dir)
+            source = rel.parts[0] if len(rel.parts) > 1 else ""
+            items.append(InputItem(path=path, origin=origin_of(path, cfg.root), source=source, refused=refused))
+    for export, files in listed:
+        for path, refused in files:
+            items.append(InputItem(path=path, origin=origin_of(path, cfg.root), source=export.mapping.default_source(),
+                                   mapping=export.mapping, sha256=export.sha256.get(path.name), refused=refused))
+    return items
+
+
+Refusal = tuple[str, dict[str, str]]         # a rejection code and its message's parameters
+
+
+def _refusal(path: Path, top: Path) -> Refusal | None:
+    """Why ``path`` (under ``top``) must not be read, if it must not: hidden, or resolving outside ``top``."""
+    if path.name.startswith("."):
+        return "input.hidden", {}
+    real = Path(os.path.realpath(path))
+    if not real.is_relative_to(os.path.realpath(top)):
+        return "input.outside-root", {"target": str(real), "root": str(top)}
+    return None
+
+
+def _walk(top: Path) -> list[tuple[Path, Refusal | None]]:
+    """Every file under ``top``, sorted; a linked or unreadable folder is listed with its refusal."""
+    found: list[tuple[Path, Refusal | None]] = []
+    unreadable: list[OSError] = []
+    for folder, dirs, files in os.walk(top, onerror=unreadable.append):
+        base = Path(folder)
+        for name in dirs:
+            sub = base / name
+            if sub.is_symlink():
+                real = Path(os.path.realpath(sub))
+                found.append((sub, ("input.outside-root", {"target": str(real), "root": str(top)})
+                              if not real.is_relative_to(os.path.realpath(top)) else
+                              ("input.unreadable", {"reason": "a link to a folder: its files are read where they are, "
+                                                              "not through the link"})))
+            elif name.startswith("."):
+                found.append((sub, ("input.hidden", {})))
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        for name in files:
+            found.append((base / name, _refusal(base / name, top)))
+    for err in unreadable:
+        found.append((Path(err.filename), ("input.unreadable", {"reason": f"a folder that cannot be listed "
+                                                                          f"({err.strerror})"})))
+    return sorted(found, key=lambda item: item[0])
+
+
+def _export_files(export: ExportInput) -> list[tuple[Path, Refusal | None]]:
+    if export.path.is_file():
+        return [(export.path, None)]
+    matched = sorted(p for p in export.path.glob(export.glob) if not p.is_dir() or p.name.startswith("."))
+    return [(p, _refusal(p, export.path)) for p in matched]

@@ -1,0 +1,56 @@
+"""Stage 2, read: inputs cut into units of work (a page, or a chunk of an export's records).
+
+An export that cannot be read as a whole becomes one ``error`` unit; a file whose sha256
+differs from the one its provenance records is rejected here (``input.checksum-mismatch``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Iterator
+from typing import Any
+
+from khabar.build.discover import InputItem
+from khabar.build.settings import BuildConfig
+from khabar.errors import KhabarError
+from khabar.work import Unit, freeze, read_page
+
+CHUNK = 256
+
+
+def units(items: list[InputItem], cfg: BuildConfig, seconds: dict[str, float]) -> Iterator[Unit]:
+    """Stage read: pages as they are, exports read and cut into chunks of records (in input order)."""
+    for item in items:
+        if item.refused is not None:
+            code, params = item.refused
+            yield Unit("error", item.source, origin=item.origin, error=freeze(KhabarError(code, **params)))
+            continue
+        if item.mapping is None:
+            yield Unit("page", item.source, origin=item.origin, path=item.path, max_bytes=cfg.max_input_bytes)
+            continue
+        mapping = item.mapping
+        t0 = time.perf_counter()
+        input_file: tuple[str, str, int] | None = None
+        try:
+            raw = read_page(item.path, cfg.max_input_bytes)
+            input_file = (item.origin, hashlib.sha256(raw).hexdigest(), len(raw))
+            if item.sha256 is not None and item.sha256 != input_file[1]:
+                raise KhabarError("input.checksum-mismatch", expected=item.sha256, found=input_file[1])
+            records = mapping.read(raw, item.path.name)
+            chunk: list[tuple[str, int | None, Any]] = []
+            for n, line, record in records:
+                chunk.append((f"{item.origin}#{n}", line, freeze(record) if isinstance(record, KhabarError) else record))
+                if len(chunk) >= CHUNK:
+                    seconds["read"] += time.perf_counter() - t0
+                    yield Unit("records", item.source, origin=item.origin, mapping=mapping, records=chunk,
+                               input_file=input_file)
+                    chunk, t0, input_file = [], time.perf_counter(), None
+            seconds["read"] += time.perf_counter() - t0
+            if chunk:
+                yield Unit("records", item.source, origin=item.origin, mapping=mapping, records=chunk,
+                           input_file=input_file)
+        except KhabarError as err:      # the file as a whole
+            seconds["read"] += time.perf_counter() - t0
+            yield Unit("error", item.source, origin=item.origin, error=freeze(err),
+                       input_file=input_file)

@@ -1,0 +1,102 @@
+"""Stage 7, reports: what the build did, in files a person (and a test) can read.
+
+``reports/rejects.jsonl`` (every input not published, with code, file, line, message and
+hint), ``reports/duplicates.jsonl``, ``reports/takedowns.json``, ``reports/build.json``
+(counts per source and code, unmapped labels, splits, dedup settings) and the manifest
+(every published file's sha256, the inputs read and their sha256).  A build that
+publishes nothing writes its rejects to ``reports/last-failed/`` instead
+(:func:`report_failure`).
+"""
+
+from __future__ import annotations
+
+import collections
+import json
+from pathlib import Path
+from typing import Any
+
+from khabar import __version__, validate
+from khabar.build.collect import Collected
+from khabar.build.discover import origin_of
+from khabar.build.plan import Plan
+from khabar.build.route import Routed
+from khabar.build.settings import BuildConfig
+from khabar.dedup import BANDS, NUM_PERM, THRESHOLD
+from khabar.errors import CATALOGUE, Report
+from khabar.paths import schema_dir
+from khabar.publish import manifest
+from khabar.publish.release import Release
+
+
+def _jsonl(rows: list[dict[str, Any]]) -> str:
+    return "".join(json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n" for r in rows)
+
+
+def write_reports(folder: Path, cfg: BuildConfig, report: Report, collected: Collected, plan: Plan,
+                  routed: Routed, unmapped: collections.Counter[tuple[str, str]]) -> dict[str, Any]:
+    """The four reports; returns build.json's content (the summary)."""
+    folder.mkdir()
+    (folder / "rejects.jsonl").write_text(_jsonl([r.to_json() for r in report.sorted_rejections()]), encoding="utf-8")
+    duplicates = sorted(routed.duplicates, key=lambda d: (d["cluster_id"], d["id"]))
+    (folder / "duplicates.jsonl").write_text(_jsonl(duplicates), encoding="utf-8")
+    dup_kinds = collections.Counter((d["source"], d["kind"]) for d in routed.duplicates)
+    removed_by = collections.Counter(e.key for e in plan.removed.values())
+    entries = collected.listing.entries
+    (folder / "takedowns.json").write_text(manifest.dumps({
+        "entries": [{**e.to_json(), "removed": removed_by[e.key]} for e in entries],
+        "removed": len(plan.removed),
+        "unmatched": [e.key for e in entries if removed_by[e.key] == 0],
+    }), encoding="utf-8")
+    summary = {
+        "per_source": report.per_source(),
+        "rejected_by_code": dict(sorted(report.by_code().items())),
+        "unmapped_labels": [{"source": s, "label": label, "count": n} for (s, label), n in sorted(unmapped.items())],
+        "splits": {name: info["rows"] for name, info in routed.split_info.items()},
+        "temporal_splits": {name: info["rows"] for name, info in routed.temporal_info.items()},
+        "temporal_cutoff": cfg.config.temporal_cutoff,
+        "categories": routed.numbers["categories_by_split"],
+        "duplicates": {
+            "threshold": THRESHOLD, "num_perm": NUM_PERM, "bands": BANDS,
+            "per_source": [{"source": s, "exact": dup_kinds[(s, "exact")], "near": dup_kinds[(s, "near")]}
+                           for s in sorted({s for s, _ in dup_kinds})],
+        },
+    }
+    (folder / "build.json").write_text(manifest.dumps(summary), encoding="utf-8")
+    return summary
+
+
+def write_manifest(path: Path, cfg: BuildConfig, report: Report, collected: Collected, routed: Routed,
+                   summary: dict[str, Any], release: Release | None) -> None:
+    """Every published file with its sha256 and rows, the inputs read with theirs; no build date."""
+    data = {
+        "khabar_version": __version__,
+        "schema_version": validate.article_schema()["x-khabar-schema-version"],
+        "release": {"version": release.version, "date": release.date} if release else None,
+        "publication": "open" if cfg.open_only else "own-use",
+        "files": routed.files,
+        "splits": summary["splits"],
+        "inputs": report.per_source(),
+        "provenance": {
+            "schema_sha256": manifest.sha256_file(schema_dir() / "article.schema.json"),
+            "config": None if cfg.config.path is None else {
+                "path": origin_of(cfg.config.path, cfg.root), "sha256": manifest.sha256_file(cfg.config.path)},
+            "build_date": None,          # deliberately not recorded: the same inputs give the same files
+            "input_files": [{"path": p, "sha256": h, "bytes": n} for p, (h, n) in sorted(collected.inputs.items())],
+        },
+    }
+    path.write_text(manifest.dumps(data), encoding="utf-8")
+
+
+def report_failure(folder: Path, report: Report, top: int = 3) -> str:
+    """Write a failed build's rejects and summary where the user looks (``reports/last-failed/``,
+    replaced by the next build that publishes) and say the most frequent problems' fixes."""
+    folder.mkdir(parents=True, exist_ok=True)
+    rejects = [r.to_json() for r in report.sorted_rejections()]
+    (folder / "rejects.jsonl").write_text(
+        "".join(json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n" for r in rejects), encoding="utf-8")
+    (folder / "summary.txt").write_text(report.summary() + "\n", encoding="utf-8")
+    lines = [f"rejects of this failed build: {folder / 'rejects.jsonl'}"]
+    for code, n in report.by_code().most_common(top):
+        example = next(r for r in report.rejections if r.code == code)
+        lines.append(f"  {code} ({n}): {CATALOGUE[code].hint}\n    e.g. {example.origin}: {example.message}")
+    return "\n".join(lines)

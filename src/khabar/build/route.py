@@ -1,0 +1,161 @@
+"""Stage 6, route (pass 2): every spooled row to its split's Parquet files, as the plan says.
+
+Each row is published in its split, or counted as what it is instead: a second record of
+an id (``record.duplicate-id``), a takedown, or a duplicate of its cluster's representative
+(``reports/duplicates.jsonl``).  A lone article's split is the ledger's, else a hash of its
+id.  What is written is counted for the card, reports and pictures as it goes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from khabar import stats
+from khabar.build.plan import Plan
+from khabar.build.settings import BuildConfig
+from khabar.errors import KhabarError, Report
+from khabar.features import arrow_schema, from_arrow_row
+from khabar.publish import DATA_DIRS, manifest
+from khabar.publish.parquet import InBackground, SplitWriter
+from khabar.shards import release_memory
+from khabar.split import SPLITS, Ledger, assign, temporal_split
+from khabar.spool import tables as spooled_tables
+
+
+@dataclasses.dataclass
+class Routed:
+    """What pass 2 published: the files, rows and bytes per split, the numbers, the duplicates."""
+
+    files: list[dict[str, Any]]
+    split_info: dict[str, dict[str, int]]
+    temporal_info: dict[str, dict[str, int]]
+    numbers: dict[str, Any]
+    duplicates: list[dict[str, Any]]
+    example: dict[str, Any] | None
+
+
+class Router:
+    """Routes batches of spooled rows; ``index`` is the row's position in pass 1 (the plan's key)."""
+
+    def __init__(self, cfg: BuildConfig, data_dir: Path, plan: Plan, id_of: Any, ledger: Ledger, report: Report):
+        self.cfg, self.plan, self.id_of, self.ledger, self.report = cfg, plan, id_of, ledger, report
+        self.schema = arrow_schema()
+        self.cutoff = cfg.config.temporal_cutoff
+        rows = cfg.max_rows_per_shard
+        self.writers = {s: InBackground(SplitWriter(data_dir, s, self.schema, max_rows_per_shard=rows)) for s in SPLITS}
+        self.temporal_writers: dict[str, InBackground] = {}
+        if self.cutoff:
+            (data_dir / "temporal").mkdir()
+            self.temporal_writers = {s: InBackground(SplitWriter(data_dir / "temporal", s, self.schema,
+                                                                 max_rows_per_shard=rows)) for s in SPLITS}
+        self.collector = stats.Collector()
+        self.duplicates: list[dict[str, Any]] = []
+        self.first_origin: dict[str, str] = {}     # ids given twice: where the first came from
+        self.repeated_ids = {id_of(i) for i in plan.repeated}
+        self.example: dict[str, Any] | None = None
+        self.index = 0
+
+    def table(self, table: pa.Table) -> None:
+        ids = table.column("id").to_pylist()
+        sources, origins = table.column("source"), table.column("origin")     # read where needed
+        published = table.column("published").to_pylist() if self.temporal_writers else []
+        known = self.ledger.get_many(ids)          # a lone article's split: the ledger's, else by hash
+        route: list[str | None] = [None] * len(ids)
+        temporal_route: list[str | None] = [None] * len(ids)
+        clusters: list[str] = []
+        seen_ids: list[str] = []
+        seen_splits: list[str] = []
+        for k, record_id in enumerate(ids):
+            i, self.index = self.index, self.index + 1
+            clusters.append(self.plan.cluster_of.get(i, record_id))
+            split = self._decide(i, record_id, known[k], sources[k], origins[k], clusters[k])
+            if split is None:
+                continue
+            seen_ids.append(record_id)
+            seen_splits.append(split)
+            if i in self.plan.dropped:
+                continue
+            route[k] = split
+            if self.temporal_writers:
+                day = published[k].isoformat() if published[k] else None
+                temporal_route[k] = self.plan.temporal_of.get(i) or temporal_split([day], record_id, self.cutoff,
+                                                                                     self.cfg.ratios)
+            if self.example is None or (split == "train" and self.example["_split"] != "train"):
+                self.example = {**from_arrow_row(table.slice(k, 1).to_pylist()[0]), "cluster_id": clusters[k],
+                                "_split": split}
+        self.ledger.set_many(seen_ids, seen_splits)
+        self._write(table, clusters, route, temporal_route)
+
+    def _decide(self, i: int, record_id: str, known: str | None, source_: Any, origin_: Any, cluster: str) -> str | None:
+        """The row's split, or None when it is not published (and not kept in the ledger)."""
+        plan, report = self.plan, self.report
+        if i in plan.repeated:
+            source = source_.as_py()
+            report.published[source] -= 1
+            report.reject(origin_.as_py(), source, KhabarError(
+                "record.duplicate-id", id=record_id, first=self.first_origin.get(record_id, "an earlier input")))
+            return None
+        if record_id in self.repeated_ids:
+            self.first_origin.setdefault(record_id, origin_.as_py())
+        if i in plan.removed:
+            source = source_.as_py()
+            report.count_taken_down(source)
+            report.published[source] -= 1
+            return None
+        split = plan.split_of.get(i) or known or assign(record_id, self.cfg.ratios)
+        if i in plan.dropped:
+            d = plan.dropped[i]
+            source = source_.as_py()
+            self.duplicates.append({"id": record_id, "origin": origin_.as_py(), "source": source,
+                                    "duplicate_of": self.id_of(d.representative), "kind": d.kind,
+                                    "similarity": d.similarity, "cluster_id": cluster})
+            report.count_duplicate(source)
+            report.published[source] -= 1
+        return split
+
+    def _write(self, table: pa.Table, clusters: list[str], route: list[str | None],
+               temporal_route: list[str | None]) -> None:
+        col = self.schema.get_field_index("cluster_id")
+        table = table.set_column(col, self.schema.field(col), pa.array(clusters, pa.string()))
+        for name, writer in self.writers.items():
+            chosen = table.filter(pa.array([r == name for r in route]))
+            writer.write_table(chosen)
+            if chosen.num_rows:
+                self.collector.add(chosen, name)
+        for name, writer in self.temporal_writers.items():
+            writer.write_table(table.filter(pa.array([r == name for r in temporal_route])))
+        if self.index % 20_000 < 1000:
+            release_memory()
+
+    def abort(self) -> None:
+        """After a failure: every writer stopped and its file closed (none left open on a full disk)."""
+        for writer in [*self.writers.values(), *self.temporal_writers.values()]:
+            writer.abort()
+
+    def close(self) -> Routed:
+        files: list[dict[str, Any]] = []
+        infos: list[dict[str, dict[str, int]]] = [{}, {}]
+        for info, writers, folder in ((infos[0], self.writers, DATA_DIRS["default"]),
+                                      (infos[1], self.temporal_writers, DATA_DIRS["temporal"])):
+            for name, writer in writers.items():
+                for path, rows in writer.close():
+                    files.append(manifest.file_entry(path, f"{folder}/{path.name}", rows))
+                info[name] = {"rows": writer.rows, "bytes": writer.nbytes}
+        return Routed(files, infos[0], infos[1], self.collector.result(), self.duplicates, self.example)
+
+
+def route(spool_files: list[Path], router: Router) -> Routed:
+    """Pass 2: every spooled row, in pass 1's order, through the router; the spool is deleted as it goes."""
+    try:
+        for path in spool_files:
+            for table in spooled_tables(path, rows=1000):
+                router.table(table)
+            path.unlink()
+        return router.close()
+    except BaseException:
+        router.abort()
+        raise
