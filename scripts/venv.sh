@@ -15,7 +15,7 @@ if [ ! -x "$VENV/bin/python" ]; then
   "$PYTHON" -m venv "$VENV"
   "$VENV/bin/python" -m pip install -q --upgrade pip
 fi
-KHABAR_HASH="$(cat pyproject.toml native/* 2>/dev/null | "$VENV/bin/python" -c 'import hashlib, sys; print(hashlib.sha256(sys.stdin.buffer.read()).hexdigest())')"
+KHABAR_HASH="$("$VENV/bin/python" -c 'import hashlib, pathlib, sys; print(hashlib.sha256(b"".join(pathlib.Path(f).read_bytes() for f in sys.argv[1:] if pathlib.Path(f).is_file())).hexdigest())' pyproject.toml native/pyproject.toml native/setup.py native/khabar_native.c)"
 KHABAR_STAMP="$KHABAR_HASH ${KHABAR_EXTRAS:-}"
 KHABAR_DONE="$(cat "$VENV/.khabar-installed" 2>/dev/null || true)"
 # installed with the test extras covers a plain build too

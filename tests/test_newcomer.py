@@ -130,3 +130,34 @@ def test_khabar_load_works_with_a_dot(tmp_path, seed_bytes):
     plain = subprocess.run([sys.executable, "-c", "import datasets; datasets.load_dataset('.')"], cwd=root,
                            capture_output=True, text=True, env=env, timeout=300)
     assert plain.returncode != 0
+
+
+def test_the_setup_installs_only_when_what_it_installs_changed(tmp_path):
+    """scripts/venv.sh: a second run starts at once (no pip), also with native/ build folders in the tree."""
+    import shutil as sh
+
+    project = tmp_path / "p"
+    (project / "scripts").mkdir(parents=True)
+    sh.copy(REPO / "scripts/venv.sh", project / "scripts/venv.sh")
+    sh.copy(REPO / "pyproject.toml", project / "pyproject.toml")
+    sh.copytree(REPO / "native", project / "native", ignore=sh.ignore_patterns("build", "*.egg-info"))
+    (project / "native/build/lib").mkdir(parents=True)              # what building native/ leaves behind
+    (project / "native/khabar_native.egg-info").mkdir()
+    venv = project / ".venv" / "bin"
+    venv.mkdir(parents=True)
+    log = tmp_path / "pip.log"
+    (venv / "python").write_text(f'#!/usr/bin/env bash\nif [ "$1" = "-m" ]; then echo "$@" >> {log}; exit 0; fi\n'
+                                 f'exec {sys.executable} "$@"\n', "utf-8")
+    (venv / "python").chmod(0o755)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KHABAR_")}
+    setup = ["bash", "-c", "set -euo pipefail; source scripts/venv.sh"]
+    first = subprocess.run(setup, cwd=project, capture_output=True, text=True, env=env, timeout=60)
+    assert first.returncode == 0, first.stderr
+    assert "install -q -e ." in log.read_text()
+    log.unlink()
+    second = subprocess.run(setup, cwd=project, capture_output=True, text=True, env=env, timeout=60)
+    assert second.returncode == 0, second.stderr
+    assert not log.exists()                                           # nothing changed: no install
+    (project / "pyproject.toml").write_text((project / "pyproject.toml").read_text() + "\n# changed\n")
+    third = subprocess.run(setup, cwd=project, capture_output=True, text=True, env=env, timeout=60)
+    assert third.returncode == 0 and "install -q -e ." in log.read_text()
