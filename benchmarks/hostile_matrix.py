@@ -141,8 +141,9 @@ def classify(case: dict, done: subprocess.CompletedProcess, out: Path) -> dict:
     if not manifest.is_file():
         return {"outcome": "silent" if done.returncode == 0 else "coded", "lost": 0}
     rows = json.loads(manifest.read_text("utf-8"))["inputs"]
-    read = sum(r["read"] for r in rows) - 1 - (1 if "config" in case else 0)     # less the seed page and keep.jsonl
-    published = sum(r["published"] for r in rows) - 1 - (1 if "config" in case else 0)
+    keep = 1 if case.get("glob") == "*.jsonl" else 0                               # x/keep.jsonl, read by that glob
+    read = sum(r["read"] for r in rows) - 1 - keep                                  # less the seed page
+    published = sum(r["published"] for r in rows) - 1 - keep
     lost = max(0, case["n"] - read)
     silent = published > case["n"] - case["bad"]
     return {"outcome": "silent" if silent else ("lost" if lost else "coded"), "lost": lost}
