@@ -141,16 +141,21 @@ def read_json(raw: bytes, encoding: str = "utf-8") -> Iterator[Item]:
             yield n, None, KhabarError("layout.bad-record", detail=f"record {n} is a JSON {type(record).__name__}, not an object")
 
 
-def read_jsonl(raw: bytes, encoding: str = "utf-8") -> Iterator[Item]:
+def _records_of_lines(raw: bytes, encoding: str) -> Iterator[tuple[int, int, "str | KhabarError"]]:
+    """(record number, line number, line text or its decoding rejection) of every non-blank line."""
     n = 0
     for lineno, line in _line_texts(raw, encoding):
-        if isinstance(line, KhabarError):
-            n += 1
-            yield n, lineno, line
-            continue
-        if not line.strip():
+        if isinstance(line, str) and not line.strip():
             continue
         n += 1
+        yield n, lineno, line
+
+
+def read_jsonl(raw: bytes, encoding: str = "utf-8") -> Iterator[Item]:
+    for n, lineno, line in _records_of_lines(raw, encoding):
+        if isinstance(line, KhabarError):
+            yield n, lineno, line
+            continue
         try:
             record = loads(line)
         except (ValueError, RecursionError) as exc:
@@ -276,15 +281,10 @@ def read_xlsx(raw: bytes, sheet: str | None = None, columns: list[str] | None = 
 
 def read_lines(raw: bytes, file: str, separator: str, columns: list[str], encoding: str = "utf-8") -> Iterator[Item]:
     """One article a line, its fields cut at ``separator`` (the last column takes any extra)."""
-    n = 0
-    for lineno, line in _line_texts(raw, encoding):
+    for n, lineno, line in _records_of_lines(raw, encoding):
         if isinstance(line, KhabarError):
-            n += 1
             yield n, lineno, line
             continue
-        if not line.strip():
-            continue
-        n += 1
         parts = line.split(separator, len(columns) - 1)
         if len(parts) != len(columns):
             yield n, lineno, KhabarError("layout.bad-record", line=lineno, detail=(
