@@ -82,10 +82,14 @@ def _card(root: Path, pub: Published) -> str:
     configs = {"default": pub.split_info}
     if pub.temporal_info:
         configs["temporal"] = pub.temporal_info
-    registry = sources()
-    licenses = {registry[s].license for s, n in report.published.items() if n > 0 and s in registry}
     download = sum(f["bytes"] for f in pub.files)
-    return card.render(readme, card.front_matter(configs, download, licenses), sections)
+    return card.render(readme, card.front_matter(configs, download, _licenses(report)), sections)
+
+
+def _licenses(report: Report) -> set[str]:
+    """The licences of the published rows."""
+    registry = sources()
+    return {registry[s].license for s, n in report.published.items() if n > 0 and s in registry}
 
 
 def _croissant(pub: Published) -> str:
@@ -94,5 +98,11 @@ def _croissant(pub: Published) -> str:
     return manifest.dumps(croissant(
         pub.files, configs_present, version=release.version if release else __version__,
         date_published=release.date if release else "", cite_as=release.bibtex() if release else "",
-        description=DESCRIPTION, license_text="Toolchain: Apache-2.0. Article texts: each row's license_notice "
-                                              "(rights of the publisher; research use).", url=URL))
+        description=DESCRIPTION, license_text=_license_text(_licenses(pub.report)), url=URL))
+
+
+def _license_text(licenses: set[str]) -> str:
+    if licenses == {"CC-BY-4.0"}:
+        return ("Article texts: CC BY 4.0 (https://creativecommons.org/licenses/by/4.0/), by their outlets; credit "
+                "each row with its attribution field. Toolchain: Apache-2.0.")
+    return "Toolchain: Apache-2.0. Article texts: each row's license_notice (rights of the publisher; research use)."
