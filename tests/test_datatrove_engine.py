@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import hashlib
+import json
+import random
 import importlib.util
 import subprocess
 import sys
 
 import pytest
 
-from conftest import BUILD_DATE, FIXTURES, make_root, write_export_project
+from conftest import BUILD_DATE, FIXTURES, make_root, random_article, write_export_project
 
 pytestmark = pytest.mark.skipif(importlib.util.find_spec("datatrove") is None,
                                 reason="datatrove is not installed (pip install 'khabar[datatrove]')")
@@ -38,6 +40,10 @@ def test_datatrove_build_equals_the_default_build(tmp_path, seed_bytes):
                      f'بازار امروز نوشته شده و جمله‌های دیگری هم دارد تا بلند باشد {j * 7}.", '
                      f'"u": "https://example.ir/{k}/{j}"}}' for j in range(20)]
             (root / "exports" / f"part-{k}.jsonl").write_text("\n".join(lines) + "\n{broken\n", "utf-8")
+        rng = random.Random(11)              # and one file of many units (256 records each), so the engines
+        big = [json.dumps({"t": a["headline"], "b": a["content"], "u": a["permalink"]}, ensure_ascii=False)
+               for a in (random_article(rng, n) for n in range(1600))]          # batch rows differently
+        (root / "exports" / "part-big.jsonl").write_text("\n".join(big) + "\n", "utf-8")
         write_export_project(root, "exports", glob="*.jsonl", build="temporal_cutoff = 2025-01-01",
                              mapping='source = "farsnews"\nformat = "jsonl"\n[fields]\ntitle = "t"\nbody = "b"\nurl = "u"\n')
         roots[name] = root
@@ -45,7 +51,7 @@ def test_datatrove_build_equals_the_default_build(tmp_path, seed_bytes):
                                    config=load_config(root / "configs" / "b.toml", root))
     build(cfg(roots["default"]))
     summary = build_with_datatrove(cfg(roots["datatrove"]), tmp_path / "work", tasks=3, workers=2)
-    assert summary["read"] == 4 + 5 * 21
+    assert summary["read"] == 4 + 5 * 21 + 1600
     assert (tmp_path / "work" / "outcomes" / "00002.jsonl").exists()      # three tasks ran
     assert _files(roots["datatrove"]) == _files(roots["default"])
     assert (roots["datatrove"] / "README.md").read_bytes() == (roots["default"] / "README.md").read_bytes()

@@ -326,3 +326,19 @@ def test_parse_refuses_devices_and_fifos_at_once(tmp_path):
     os.mkfifo(fifo)
     done = _khabar("parse", "/dev/zero", str(fifo), timeout=60)
     assert done.returncode == 1 and done.stderr.count("input.unreadable") == 2
+
+
+def test_validate_counts_every_record_and_finds_what_the_schema_cannot(tmp_path, seed_bytes):
+    root = make_root(tmp_path, {"aa-fa/seed.txt": seed_bytes})
+    build(BuildConfig(root=root, build_date=BUILD_DATE, progress=False, workers=1))
+    from khabar.features import from_arrow_row
+    row = from_arrow_row(pq.read_table(next((root / "corpus/data").glob("*.parquet"))).to_pylist()[0])
+    good = json.dumps(row, ensure_ascii=False, default=str)
+    path = tmp_path / "r.jsonl"
+    path.write_bytes((good + "\n" + good + "\n").encode() + json.dumps({**row, "title": "\ud800"}, default=str).encode()
+                     + b"\n" + b"\xff\xfe\n")
+    done = _khabar("validate", str(path))
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert "4 record(s) checked" in done.stderr
+    assert f"id {row['id']} was already given at {path}:1" in done.stdout
+    assert "U+D800" in done.stdout and "not UTF-8" in done.stdout

@@ -43,14 +43,14 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     from khabar.check import validate_path
 
     problems = 0
-    checked = 0
+    records: set[str] = set()              # every record read, valid or not
     for where, record_id, path, message in validate_path(Path(args.path)):
+        records.add(where)
         if path is None and message is None:
-            checked += 1
             continue
         problems += 1
         print(f"{where}: {record_id or '-'}: {path}: {message}")
-    print(f"{checked} record(s) checked, {problems} error(s)", file=sys.stderr)
+    print(f"{len(records)} record(s) checked, {problems} error(s)", file=sys.stderr)
     return 1 if problems else 0
 
 

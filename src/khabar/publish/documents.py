@@ -35,8 +35,10 @@ class Published:
 
 
 def write_documents(staging: Path, root: Path, pub: Published) -> list[tuple[str, str]]:
-    """Write every document into ``staging``; the renames (staging -> published) in commit order."""
-    moves = [(f"{commit.STAGING}/README.md", "../README.md")]
+    """Write every document into ``staging``; the renames (staging -> published) in commit order:
+    the card (README.md) last, since ``datasets`` reads it first and it must describe files
+    that are already in place."""
+    moves: list[tuple[str, str]] = []
     (staging / "README.md").write_text(_card(root, pub), encoding="utf-8")
     (staging / "croissant.json").write_text(_croissant(pub), encoding="utf-8")
     moves.append((f"{commit.STAGING}/croissant.json", "../croissant.json"))
@@ -57,7 +59,7 @@ def write_documents(staging: Path, root: Path, pub: Published) -> list[tuple[str
         })
         (staging / "DATASHEET.md").write_text(datasheet, encoding="utf-8")
         moves.append((f"{commit.STAGING}/DATASHEET.md", "../DATASHEET.md"))
-    return moves
+    return moves + [(f"{commit.STAGING}/README.md", "../README.md")]
 
 
 def _card(root: Path, pub: Published) -> str:

@@ -6,6 +6,10 @@ held at once.  A shard is closed at ``max_rows_per_shard`` rows or once its file
 known only at the end, so shards are renamed when the split is closed).  The
 ``datasets`` features travel in the Arrow schema's ``huggingface`` metadata, so
 ClassLabel, list and date columns survive a reload.
+
+Rows are written in row groups of exactly ``row_group_rows`` (the last one of a shard
+may be shorter), whatever the sizes of the tables handed in: the bytes of a file depend
+on its rows alone, not on how an engine happened to batch them.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ MAX_SHARD_BYTES = 256 * 1024 * 1024     # a shard is closed once its file reache
 
 class SplitWriter(ShardWriter):
     def __init__(self, out_dir: Path, split: str, schema: pa.Schema, *,
-                 max_rows_per_shard: int = 200_000, row_group_rows: int = 10_000, batch_rows: int = 500,
+                 max_rows_per_shard: int = 200_000, row_group_rows: int = 1000, batch_rows: int = 500,
                  max_shard_bytes: int = MAX_SHARD_BYTES):
         super().__init__(schema, max_rows=max_rows_per_shard, batch_rows=batch_rows)
         self.out_dir = out_dir
@@ -33,7 +37,35 @@ class SplitWriter(ShardWriter):
         self.max_shard_bytes = max_shard_bytes
         self.row_group_rows = row_group_rows
         self._shards: list[tuple[Path, int]] = []
-        self.nbytes = 0     # Arrow (in-memory) size, the card's num_bytes
+        self.nbytes = 0     # the card's num_bytes: the uncompressed size of the written row groups
+        self._pending: list[pa.Table] = []       # rows waiting for a whole row group
+        self._pending_rows = 0
+
+    def write_table(self, table: pa.Table) -> None:
+        """Rows are cut into row groups of ``row_group_rows`` here, so the file does not depend on
+        how the rows were batched before."""
+        self._flush()
+        if table.num_rows:
+            self._pending.append(table)
+            self._pending_rows += table.num_rows
+        while self._pending_rows >= self.row_group_rows:
+            whole = pa.concat_tables(self._pending) if len(self._pending) > 1 else self._pending[0]
+            rest = whole.slice(self.row_group_rows)
+            self._pending, self._pending_rows = ([rest] if rest.num_rows else []), rest.num_rows
+            self._append(whole.slice(0, self.row_group_rows).combine_chunks())   # pages: not the input's chunks
+
+    def _flush(self) -> None:
+        if self._batch:                           # rows given one by one join the row groups too
+            rows, self._batch = self._batch, []
+            self.write_table(pa.Table.from_pylist(rows, schema=self.schema))
+
+    def _finish(self) -> None:
+        self._flush()
+        if self._pending_rows:
+            whole = pa.concat_tables(self._pending) if len(self._pending) > 1 else self._pending[0]
+            self._pending, self._pending_rows = [], 0
+            self._append(whole.combine_chunks())
+        self._close_shard()
 
     def _open(self) -> pq.ParquetWriter:
         path = self.out_dir / f".{self.split}-{len(self._shards):05d}.parquet.partial"
@@ -41,7 +73,6 @@ class SplitWriter(ShardWriter):
         return pq.ParquetWriter(path, self.schema, compression=COMPRESSION)
 
     def _write(self, table: pa.Table) -> None:
-        self.nbytes += table.nbytes
         self._shard.write_table(table, row_group_size=self.row_group_rows)
         path, rows = self._shards[-1]
         self._shards[-1] = (path, rows + table.num_rows)
@@ -53,6 +84,11 @@ class SplitWriter(ShardWriter):
         """Finish the split; returns the final (path, rows) of every shard, in order."""
         self._finish()
         n = len(self._shards)
+        # measured on the files, so it depends on the rows alone (an Arrow table's nbytes also
+        # counts the buffers its slices share with the rows around them)
+        self.nbytes = sum(meta.row_group(i).total_byte_size
+                          for meta in (pq.read_metadata(tmp) for tmp, _ in self._shards)
+                          for i in range(meta.num_row_groups))
         final = []
         for i, (tmp, rows) in enumerate(self._shards):
             path = self.out_dir / f"{self.split}-{i:05d}-of-{n:05d}.parquet"
