@@ -68,6 +68,8 @@ def test_the_corpus_holds_every_open_outlet_with_rights_on_every_row(rows):
         assert r["license_notice"] == src.license_notice and "Creative Commons Attribution 4.0" in r["license_notice"]
         assert r["attribution"].startswith(f"Source: {src.publisher}, ")
         assert (r["url"] or src.homepage) in r["attribution"] and "https://creativecommons.org/licenses/by/4.0/" in r["attribution"]
+        assert (r["category"] is None) == (r["category_origin"] is None)
+        assert r["category_origin"] in (None, "label")          # no open outlet has a default class
     readme = (REPO / "README.md").read_text("utf-8")
     assert "\nlicense: cc-by-4.0\n" in readme.split("\n---\n")[0]
     for key, n in by_source.items():                  # per-outlet counts and attribution in the card

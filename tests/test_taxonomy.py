@@ -34,3 +34,10 @@ def test_unmapped_labels_are_reported_not_guessed():
     assert TAX.classify("hamshahri", ["ورزش", "بدمینتون"]) == ("sports", [])
     assert TAX.classify("varzesh3", []) == ("sports", [])                              # a sports-only outlet
     assert TAX.classify("farsnews", []) == (None, [])
+
+
+def test_every_class_says_where_it_came_from():
+    assert TAX.classify_with_origin("farsnews", ["world", "west-asia"]) == ("world", "label", [])
+    assert TAX.classify_with_origin("varzesh3", []) == ("sports", "source-default", [])     # nothing in the data says so
+    assert TAX.classify_with_origin("varzesh3", ["اقتصادی"])[:2] == ("economy", "label")
+    assert TAX.classify_with_origin("aa-fa", ["no-such-label"])[:2] == (None, None)

@@ -64,7 +64,7 @@ def assemble(raw: RawArticle, source: Source, taxonomy: Taxonomy) -> Article:
     pairs = [(r, normalize(r, changes=changes).strip()) for r in raw_paragraphs]
     raw_paragraphs = [r for r, n in pairs if n]
     paragraphs = [n for _, n in pairs if n]
-    category, unmapped = taxonomy.classify(source.key, raw.categories, raw.label_order)
+    category, category_origin, unmapped = taxonomy.classify_with_origin(source.key, raw.categories, raw.label_order)
     notice = raw.license_notice if raw.license_notice is not None else source.license_notice
     title = _optional(raw.title, changes)
     lead = _optional(raw.lead[len(raw.lead_prefix):] if raw.lead and raw.lead_prefix else raw.lead, changes)
@@ -102,6 +102,7 @@ def assemble(raw: RawArticle, source: Source, taxonomy: Taxonomy) -> Article:
         dateline_raw=raw.dateline,
         categories=list(raw.categories),
         category=category,
+        category_origin=category_origin,
         topics=list(raw.topics),
         license_notice=notice,
         license=source.license,

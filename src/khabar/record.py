@@ -76,6 +76,7 @@ class Article:
     dateline_raw: str | None
     categories: list[str]
     category: str | None
+    category_origin: str | None
     topics: list[str]
     license_notice: str
     license: str

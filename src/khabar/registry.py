@@ -153,7 +153,16 @@ class Taxonomy:
     source_defaults: dict[str, str]
 
     def classify(self, source: str, labels: list[str], order: str = "breadcrumb") -> tuple[str | None, list[str]]:
-        """The class the labels map to, and the labels that are unmapped.
+        """The class the labels map to, and the labels that are unmapped (see :meth:`classify_with_origin`)."""
+        category, _, unmapped = self.classify_with_origin(source, labels, order)
+        return category, unmapped
+
+    def classify_with_origin(self, source: str, labels: list[str],
+                             order: str = "breadcrumb") -> tuple[str | None, str | None, list[str]]:
+        """The class the labels map to, where it comes from, and the labels that are unmapped.
+
+        The origin is ``label`` (a mapping of the source's own labels), ``source-default``
+        (the source's default class, when no label maps) or None (no class).
 
         ``order='breadcrumb'``: labels run from general to specific; the candidates are,
         from the most specific, each breadcrumb path ``a > b`` and then its last label
@@ -177,12 +186,18 @@ class Taxonomy:
         # in a breadcrumb, a label under a known parent is covered by the parent's class
         unmapped = [label for i, label in enumerate(labels)
                     if not known(i) and not (order == "breadcrumb" and any(known(j) for j in range(i)))]
+        category, origin = self._pick(candidates, own, shared, source)
+        return category, origin, unmapped
+
+    def _pick(self, candidates: list[str], own: dict[str, str], shared: dict[str, str],
+              source: str) -> tuple[str | None, str | None]:
         for key in candidates:
             if key in own:
-                return own[key], unmapped
+                return own[key], "label"
             if key in shared:
-                return shared[key], unmapped
-        return self.source_defaults.get(source), unmapped
+                return shared[key], "label"
+        default = self.source_defaults.get(source)
+        return default, ("source-default" if default else None)
 
 
 @functools.cache
