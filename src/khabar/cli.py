@@ -185,6 +185,7 @@ def _cmd_errors(args: argparse.Namespace) -> int:
 
 
 def _cmd_import(args: argparse.Namespace) -> int:
+    from khabar.config import ConfigError
     from khabar.dryrun import dry_run, render
     from khabar.sources.mapping import MappingError
 
@@ -194,7 +195,10 @@ def _cmd_import(args: argparse.Namespace) -> int:
         return 2
     try:
         run = dry_run(Path(args.mapping), Path(args.file), args.n, args.build_date)
-    except (MappingError, ValueError, OSError) as exc:
+    except ConfigError as exc:
+        print(f"khabar import: {exc.code}: {exc}", file=sys.stderr)
+        return 2
+    except (MappingError, OSError) as exc:
         print(f"khabar import: {exc}", file=sys.stderr)
         return 2
     print(render(run))

@@ -72,9 +72,11 @@ class ExportInput:
     excerpt: dict[str, Any] | None = None
 
     def files(self) -> list[Path]:
+        """The file, or what the glob matches in the folder (sorted): hidden names and what is not a
+        regular file included, since the build reads or reports each one (it never drops one)."""
         if self.path.is_file():
             return [self.path]
-        return sorted(p for p in self.path.glob(self.glob) if p.is_file() and not p.name.startswith("."))
+        return sorted(p for p in self.path.glob(self.glob) if not p.is_dir() or p.name.startswith("."))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -89,10 +91,6 @@ class Config:
     inputs: tuple[ExportInput, ...] = ()
 
 
-_BUILD_KEYS = {"corpus", "fail_on_unmapped", "max_input_bytes", "ratios", "spool_compression", "temporal_cutoff"}
-SPOOL_COMPRESSIONS = ("none", "zstd")
-_INPUT_KEYS = {"path", "glob", "mapping", "format", "origin", "sha256", "excerpt", "description"}
-FORMATS = ("csv", "json", "jsonl", "xlsx", "lines", "text-file")
 
 
 def _inside(root: Path, path: Path) -> bool:
@@ -151,36 +149,19 @@ def load_config(path: Path, root: Path) -> Config:
             raise ConfigError(f"{path}: build.temporal_cutoff: a date (YYYY-MM-DD, unquoted)")
         cutoff = cutoff.isoformat()
     spool = build.get("spool_compression", "none")
-    if spool not in SPOOL_COMPRESSIONS:
-        raise ConfigError(f"{path}: build.spool_compression: one of {', '.join(map(repr, SPOOL_COMPRESSIONS))}, "
-                          f"not {spool!r}")
     inputs = load_inputs(path, root, data.get("inputs", []))
     return Config(path=path, corpus=build.get("corpus", True), fail_on_unmapped=build.get("fail_on_unmapped", False),
                   max_input_bytes=build.get("max_input_bytes"), ratios=ratios, temporal_cutoff=cutoff,
                   spool_compression=spool, inputs=tuple(inputs))
 
 
-def load_inputs(path: Path, root: Path, entries: Any) -> list[ExportInput]:
-    """The ``[[inputs]]`` of a config (or of the corpus's own list), each with its mapping loaded."""
-    if not isinstance(entries, list):
-        raise ConfigError(f"{path}: inputs: an array of tables ([[inputs]])")
+def load_inputs(path: Path, root: Path, entries: list[dict[str, Any]]) -> list[ExportInput]:
+    """The ``[[inputs]]`` of a config (or of the corpus's own list), already checked against
+    schema/config.schema.json, each with its mapping loaded."""
     inputs = []
     for i, entry in enumerate(entries):
         where = f"{path}: inputs[{i}]"
-        if not isinstance(entry, dict):
-            raise ConfigError(f"{where}: a table with path and mapping, not {type(entry).__name__}")
-        bad = set(entry) - _INPUT_KEYS
-        if bad:
-            raise ConfigError(f"{where}: unknown key(s) {sorted(bad)} (known: {sorted(_INPUT_KEYS)})")
-        for key in ("path", "mapping"):
-            if not isinstance(entry.get(key), str) or not entry[key]:
-                raise ConfigError(f"{where}.{key}: required, a path relative to the project root")
         glob = entry.get("glob", "*")
-        if not isinstance(glob, str) or not glob:
-            raise ConfigError(f"{where}.glob: a non-empty file pattern such as \"*.json\"")
-        sha = entry.get("sha256", {})
-        if not isinstance(sha, dict) or not all(isinstance(v, str) for v in sha.values()):
-            raise ConfigError(f"{where}.sha256: a table of file name = sha256 (hex)")
         input_path = root / entry["path"]
         if not input_path.exists():
             raise ConfigError(f"{where}.path: {entry['path']!r} does not exist (looked in {input_path})",
@@ -197,21 +178,19 @@ def load_inputs(path: Path, root: Path, entries: Any) -> list[ExportInput]:
         except MappingError as exc:
             code = "config.missing-file" if "no such mapping file" in str(exc) else "config.invalid"
             raise ConfigError(f"{where}.mapping: {exc}", code) from None
-        _check_sources(mapping, where)
+        check_sources(mapping, where)
         if "format" in entry:           # the mapping's fields, the file in another container (an excerpt)
-            if entry["format"] not in FORMATS:
-                raise ConfigError(f"{where}.format: one of {', '.join(FORMATS)}, not {entry['format']!r}")
             mapping = dataclasses.replace(mapping, format=entry["format"])
         export = ExportInput(path=input_path, glob=glob, mapping=mapping, origin=entry.get("origin"),
-                             sha256=dict(sha), excerpt=entry.get("excerpt"))
-        if input_path.is_dir() and not export.files():
+                             sha256=dict(entry.get("sha256", {})), excerpt=entry.get("excerpt"))
+        if input_path.is_dir() and not any(p.is_file() and not p.name.startswith(".") for p in export.files()):
             raise ConfigError(f"{where}.glob: {glob!r} matches no file in {entry['path']!r}; nothing would be read",
                               "config.missing-file")
         inputs.append(export)
     return inputs
 
 
-def _check_sources(mapping: Mapping, where: str) -> None:
+def check_sources(mapping: Mapping, where: str) -> None:
     """Every outlet the mapping names is known (registry or its inline [outlet]), before anything is read."""
     from khabar.registry import RegistryError, entry_template, register, sources
 

@@ -18,7 +18,8 @@ from typing import Any
 from khabar.assemble import assemble
 from khabar.dates import DateLimits
 from khabar.errors import CATALOGUE, KhabarError
-from khabar.registry import RegistryError, entry_template, register, sources, taxonomy
+from khabar.config import check_sources
+from khabar.registry import sources, taxonomy
 from khabar.sources.mapping import Mapping, load_mapping
 
 FIELDS = ("title", "lead", "text", "published", "published_at", "category", "url", "article_id")
@@ -39,17 +40,10 @@ class DryRun:
 
 def dry_run(mapping_path: Path, file: Path, limit: int = 10, build_date: dt.date | None = None) -> DryRun:
     """The first ``limit`` records of ``file`` as ``mapping_path`` reads them.  Raises
-    :class:`khabar.sources.mapping.MappingError` for a bad mapping, ValueError for an unknown outlet."""
+    :class:`khabar.sources.mapping.MappingError` for a bad mapping, :class:`khabar.config.ConfigError`
+    (``config.unknown-source``) for an outlet that is not known."""
     mapping = load_mapping(mapping_path)
-    if mapping.outlet is not None:
-        try:
-            register(mapping.outlet)
-        except RegistryError as exc:
-            raise ValueError(str(exc)) from None
-    unknown = sorted(mapping.source_keys() - set(sources()))
-    if unknown:
-        raise ValueError(f"{mapping_path.name} names source(s) {', '.join(unknown)}, not in schema/sources.yaml; "
-                         "add (fill in the values):\n" + "\n".join(entry_template(k) for k in unknown))
+    check_sources(mapping, str(mapping_path))       # the build's own check: an unknown outlet stops it
     registry, tax = sources(), taxonomy()
     limits = DateLimits(latest=build_date or dt.date.today())
     out: list[tuple[str, dict[str, Any] | KhabarError]] = []

@@ -102,5 +102,4 @@ def _walk(top: Path) -> list[tuple[Path, Refusal | None]]:
 def _export_files(export: ExportInput) -> list[tuple[Path, Refusal | None]]:
     if export.path.is_file():
         return [(export.path, None)]
-    matched = sorted(p for p in export.path.glob(export.glob) if not p.is_dir() or p.name.startswith("."))
-    return [(p, _refusal(p, export.path)) for p in matched]
+    return [(p, _refusal(p, export.path)) for p in export.files()]
