@@ -190,8 +190,8 @@ def verify(root: Path, *, audit: bool = True, open_only: bool | None = None,
                 for p in audit_leakage(root, data_dir)[1]:
                     out.problems.append(f"{data_dir}: near-duplicates across splits: {p['a']} ({p['a_split']}) ~ "
                                         f"{p['b']} ({p['b_split']}), similarity {p['similarity']}")
-    for lists_root in dict.fromkeys((root, *takedowns_of)):
-        _check_takedowns(lists_root, root, [root / e["path"] for e in files if (root / e["path"]).is_file()], out)
+    _check_takedowns(tuple(dict.fromkeys((root, *takedowns_of))), root,
+                     [root / e["path"] for e in files if (root / e["path"]).is_file()], out)
     return out
 
 
@@ -278,15 +278,18 @@ def _check_croissant(root: Path, files: list[dict[str, Any]], out: Verification)
             out.problems.append(f"croissant.json: the sha256 of {entry['path']} is not the manifest's")
 
 
-def _check_takedowns(lists_root: Path, root: Path, paths: list[Path], out: Verification) -> None:
+def _check_takedowns(list_roots: tuple[Path, ...], root: Path, paths: list[Path], out: Verification) -> None:
+    """No published row matches an entry of any of the takedown lists (each file read once)."""
     from khabar import takedowns
 
-    try:
-        listing = takedowns.load(lists_root)
-    except (takedowns.TakedownError, OSError, UnicodeDecodeError) as exc:
-        out.problems.append(f"{takedowns.path_of(lists_root)}: unreadable, so takedowns cannot be checked ({exc})")
-        return
-    if not listing.entries:
+    listings = []
+    for lists_root in list_roots:
+        try:
+            listings.append(takedowns.load(lists_root))
+        except (takedowns.TakedownError, OSError, UnicodeDecodeError) as exc:
+            out.problems.append(f"{takedowns.path_of(lists_root)}: unreadable, so takedowns cannot be checked ({exc})")
+    listings = [listing for listing in listings if listing.entries]
+    if not listings:
         return
     for path in paths:
         try:
@@ -295,7 +298,7 @@ def _check_takedowns(lists_root: Path, root: Path, paths: list[Path], out: Verif
         except Exception:  # noqa: BLE001 - already reported as unreadable
             continue
         for row in rows:
-            entry = listing.match(row)
-            if entry is not None:
+            matched = {entry.key: entry for listing in listings if (entry := listing.match(row)) is not None}
+            for entry in matched.values():
                 out.problems.append(f"{path.relative_to(root).as_posix()}: row {row['id']} matches takedown "
                                     f"{entry.key} ({entry.reason}, {entry.date}): it must not be published")

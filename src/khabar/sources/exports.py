@@ -38,9 +38,9 @@ Item = tuple[int, "int | None", "dict[str, Any] | KhabarError"]
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
 
 
-def _text(raw: bytes, encoding: str, unit: str = "record") -> str:
-    """The export's text, or a KhabarError for the file that says how many of its ``unit``s
-    (records, lines) are lost with it."""
+def _text(raw: bytes, encoding: str) -> str:
+    """The export's text, or a KhabarError for the file (one not in UTF-8 says how many lines
+    are lost with it)."""
     try:
         if encoding.lower().replace("_", "-") in ("utf-8", "utf8", "utf-8-sig"):
             return decode_page(raw, markup_check=False)
@@ -50,10 +50,8 @@ def _text(raw: bytes, encoding: str, unit: str = "record") -> str:
             raise KhabarError("encoding.not-utf8", offset=getattr(exc, "start", 0), guess=f"; and not {encoding}") from None
     except KhabarError as err:
         lost = raw.count(b"\n") + (not raw.endswith(b"\n"))
-        if err.code in ("encoding.not-utf8", "encoding.nul") and lost > 1:
-            key = "guess" if err.code == "encoding.not-utf8" else "offset"
-            if key == "guess":
-                err.params["guess"] = err.params.get("guess", "") + f"; the file's {lost} line(s) are not read with it"
+        if err.code == "encoding.not-utf8" and lost > 1:
+            err.params["guess"] = err.params.get("guess", "") + f"; the file's {lost} line(s) are not read with it"
         raise
 
 
@@ -178,6 +176,7 @@ def read_csv(raw: bytes, encoding: str = "utf-8", delimiter: str = ",", columns:
         raise KhabarError("export.invalid-csv", reason=str(exc)) from None
     _check_header(header, columns, "export.invalid-csv")
     n = 0
+    file_lines: list[str] | None = None          # cut only if a broken quote needs them, and once
     while True:
         start = reader.line_num + 1
         try:
@@ -191,7 +190,8 @@ def read_csv(raw: bytes, encoding: str = "utf-8", delimiter: str = ",", columns:
         if problem is not None and reader.line_num > start:
             # a broken quote swallowed the lines after it: read each of them alone, so every row
             # of the file is counted (and the whole ones kept)
-            for lineno, item in _salvage(text, start, reader.line_num, header, delimiter, problem):
+            file_lines = lines(text) if file_lines is None else file_lines
+            for lineno, item in _salvage(file_lines, start, reader.line_num, header, delimiter, problem):
                 n += 1
                 yield n, lineno, item
             continue
@@ -205,10 +205,10 @@ def read_csv(raw: bytes, encoding: str = "utf-8", delimiter: str = ",", columns:
         yield n, start, dict(zip(header, row))
 
 
-def _salvage(text: str, first: int, last: int, header: list[str], delimiter: str,
+def _salvage(file_lines: list[str], first: int, last: int, header: list[str], delimiter: str,
              problem: str) -> Iterator[tuple[int, "dict[str, str] | KhabarError"]]:
     """Lines ``first``..``last`` of a CSV, each read as one row: whole rows as records, the rest rejected."""
-    for lineno, line in enumerate(lines(text)[first - 1:last], start=first):
+    for lineno, line in enumerate(file_lines[first - 1:last], start=first):
         if not line.strip():
             continue
         try:

@@ -8,6 +8,7 @@ ends a paragraph, ``<br>`` ends a line; ``<script>``, ``<style>`` and comments a
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from typing import Any
@@ -71,15 +72,11 @@ def from_markdown(text: str) -> str:
     return _markdown().render(text)
 
 
-_MD: list[Any] = []
-
-
+@functools.cache
 def _markdown() -> Any:
-    if not _MD:
-        from markdown_it import MarkdownIt
+    from markdown_it import MarkdownIt
 
-        _MD.append(MarkdownIt("commonmark"))
-    return _MD[0]
+    return MarkdownIt("commonmark")
 
 
 def unescape(value: str) -> str:

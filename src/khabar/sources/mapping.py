@@ -178,8 +178,9 @@ class Mapping:
     def _text(self, record: dict[str, Any], name: str | None, prose: bool = False) -> str | None:
         """A field's text: character references decoded and HTML read as the mapping says.
         ``prose``: the field is text of the article (title, lead), so a number is no value for it."""
-        if prose and isinstance(record.get(name or ""), (int, float)) and not isinstance(record.get(name or ""), bool):
-            raise KhabarError("layout.bad-record", detail=f"field {name!r} is a number ({record[name]!r}), expected text")
+        found = record.get(name) if name else None
+        if prose and isinstance(found, (int, float)) and not isinstance(found, bool):
+            raise KhabarError("layout.bad-record", detail=f"field {name!r} is a number ({found!r}), expected text")
         value = _scalar(record, name)
         if value is None:
             return None
