@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from conftest import BUILD_DATE, REPO, WORDS, make_root
+from conftest import BUILD_DATE, REPO, WORDS, make_root, write_export_project
 from khabar.config import ConfigError, load_config
 from khabar.build import BuildConfig, BuildError, build
 
@@ -69,15 +69,13 @@ def test_a_new_outlet_by_a_mapping_alone_dry_run_then_build(tmp_path):
 
 def test_an_unknown_outlet_stops_before_reading_with_the_entry_to_add(tmp_path):
     root = make_root(tmp_path, {})
-    (root / "configs").mkdir()
-    (root / "configs/m.toml").write_text('source = "newsite"\nformat = "jsonl"\n[fields]\ntitle = "t"\n', "utf-8")
     (root / "x.jsonl").write_text("", "utf-8")
-    (root / "b.toml").write_text('[[inputs]]\npath = "x.jsonl"\nmapping = "configs/m.toml"\n', "utf-8")
+    config = write_export_project(root, "x.jsonl", mapping='source = "newsite"\nformat = "jsonl"\n[fields]\ntitle = "t"\n')
     with pytest.raises(ConfigError) as err:
-        load_config(root / "b.toml", root)
+        load_config(config, root)
     assert err.value.code == "config.unknown-source"
     assert "  newsite:\n    publisher: <the outlet's name>\n" in str(err.value) and "[outlet]" in str(err.value)
-    done = _khabar("build", "--root", str(root), "--config", str(root / "b.toml"), "--no-progress")
+    done = _khabar("build", "--root", str(root), "--config", str(config), "--no-progress")
     assert done.returncode == 2 and "config.unknown-source" in done.stderr and "nothing built" in done.stderr
 
 
@@ -96,13 +94,12 @@ def test_a_failed_build_leaves_its_rejects_and_says_the_fixes(tmp_path):
 
 def test_raw_titles_are_kept_exactly_as_received(tmp_path):
     root = make_root(tmp_path, {})
-    (root / "configs").mkdir()
-    (root / "configs/m.toml").write_text('source = "farsnews"\nformat = "csv"\n[fields]\ntitle = "t"\nbody = "b"\n', "utf-8")
     (root / "x.csv").write_text('t,b\n"\n  دیدار وزیران در تهران  \n","متن خبر درباره دیدار وزیران در تهران است."\n', "utf-8")
-    (root / "b.toml").write_text('[build]\ncorpus = false\n[[inputs]]\npath = "x.csv"\nmapping = "configs/m.toml"\n', "utf-8")
+    config = write_export_project(root, "x.csv", build="corpus = false",
+                                  mapping='source = "farsnews"\nformat = "csv"\n[fields]\ntitle = "t"\nbody = "b"\n')
     out = tmp_path / "o"
     build(BuildConfig(root=root, output=out, build_date=BUILD_DATE, progress=False, workers=1,
-                      config=load_config(root / "b.toml", root)))
+                      config=load_config(config, root)))
     import pyarrow.parquet as pq
     rows = [r for p in (out / "corpus/data").glob("*.parquet") for r in pq.read_table(p).to_pylist()]
     assert [r["title_raw"] for r in rows] == ["\n  دیدار وزیران در تهران  \n"]
