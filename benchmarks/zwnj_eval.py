@@ -13,7 +13,9 @@ lexicon comes from hazm's word lists, not from any of these texts.
   that ZWNJ in careful text (here: written so anywhere in the original exports; Persian
   accepts both آنها and آن‌ها, so an attested variant counts as right); the share equal
   to the original word is reported too (exact precision).
-Both are broken down by class (prefix می/نمی, suffix, compound). The last line is one JSON object.
+Both are broken down by class (prefix می/نمی, suffix, compound). ``names_in_running_text``
+counts, over every shared text as it is, how often بهنام, کیروش, سیتیزن and جانفزا written
+joined are left as written. The last line is one JSON object.
 """
 
 from __future__ import annotations
@@ -112,6 +114,7 @@ def evaluate(docs: list[str], attested: set[str], restorer: Restorer) -> dict:
         "words_with_zwnj": counts["gold"],
         "recall": ratio(counts["recalled"], counts["gold"]),
         "restored": counts["restored"],
+        "attested": counts["attested"],
         "precision": ratio(counts["attested"], counts["restored"]),
         "exact_precision": ratio(counts["exact"], counts["restored"]),
         "by_class": {c: {"recall": ratio(v["recalled"], v["gold"]), "precision": ratio(v["attested"], v["restored"]),
@@ -120,6 +123,28 @@ def evaluate(docs: list[str], attested: set[str], restorer: Restorer) -> dict:
         "top_wrong": [f"{r.replace(ZWNJ, '|')} (orig {o.replace(ZWNJ, '|')}) x{n}" for (r, o), n in wrong.most_common(12)],
         "top_missed": [f"{w.replace(ZWNJ, '|')} x{n}" for w, n in missed.most_common(12)],
     }
+
+
+NAMES = ["بهنام", "کیروش", "سیتیزن", "جانفزا"]
+
+
+def running_text(corpus: dict[str, list[str]]) -> dict:
+    """Names written joined in the texts as they are (not stripped): how many normalization
+    leaves as written, with the build's policy (a document that kept ZWNJs elsewhere keeps
+    the words its writer joined; given names are never split)."""
+    from khabar.text.normalize import normalize
+    out = {}
+    for word in NAMES:
+        pattern = re.compile(f"(?<![\u0621-\u06cc{ZWNJ}]){word}")
+        seen = kept = 0
+        for docs in corpus.values():
+            for doc in docs:
+                n = len(pattern.findall(doc))
+                if n:
+                    seen += n
+                    kept += min(n, len(pattern.findall(normalize(doc, compounds=ZWNJ not in doc))))
+        out[word] = {"written_joined": seen, "left_as_written": kept}
+    return out
 
 
 def main() -> None:
@@ -144,6 +169,7 @@ def main() -> None:
         report[n] = {k: v for k, v in evaluate(corpus[n], attested, Restorer()).items() if k in ("recall", "precision", "words_with_zwnj")}
     report["seed_words"] = {w: restorer.word(w).replace(ZWNJ, "|") for w in SEED_WORDS}
     report["seed_restored"] = sum(ZWNJ in restorer.word(w) for w in SEED_WORDS[:10])
+    report["names_in_running_text"] = running_text(corpus)
     print(json.dumps(report, ensure_ascii=False, indent=1))
     print(json.dumps({"split": args.split, "recall": report["all"]["recall"], "precision": report["all"]["precision"],
                       "seed_restored": report["seed_restored"]}))

@@ -270,7 +270,7 @@ def ordered_map(units: Iterable[Unit], latest: Any, workers: int, window: int = 
         return
     from khabar.text.zwnj import default_restorer
 
-    default_restorer()                    # load the lexicon once, before forking: the workers share it
+    default_restorer(), default_restorer(False)   # load the lexicon once, before forking: the workers share it
     methods = multiprocessing.get_all_start_methods()
     ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     with ctx.Pool(workers, initializer=_init, initargs=(latest, arrow, open_only)) as pool:

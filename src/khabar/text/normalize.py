@@ -46,8 +46,9 @@ class Changes:
         self.zwnj_restored += other.zwnj_restored
 
 
-def normalize_line(line: str, restore: bool = True, changes: Changes | None = None) -> str:
-    """Normalize one line of text (no line breaks inside)."""
+def normalize_line(line: str, restore: bool = True, changes: Changes | None = None, compounds: bool = True) -> str:
+    """Normalize one line of text (no line breaks inside).  ``compounds=False``: the line's
+    document kept its ZWNJs, so no joined word is split in two (see :mod:`khabar.text.zwnj`)."""
     text = _clean_line(line)
     if changes is not None and text != line:     # an unchanged line has nothing to count
         changes.letters += sum(line.count(c) for c in _LETTER_KEYS)
@@ -57,12 +58,12 @@ def normalize_line(line: str, restore: bool = True, changes: Changes | None = No
         changes.zwnj_removed += max(0, line.count(ZWNJ) + marks - text.count(ZWNJ))   # marks that became ZWNJs count
     if restore and text:
         cleaned = text
-        text = default_restorer().text(text)
+        text = default_restorer(compounds).text(text)
         if changes is not None:
             changes.zwnj_restored += text.count(ZWNJ) - cleaned.count(ZWNJ)
     return text
 
 
-def normalize(text: str, restore: bool = True, changes: Changes | None = None) -> str:
+def normalize(text: str, restore: bool = True, changes: Changes | None = None, compounds: bool = True) -> str:
     """Normalize a text that may span lines; line breaks and blank lines are kept."""
-    return "\n".join(normalize_line(line, restore, changes) for line in text.split("\n"))
+    return "\n".join(normalize_line(line, restore, changes, compounds) for line in text.split("\n"))

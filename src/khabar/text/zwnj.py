@@ -27,6 +27,15 @@ word lists; see ``data/NOTICE.md``):
 A ZWNJ is only ever put after a letter that joins the next one (never ``بندر‌ها``),
 and a word that already holds a ZWNJ is left exactly as it is.  Anything else is left
 alone: ambiguity keeps the text as written.
+
+**Names** are never split: Persian given names from the ``persian-names`` package
+(MIT, read at run time from the installed package) are left as written (``بهنام``
+the name, not ``به‌نام``; ``پریچهر``).  **The document decides** whether joined words
+were joined by the writer: a document that holds ZWNJs elsewhere kept its ZWNJs, so its
+joined words are written so on purpose (``کیروش``, ``سیتیزن``, ``جانفزا``, ``کردهای``) and
+rules 1 and 2, which split a word in two, are not applied to it (``compounds=False``);
+the prefix and suffix rules still are, since writers who use ZWNJs still often type
+``میشود`` or ``کتابها``.  A document with no ZWNJ at all lost them, and gets every rule.
 """
 
 from __future__ import annotations
@@ -152,6 +161,13 @@ def web_frequencies() -> dict[str, float]:
     return out
 
 
+def _affixal(word: str) -> bool:
+    """Whether a ZWNJ form is a word and its affix (می‌کند, آن‌ها, کرده‌ای), not two words."""
+    parts = word.split(ZWNJ)
+    first = parts[0]
+    return parts[-1] in SUFFIXES or any(first in (pv + p for p in PREFIXES) for pv in ("",) + PREVERBS)
+
+
 def _join(left: str, right: str) -> str:
     return left + right if left[-1] in NON_JOINING else left + ZWNJ + right
 
@@ -159,8 +175,10 @@ def _join(left: str, right: str) -> str:
 class Restorer:
     """Decides, word by word (memoized), where ZWNJs go.  ``rule_of`` says which rule fired."""
 
-    def __init__(self, lex: Lexicon | None = None):
+    def __init__(self, lex: Lexicon | None = None, names: frozenset[str] | None = None, compounds: bool = True):
         self.lex = lex or lexicon()
+        self.names = given_names() if names is None else names
+        self.compounds = compounds          # False: never split a joined word in two (rules 1 and 2)
         self.cache: dict[str, str] = {}
         self.chunks: dict[str, str] = {}      # chunks that change -> their restored form
         self.same: set[str] = set()           # chunks that stay as written
@@ -175,14 +193,21 @@ class Restorer:
     def _decide(self, t: str) -> str:
         if ZWNJ in t or len(t) < 3:
             return t
+        if t in self.names:
+            self.rule_of[t] = "name"
+            return t
         lex = self.lex
         web_compound = lex.web_compounds.get(t)
         if web_compound is not None:
-            self.rule_of[t] = "compound"
-            return web_compound
+            if self.compounds:
+                self.rule_of[t] = "compound"
+                return web_compound
+            if _affixal(web_compound):        # an affix the writer did not separate: the affix rules decide
+                return self._prefix(t) or self._suffix(t) or t
+            return t                          # two words the writer joined (کیروش, بهنام)
         if t in lex.web:
             return t
-        compound = lex.compounds.get(t)
+        compound = lex.compounds.get(t) if self.compounds else None
         if compound is not None and lex.freq[compound] > lex.freq.get(t, -1):
             self.rule_of[t] = "compound"
             return compound
@@ -239,6 +264,10 @@ class Restorer:
             if base[-1] in NON_JOINING:
                 if lex.known(base):           # a reading that needs no ZWNJ (شهر+های)
                     consider(self._score(base), suffix, None)
+                elif kind == "nominal" and len(base) >= MIN_HEH_BASE:
+                    restored_base = self.word(base)       # a compound base: گفت‌وگو+های
+                    if restored_base != base:
+                        consider(self._score(restored_base), suffix, restored_base + suffix)
                 continue
             if kind in ("heh", "participle") and base[-1] != "ه":
                 continue
@@ -319,9 +348,23 @@ _SPACED_STARTS = tuple(" " + s for s in SPACED_SUFFIXES
 
 
 @functools.cache
-def default_restorer() -> Restorer:
-    return Restorer()
+def given_names() -> frozenset[str]:
+    """Persian given names (``persian-names``' lists), letters normalized, one-word names only."""
+    data = resources.files("persian_names") / "data"
+    out = set()
+    for name in ("male_fa.txt", "female_fa.txt"):
+        for line in data.joinpath(name).read_text(encoding="utf-8").splitlines():
+            word = clean_line(line.strip())
+            if word and " " not in word:
+                out.add(word)
+    return frozenset(out)
 
 
-def restore(text: str) -> str:
-    return default_restorer().text(text)
+@functools.cache
+def default_restorer(compounds: bool = True) -> Restorer:
+    """The process's restorer: every rule, or (``compounds=False``) no word split in two."""
+    return Restorer(compounds=compounds)
+
+
+def restore(text: str, compounds: bool = True) -> str:
+    return default_restorer(compounds).text(text)
