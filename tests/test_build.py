@@ -178,7 +178,7 @@ def test_repository_build_is_current():
 def test_a_fresh_build_of_the_committed_raw_gives_the_committed_dataset(tmp_path):
     """Rule 2: rebuild the repository's raw (in a copy) and compare every published byte."""
     clone = tmp_path / "clone"
-    for rel in ("corpus/raw", "corpus/rights", "configs"):
+    for rel in ("corpus/raw", "corpus/rights", "corpus/audits", "configs"):
         shutil.copytree(REPO / rel, clone / rel)
     for rel in ("corpus/inputs.toml", "corpus/splits.tsv", "README.md", "CHANGELOG.md", "DATASHEET.md"):
         (clone / rel).parent.mkdir(parents=True, exist_ok=True)
@@ -188,7 +188,8 @@ def test_a_fresh_build_of_the_committed_raw_gives_the_committed_dataset(tmp_path
     rebuilt = json.loads((clone / "corpus/manifest.json").read_text("utf-8"))
     assert rebuilt == manifest
     for rel in ("README.md", "DATASHEET.md", "CHANGELOG.md", "croissant.json", "corpus/reports/rejects.jsonl",
-                "corpus/reports/build.json", "corpus/reports/duplicates.jsonl", "corpus/splits.tsv"):
+                "corpus/reports/build.json", "corpus/reports/duplicates.jsonl", "corpus/reports/furniture.json",
+                "corpus/reports/label-conflicts.jsonl", "corpus/reports/label-audit.json", "corpus/splits.tsv"):
         assert (clone / rel).read_bytes() == (REPO / rel).read_bytes(), rel
 
 

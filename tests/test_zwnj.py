@@ -138,3 +138,74 @@ def test_segmenter_keeps_dates_decimals_and_zwnj_words_whole():
         assert whole in toks
     assert sentences(text) == ["در تاریخ 24.12.2025 رئیس‌جمهور گفت ارزش صادرات به 4.2 میلیارد دلار می‌رسد.",
                                "آیا ۱۴۰۴/۰۴/۲۱ درست است؟", "بله!"]
+
+
+# Names and documents that kept their ZWNJs (issue 14). The sentences are real: Tasnim and
+# Fars texts of the shipped corpus (CC BY 4.0), Varzesh3 texts read from ../shared.
+
+def test_given_names_are_never_split():
+    from khabar.text.zwnj import given_names
+    assert {"بهنام", "بهروز", "پریچهر"} <= given_names()
+    for text in ("به گزارش خبرگزاری تسنیم، بهنام شیری نایب رئیس هیئت گفت", "ورزشگاه شهید بهنام محمدی مسجدسلیمان"):
+        for compounds in (True, False):
+            assert "بهنام" in normalize_line(text, compounds=compounds)
+    # the phrase "in the name of" is written apart and stays so
+    assert normalize_line("به نام خدا") == "به نام خدا"
+
+
+def test_a_document_that_kept_its_zwnjs_keeps_its_joined_words():
+    """Two words the writer joined are left joined (rules 1 and 2 are off); affixes still get theirs."""
+    kept = {"کیروش": "کیروش", "سیتیزن": "سیتیزن", "جانفزا": "جانفزا", "پنجشنبه": "پنجشنبه"}
+    for word, right in kept.items():
+        assert restore(word, compounds=False) == right
+    affixes = {"میکند": "می‌کند", "آنها": "آن‌ها", "شرکتهای": "شرکت‌های", "مهمترین": "مهم‌ترین",
+               "حرفهای": "حرف‌های"}
+    for word, right in affixes.items():
+        assert restore(word, compounds=False) == right
+    # a document stripped of every ZWNJ gets every rule (the web writes کی‌روش as often as کیروش)
+    assert restore("پنجشنبه") == "پنج‌شنبه" and restore("رئیسجمهور") == "رئیس‌جمهور"
+
+
+def test_a_compound_base_keeps_its_suffix_after_a_non_joining_letter():
+    assert restore("گفتوگوهای") == "گفت‌وگوهای"
+    assert ZWNJ + "های" not in restore("گفتوگوهای")
+
+
+def test_the_record_decides_by_its_own_zwnjs():
+    from khabar.assemble import assemble
+    from khabar.record import RawArticle
+    from khabar.registry import sources, taxonomy
+
+    def text(paragraph: str) -> str:
+        raw = RawArticle(source="tasnimnews", origin="t.jsonl#1", raw_sha256="0" * 64, url=None, title="عنوان",
+                         lead=None, paragraphs=[paragraph], date=None)
+        return assemble(raw, sources()["tasnimnews"], taxonomy()).text
+
+    # a real sentence with its ZWNJs (سیتیزن‌ها) and a joined name: the name stays joined
+    assert "کیروش" in text("این گل سیتیزن‌ها به رکورد رسید و کیروش از آن گفت")
+    # the same words with no ZWNJ anywhere: the record lost them, every rule applies
+    assert "سیتی‌زن‌ها" in text("این گل سیتیزنها به رکورد رسید")
+
+
+@needs_shared
+def test_names_in_varzesh3_running_text_are_left_as_written():
+    """Every Varzesh3 text that writes بهنام, کیروش, سیتیزن or جانفزا joined, and kept its ZWNJs
+    elsewhere, still writes them so after normalization; بهنام (a listed name) everywhere."""
+    import json
+    from khabar.assemble import lost_zwnjs
+    from khabar.record import RawArticle
+    checked = 0
+    for path in sorted((SHARED_NEWS / "varzesh3").glob("*.json")):
+        for item in json.loads(path.read_text(encoding="utf-8")):
+            body = item["paragraphs"] if isinstance(item["paragraphs"], list) else [str(item["paragraphs"])]
+            raw = RawArticle(source="varzesh3", origin="x", raw_sha256="0" * 64, url=None, title=item["title"],
+                             lead=item["abstract"], paragraphs=body, date=None)
+            doc = " ".join([item["title"], item["abstract"] or "", *body])
+            for word in ("بهنام", "کیروش", "سیتیزن", "جانفزا"):
+                joined = len(re.findall(rf"(?<![\w\u200c]){word}", doc))
+                if not joined or (word != "بهنام" and lost_zwnjs(raw)):
+                    continue
+                out = normalize(doc, compounds=lost_zwnjs(raw))
+                assert len(re.findall(rf"(?<![\w\u200c]){word}", out)) == joined, (word, doc[:80])
+                checked += 1
+    assert checked >= 20

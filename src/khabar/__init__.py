@@ -1,6 +1,6 @@
 """Khabar: a corpus of Persian news articles and the toolchain that builds it."""
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"
 
 
 def load(path: str = ".", name: str | None = None, **kwargs):  # type: ignore[no-untyped-def]

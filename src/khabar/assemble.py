@@ -8,20 +8,28 @@ mapped to the taxonomy, and the registry supplies publisher and rights.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from khabar.errors import KhabarError
 from khabar.record import Article, RawArticle, record_id
 from khabar.sources.decode import check_mojibake
 from khabar.registry import Source, Taxonomy
-from khabar.text.normalize import Changes, normalize, normalize_line
-from khabar.text.offsets import align
+from khabar.text.normalize import ZWNJ, Changes, normalize, normalize_line
+from khabar.text.furniture import strip_body, strip_lead, summary
+from khabar.text.offsets import align, piece_anchors
 from khabar.text.segment import sentences, token_count
 
 
-def _optional(text: str | None, changes: Changes) -> str | None:
+def _optional(text: str | None, changes: Changes, compounds: bool) -> str | None:
     if text is None:
         return None
-    return normalize(text, changes=changes).strip() or None
+    return normalize(text, changes=changes, compounds=compounds).strip() or None
+
+
+def lost_zwnjs(raw: RawArticle) -> bool:
+    """Whether the record lost its ZWNJs (none anywhere): then joined words may be split in two
+    (khabar.text.zwnj); a record that kept ZWNJs elsewhere joined its words on purpose."""
+    return not any(ZWNJ in x for x in (raw.title, raw.lead, *raw.paragraphs) if x)
 
 
 _CONTROL_CHARS = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
@@ -56,23 +64,49 @@ def check_characters(raw: RawArticle) -> None:
                                   offset=pattern.search(text).start())
 
 
+def _body(raw: RawArticle, source: Source, changes: Changes, compounds: bool) -> tuple[Any, str | None, list[list[int]]]:
+    """The body normalized and without furniture, the raw body, and the offsets from one to the other."""
+    raw_paragraphs = [p for p in raw.paragraphs if p.strip()]
+    pairs = [(r, normalize(r, changes=changes, compounds=compounds).strip()) for r in raw_paragraphs]
+    normalized = [n for _, n in pairs if n]
+    stripped = strip_body(normalized, source.key)
+    text_raw = "\n\n".join(r for r, n in pairs if n) or None
+    offsets: list[list[int]] = []
+    if stripped.paragraphs and text_raw:
+        offsets = piece_anchors(align(text_raw, "\n\n".join(normalized)), stripped.pieces)
+    return stripped, text_raw, offsets
+
+
+def _classify(raw: RawArticle, source: Source, taxonomy: Taxonomy) -> tuple[str | None, str | None, str | None, bool, list[str]]:
+    """(category, category_origin, category_withheld, regional, unmapped labels)."""
+    category, origin, unmapped = taxonomy.classify_with_origin(source.key, raw.categories, raw.label_order)
+    regional = taxonomy.regional(source.key, raw.categories)
+    withheld = taxonomy.withheld(source.key, raw.article_id, raw.categories) if origin == "label" else None
+    if withheld:
+        category = origin = None
+    elif category is None and regional:
+        withheld = "desk"
+    return category, origin, withheld, regional, unmapped
+
+
 def assemble(raw: RawArticle, source: Source, taxonomy: Taxonomy) -> Article:
     """Raises ``layout.empty-record`` when nothing of the record has text, ``text.*`` on bad characters."""
     check_characters(raw)
     changes = Changes()
-    raw_paragraphs = [p for p in raw.paragraphs if p.strip()]
-    pairs = [(r, normalize(r, changes=changes).strip()) for r in raw_paragraphs]
-    raw_paragraphs = [r for r, n in pairs if n]
-    paragraphs = [n for _, n in pairs if n]
-    category, category_origin, unmapped = taxonomy.classify_with_origin(source.key, raw.categories, raw.label_order)
+    compounds = lost_zwnjs(raw)
+    stripped, text_raw, offsets = _body(raw, source, changes, compounds)
+    paragraphs = stripped.paragraphs
+    category, category_origin, withheld, regional, unmapped = _classify(raw, source, taxonomy)
     notice = raw.license_notice if raw.license_notice is not None else source.license_notice
-    title = _optional(raw.title, changes)
-    lead = _optional(raw.lead[len(raw.lead_prefix):] if raw.lead and raw.lead_prefix else raw.lead, changes)
+    title = _optional(raw.title, changes, compounds)
+    lead, lead_formula, lead_cuts = strip_lead(
+        _optional(raw.lead[len(raw.lead_prefix):] if raw.lead and raw.lead_prefix else raw.lead, changes, compounds),
+        source.key)
+    cuts = stripped.cuts + lead_cuts
     if not (title or lead or paragraphs):
         raise KhabarError("layout.empty-record")
-    dateline = normalize_line(raw.dateline_city, changes=changes) if raw.dateline_city else None
+    dateline = normalize_line(raw.dateline_city, changes=changes, compounds=compounds) if raw.dateline_city else None
     text = "\n\n".join(paragraphs) or None
-    text_raw = "\n\n".join(raw_paragraphs) if paragraphs else None
     date = raw.date
     url = raw.url or (source.url_for(raw.article_id) if raw.article_id else None)
     key = record_id(source.key, url, raw.raw_sha256, raw.article_id)
@@ -86,12 +120,15 @@ def assemble(raw: RawArticle, source: Source, taxonomy: Taxonomy) -> Article:
         title=title,
         title_raw=raw.title if title else None,
         lead=lead,
-        lead_raw=raw.lead if lead else None,
+        lead_raw=raw.lead or None,
         text=text,
         text_raw=text_raw,
         paragraphs=paragraphs,
-        sentence_count=len(sentences(text)) if text else 0,
-        token_count=token_count(text) if text else 0,
+        reported_by=stripped.reported_by or lead_formula,
+        sentence_count=len(sentences(text)) if text else None,
+        token_count=token_count(text) if text else None,
+        lead_sentence_count=len(sentences(lead)) if lead else None,
+        lead_token_count=token_count(lead) if lead else None,
         published=date.published if date else None,
         published_at=date.published_at if date else None,
         published_offset=date.offset if date else None,
@@ -103,6 +140,8 @@ def assemble(raw: RawArticle, source: Source, taxonomy: Taxonomy) -> Article:
         categories=list(raw.categories),
         category=category,
         category_origin=category_origin,
+        category_withheld=withheld,
+        regional=regional,
         topics=list(raw.topics),
         license_notice=notice,
         license=source.license,
@@ -113,7 +152,8 @@ def assemble(raw: RawArticle, source: Source, taxonomy: Taxonomy) -> Article:
             "letters": changes.letters,
             "zwnj_removed": changes.zwnj_removed,
             "zwnj_restored": changes.zwnj_restored,
-            "text_offsets": align(text_raw, text) if text and text_raw else [],
+            "text_offsets": offsets,
+            "furniture": summary(cuts),
         },
         unmapped_labels=unmapped,
     )

@@ -64,8 +64,11 @@ class Article:
     text: str | None
     text_raw: str | None
     paragraphs: list[str]
-    sentence_count: int
-    token_count: int
+    reported_by: str | None
+    sentence_count: int | None
+    token_count: int | None
+    lead_sentence_count: int | None
+    lead_token_count: int | None
     published: str | None
     published_at: str | None
     published_offset: str | None
@@ -77,6 +80,8 @@ class Article:
     categories: list[str]
     category: str | None
     category_origin: str | None
+    category_withheld: str | None
+    regional: bool
     topics: list[str]
     license_notice: str
     license: str

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 import datetime as dt
 import functools
 import zoneinfo
@@ -151,6 +152,26 @@ class Taxonomy:
     mapping: dict[str, dict[str, str]]
     non_topical: dict[str, frozenset[str]]
     source_defaults: dict[str, str]
+    desks: dict[str, frozenset[str]] = dataclasses.field(default_factory=dict)      # source -> regional desk labels
+    withhold: tuple[tuple[str, Any, frozenset[str], str], ...] = ()   # (source, article id pattern, labels, reason)
+
+    def regional(self, source: str, labels: list[str]) -> bool:
+        """Whether the source filed the article under a regional desk (a province's news)."""
+        desks = self.desks.get(source, frozenset()) | self.desks.get("*", frozenset())
+        return any(label in desks for label in labels)
+
+    def withheld(self, source: str, article_id: str | None, labels: list[str]) -> str | None:
+        """The reason a source's labels are withheld for this article (``withhold`` rules: an article
+        id pattern, or labels, or both), or None."""
+        for src, pattern, only, reason in self.withhold:
+            if src != source:
+                continue
+            if pattern is not None and (article_id is None or not pattern.search(article_id)):
+                continue
+            if only and not any(label in only for label in labels):
+                continue
+            return reason
+        return None
 
     def classify(self, source: str, labels: list[str], order: str = "breadcrumb") -> tuple[str | None, list[str]]:
         """The class the labels map to, and the labels that are unmapped (see :meth:`classify_with_origin`)."""
@@ -171,7 +192,8 @@ class Taxonomy:
         before the shared ``"*"`` table; a source with a default class (a sports-only
         outlet) gets it when nothing maps."""
         own, shared = self.mapping.get(source, {}), self.mapping.get("*", {})
-        skip = self.non_topical.get(source, frozenset()) | self.non_topical.get("*", frozenset())
+        skip = (self.non_topical.get(source, frozenset()) | self.non_topical.get("*", frozenset())
+                | self.desks.get(source, frozenset()) | self.desks.get("*", frozenset()))
         if order == "breadcrumb":
             candidates = []
             for i in range(len(labels), 0, -1):
@@ -225,4 +247,7 @@ def taxonomy(path: Path | None = None) -> Taxonomy:
         descriptions={c["name"]: c.get("description", "") for c in classes},
         mapping={src: dict(table or {}) for src, table in mapping.items()},
         non_topical={src: frozenset(labels or ()) for src, labels in (data.get("non_topical") or {}).items()},
+        desks={src: frozenset((table or {}).get("regional") or ()) for src, table in (data.get("desks") or {}).items()},
+        withhold=tuple((rule["source"], re.compile(rule["article_id"]) if rule.get("article_id") else None,
+                        frozenset(rule.get("labels") or ()), rule["reason"]) for rule in data.get("withhold") or ()),
     )

@@ -21,10 +21,12 @@ import pyarrow.parquet as pq
 from khabar.dedup import Column
 
 from khabar.features import features
+from khabar.text.furniture import KINDS as FURNITURE
 
 FIGURES = "figures"
 COLUMNS = ["source", "category", "published", "text", "token_count", "normalization",
-           "title", "lead", "url", "article_id", "published_at"]
+           "title", "lead", "url", "article_id", "published_at", "category_origin", "category_withheld", "regional"]
+LABEL_KEYS = ("label", "source-default", "withheld: desk", "withheld: label-audit", "none", "regional")
 COVERAGE = ("title", "lead", "text", "published", "published_at", "category", "url", "article_id")
 
 
@@ -40,6 +42,8 @@ class Collector:
         self.chars, self.tokens, self.zwnj, self.letters = (Column(np.uint32) for _ in range(4))   # 16 B/article
         self.present: dict[str, collections.Counter[str]] = collections.defaultdict(collections.Counter)
         self.span: dict[str, list[str]] = {}       # source -> [first, last] publication month
+        self.furniture: dict[str, collections.Counter[str]] = collections.defaultdict(collections.Counter)
+        self.labels: dict[str, collections.Counter[str]] = collections.defaultdict(collections.Counter)
 
     def add(self, table: Any, split: str) -> None:
         """Count a table or record batch of published rows (at least the ``COLUMNS``) of one split."""
@@ -58,9 +62,21 @@ class Collector:
         for day in table.column("published").to_pylist():
             self.per_month[day.strftime("%Y-%m") if day else "(undated)"] += 1
         self.chars.extend(pc.fill_null(pc.utf8_length(table.column("text")), 0).to_numpy())
-        self.tokens.extend(table.column("token_count").to_numpy())
+        self.tokens.extend(pc.drop_null(table.column("token_count")).to_numpy())   # bodies only
         norm = table.column("normalization")
         self.zwnj.extend(pc.struct_field(norm, "zwnj_restored").to_numpy())
+        for src, origin, withheld, regional in zip(sources, table.column("category_origin").to_pylist(),
+                                                   table.column("category_withheld").to_pylist(),
+                                                   table.column("regional").to_pylist()):
+            c = self.labels[src]
+            c[origin or ("withheld: " + withheld if withheld else "none")] += 1
+            c["regional"] += bool(regional)
+        cuts = pc.struct_field(norm, "furniture")
+        for kind in FURNITURE:
+            for src, n in zip(sources, pc.struct_field(cuts, kind).to_pylist()):
+                if n:
+                    self.furniture[src][kind] += n
+                    self.furniture[src][f"rows_{kind}"] += 1
         self.letters.extend(pc.struct_field(norm, "letters").to_numpy())
 
     def result(self) -> dict[str, Any]:
@@ -74,6 +90,10 @@ class Collector:
             "coverage": {src: {"articles": n, **{name: self.present[name][src] for name in COVERAGE},
                                "period": self.span.get(src)} for src, n in sorted(self.per_source.items())},
             "per_month": dict(sorted(self.per_month.items())),
+            "labels": {src: {k: self.labels[src][k] for k in LABEL_KEYS} for src in sorted(self.per_source)},
+            "furniture": {src: {"articles": n, **{k: self.furniture[src][k] for k in FURNITURE},
+                                "rows_with": {k: self.furniture[src][f"rows_{k}"] for k in FURNITURE}}
+                          for src, n in sorted(self.per_source.items())},
             "text_chars": _summary(chars),
             "tokens": _summary(tokens),
             "zwnj_restored": {**_summary(zwnj), "total": int(zwnj.sum()), "articles_with_any": int((zwnj > 0).sum())},

@@ -32,9 +32,27 @@ def _jsonl(rows: list[dict[str, Any]]) -> str:
     return "".join(json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n" for r in rows)
 
 
+LABEL_AUDIT = "corpus/audits/label-audit.json"
+
+
+def _label_audit(path: Path, folder: Path) -> dict[str, Any] | None:
+    """The label audit (``scripts/audit_labels.py``, evidence for schema/categories.yaml's
+    ``withhold`` rules) copied into the reports, and its flagged pairs for build.json."""
+    if not path.is_file():
+        return None
+    data = path.read_bytes()
+    (folder / "label-audit.json").write_bytes(data)
+    audit = json.loads(data)
+    return {"report": "corpus/reports/label-audit.json (python scripts/audit_labels.py --out " + LABEL_AUDIT + ")",
+            "decisions": "schema/categories.yaml (withhold, audit_reviewed)",
+            "agreement": {s: v["agreement"] for s, v in audit.get("sources", {}).items()},
+            "flagged": [{k: f[k] for k in ("source", "label", "class", "rows", "agreement", "mostly_placed_in")}
+                        for f in audit.get("flagged", [])]}
+
+
 def write_reports(folder: Path, cfg: BuildConfig, report: Report, collected: Collected, plan: Plan,
                   routed: Routed, unmapped: collections.Counter[tuple[str, str]]) -> dict[str, Any]:
-    """The four reports; returns build.json's content (the summary)."""
+    """The reports (rejects, duplicates, takedowns, furniture, label conflicts, build); returns build.json's content (the summary)."""
     folder.mkdir()
     (folder / "rejects.jsonl").write_text(_jsonl([r.to_json() for r in report.sorted_rejections()]), encoding="utf-8")
     duplicates = sorted(routed.duplicates, key=lambda d: (d["cluster_id"], d["id"]))
@@ -47,6 +65,14 @@ def write_reports(folder: Path, cfg: BuildConfig, report: Report, collected: Col
         "removed": len(plan.removed),
         "unmatched": [e.key for e in entries if removed_by[e.key] == 0],
     }), encoding="utf-8")
+    (folder / "furniture.json").write_text(manifest.dumps({
+        "catalogue": "schema/furniture.yaml",
+        "what": "per source: published articles, what the furniture catalogue cut (sums), and rows_with: "
+                "the rows with at least one cut of each kind",
+        "per_source": routed.numbers["furniture"],
+    }), encoding="utf-8")
+    (folder / "label-conflicts.jsonl").write_text(_jsonl(routed.label_conflicts), encoding="utf-8")
+    audit = _label_audit(cfg.root / LABEL_AUDIT, folder)
     summary = {
         "per_source": report.per_source(),
         "rejected_by_code": dict(sorted(report.by_code().items())),
@@ -55,6 +81,13 @@ def write_reports(folder: Path, cfg: BuildConfig, report: Report, collected: Col
         "temporal_splits": {name: info["rows"] for name, info in routed.temporal_info.items()},
         "temporal_cutoff": cfg.config.temporal_cutoff,
         "categories": routed.numbers["categories_by_split"],
+        "labels": {
+            "per_source": routed.numbers["labels"],
+            "label_audit": audit,
+            "conflicting_copies": len(routed.label_conflicts),
+            "conflict_rule": "copies of one story filed under different classes (label-conflicts.jsonl) publish "
+                             "the class of the copy published: the one with the most text, then the earliest",
+        },
         "duplicates": {
             "threshold": THRESHOLD, "num_perm": NUM_PERM, "bands": BANDS,
             "per_source": [{"source": s, "exact": dup_kinds[(s, "exact")], "near": dup_kinds[(s, "near")]}

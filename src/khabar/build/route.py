@@ -8,6 +8,7 @@ id.  What is written is counted for the card, reports and pictures as it goes.
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ from khabar import stats
 from khabar.build.plan import Plan
 from khabar.build.settings import BuildConfig
 from khabar.errors import KhabarError, Report
-from khabar.features import arrow_schema, from_arrow_row
+from khabar.features import arrow_schema, features, from_arrow_row
 from khabar.publish import DATA_DIRS, manifest
 from khabar.publish.parquet import InBackground, SplitWriter
 from khabar.shards import release_memory
@@ -36,6 +37,7 @@ class Routed:
     numbers: dict[str, Any]
     duplicates: list[dict[str, Any]]
     example: dict[str, Any] | None
+    label_conflicts: list[dict[str, Any]] = dataclasses.field(default_factory=list)
 
 
 class Router:
@@ -58,6 +60,8 @@ class Router:
         self.repeated_ids = {id_of(i) for i in plan.repeated}
         self.example: dict[str, Any] | None = None
         self.index = 0
+        self.copies: dict[str, collections.Counter[int]] = {}     # cluster -> classes of its copies
+        self.kept: dict[str, int | None] = {}                       # cluster -> the published copy's class
 
     def table(self, table: pa.Table) -> None:
         ids = table.column("id").to_pylist()
@@ -69,12 +73,15 @@ class Router:
         clusters: list[str] = []
         seen_ids: list[str] = []
         seen_splits: list[str] = []
+        classes = table.column("category")
         for k, record_id in enumerate(ids):
             i, self.index = self.index, self.index + 1
             clusters.append(self.plan.cluster_of.get(i, record_id))
             split = self._decide(i, record_id, known[k], sources[k], origins[k], clusters[k])
             if split is None:
                 continue
+            if i in self.plan.cluster_of:
+                self._copy_class(clusters[k], classes[k].as_py(), kept=i not in self.plan.dropped)
             seen_ids.append(record_id)
             seen_splits.append(split)
             if i in self.plan.dropped:
@@ -89,6 +96,24 @@ class Router:
                                 "_split": split}
         self.ledger.set_many(seen_ids, seen_splits)
         self._write(table, clusters, route, temporal_route)
+
+    def _copy_class(self, cluster: str, cls: int | None, kept: bool) -> None:
+        if cls is not None:
+            self.copies.setdefault(cluster, collections.Counter())[cls] += 1
+        if kept:
+            self.kept[cluster] = cls
+
+    def conflicts(self) -> list[dict[str, Any]]:
+        """Stories whose copies were filed under different classes, and the class published
+        (the published copy's: the copy with the most text, see khabar.dedup)."""
+        names = features()["category"].names
+        out = []
+        for cluster, counts in sorted(self.copies.items()):
+            if len(counts) > 1:
+                kept = self.kept.get(cluster)
+                out.append({"cluster_id": cluster, "classes": {names[c]: n for c, n in sorted(counts.items())},
+                            "published": names[kept] if kept is not None else None})
+        return out
 
     def _decide(self, i: int, record_id: str, known: str | None, source_: Any, origin_: Any, cluster: str) -> str | None:
         """The row's split, or None when it is not published (and not kept in the ledger)."""
@@ -145,7 +170,8 @@ class Router:
                 for path, rows in writer.close():
                     files.append(manifest.file_entry(path, f"{folder}/{path.name}", rows))
                 info[name] = {"rows": writer.rows, "bytes": writer.nbytes}
-        return Routed(files, infos[0], infos[1], self.collector.result(), self.duplicates, self.example)
+        return Routed(files, infos[0], infos[1], self.collector.result(), self.duplicates, self.example,
+                      self.conflicts())
 
 
 def route(spool_files: list[Path], router: Router) -> Routed:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import bisect
 import unicodedata
+from typing import Any
 
 from khabar.native import native
 
@@ -97,3 +98,32 @@ def to_raw(anchors: list[list[int]], offset: int) -> int:
     k = bisect.bisect_right(anchors, [offset, float("inf")]) - 1
     norm_a, raw_a = anchors[max(k, 0)]
     return raw_a + (offset - norm_a)
+
+
+def piece_anchors(anchors: list[list[int]], pieces: list[Any]) -> list[list[int]]:
+    """The anchors of a text made of ``pieces`` of a normalized text whose anchors are ``anchors``.
+
+    A piece (:class:`khabar.text.furniture.Piece`) is a span ``[start, end)`` kept as it is
+    (its anchors carried over, shifted) or replaced by new text (which maps onto the raw text
+    where the span began).  Used when furniture is cut from a text already aligned."""
+    out: list[list[int]] = []
+
+    def add(n: int, r: int) -> None:
+        if out and out[-1][0] == n:
+            out[-1][1] = r
+        elif not out or out[-1][1] - out[-1][0] != r - n:
+            out.append([n, r])
+
+    o = 0
+    for piece in pieces:
+        add(o, to_raw(anchors, piece.start))
+        if piece.text is None:
+            lo = bisect.bisect_right(anchors, [piece.start, float("inf")])
+            for n, r in anchors[lo:]:
+                if n >= piece.end:
+                    break
+                add(o + n - piece.start, r)
+            o += piece.end - piece.start
+        else:
+            o += len(piece.text)
+    return out
