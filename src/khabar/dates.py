@@ -43,10 +43,14 @@ class DateLimits:
         return DateLimits(latest=self.latest, earliest=founded)
 
     def check(self, day: dt.date, raw: str) -> dt.date:
-        if not self.earliest <= day <= self.latest:
-            raise KhabarError("date.implausible", raw=raw, date=day.isoformat(),
-                              earliest=self.earliest.isoformat(), latest=self.latest.isoformat())
-        return day
+        if day < self.earliest:     # the message names the build date only when it is the bound crossed,
+            bound = f"before {self.earliest.isoformat()}, the earliest plausible date (1900, or the outlet's founding)"
+        elif day > self.latest:     # so a rebuild on another day gives the same report
+            bound = f"after the build date {self.latest.isoformat()}"
+        else:
+            return day
+        raise KhabarError("date.implausible", raw=raw, date=day.isoformat(), bound=bound,
+                          earliest=self.earliest.isoformat(), latest=self.latest.isoformat())
 
 
 def gregorian(year: int, month: int, day: int, raw: str) -> dt.date:

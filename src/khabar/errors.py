@@ -116,7 +116,7 @@ _TYPES = [
     ErrorType("date.impossible", "Impossible date", "{raw!r} is not a calendar date ({reason})",
               "Check the date as the source wrote it; the page may be corrupt."),
     ErrorType("date.implausible", "Implausible date",
-              "{raw!r} gives {date}, outside the plausible range {earliest} to {latest}",
+              "{raw!r} gives {date}, {bound}",
               "Check the date: articles are dated between 1900 (or the outlet's founding) and the build date."),
     ErrorType("date.missing", "No date", "the record has no publication date ({detail})",
               "Map a date field in the export's mapping, or drop the record."),

@@ -7,7 +7,7 @@ is the article, and an outlet's name in the text is a perfect shortcut for a cla
 
 :func:`strip_body` and :func:`strip_lead` work on normalized text and say which
 *pieces* of the input the output is made of (spans kept, spans replaced), so
-:func:`khabar.text.offsets.edit_anchors` can carry the offset map from ``text`` back to
+:func:`khabar.text.offsets.piece_anchors` can carry the offset map from ``text`` back to
 ``text_raw`` across the cuts.  The opening formula is returned too: it becomes the
 record's ``reported_by``.
 """
@@ -53,7 +53,7 @@ class Piece:
 
 @dataclasses.dataclass
 class Stripped:
-    """The text without its furniture, the edits that made it, and what was cut."""
+    """The text without its furniture, the pieces of the input it is made of, and what was cut."""
 
     paragraphs: list[str]
     pieces: list[Piece]                      # of SEPARATOR.join(input paragraphs), in order
