@@ -98,6 +98,7 @@ class Rules:
             f"^{_LEAD_JUNK}(?:خبرگزاری\\s+)?(?:{after}|{names}){_END}"
             r"(?:\s*[-–_،,]\s*(?:گروه|سرویس|حوزه|دفتر|خبرنگار)[^:_\n]{0,60}[:_]|\s*[:_\-–]+)\s*")
         self.paragraph = [(name, re.compile(p)) for name, p in data.get("paragraphs", {}).items()]
+        self.paragraph_max = int(data.get("paragraph_max_chars", 250))   # longer paragraphs are never furniture
         self.tails = [(name, re.compile(f"(?:{p})$")) for name, p in data.get("tails", {}).items()]
         desk = r"(?:\s+[^\s،,:؛.«»\"]+ی){0,2}"
         bare = f"(?:{_Q}*{names}{_Q}*{_END}|{_Q}*{after}{_Q}*{_END})"
@@ -106,6 +107,7 @@ class Rules:
             ("outlet", re.compile(f"(خبرگزاری|روزنامه|سایت|پایگاه خبری|باشگاه خبرنگاران)\\s+{bare}"), ""),
             ("name", re.compile(f"{_Q}*{names}{_Q}*{_END}"), "این رسانه"),
         ]
+        self.named = re.compile(f"{names}|{after}")             # one scan: does the text name the outlet at all
 
 
 @functools.cache
@@ -179,6 +181,8 @@ def mentions(text: str, r: Rules, base: int, cuts: collections.Counter[str], sta
     """The outlet naming itself outside quotes (from ``start`` on), made neutral: edits on
     ``text`` (offsets plus ``base``)."""
     edits: list[Edit] = []
+    if not r.named.search(text, start):
+        return edits
     for lo, hi in _outside_quotes(text):
         lo = max(lo, start)
         if lo >= hi:
@@ -287,6 +291,8 @@ def strip_body(paragraphs: list[str], source: str) -> Stripped:
 
 
 def _furniture_paragraph(p: str, r: Rules, cuts: collections.Counter[str]) -> bool:
+    if len(p) > r.paragraph_max:
+        return False
     for name, pattern in r.paragraph:
         if pattern.fullmatch(p):
             cuts[name] += 1
