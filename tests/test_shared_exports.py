@@ -151,3 +151,16 @@ def test_lead_only_rows_have_counts(shared_build):
     assert len(lead_only) > 1000                     # the RSS items
     assert all(r["lead_token_count"] > 0 and r["lead_sentence_count"] > 0 and r["token_count"] is None
                for r in lead_only)
+
+
+def test_the_shared_label_audit_is_reproduced(shared_build):
+    """corpus/audits/label-audit-shared-news.json is what scripts/audit_labels.py gives on this build."""
+    pytest.importorskip("sklearn")
+    out, _, _ = shared_build
+    sys.path.insert(0, str(REPO / "scripts"))
+    import audit_labels
+    committed = json.loads((REPO / "corpus/audits/label-audit-shared-news.json").read_text("utf-8"))
+    fresh = audit_labels.audit(audit_labels.labelled_rows(out))
+    assert [(f["source"], f["label"]) for f in fresh["flagged"]] == [(f["source"], f["label"]) for f in committed["flagged"]]
+    for source, info in fresh["sources"].items():
+        assert abs(info["agreement"] - committed["sources"][source]["agreement"]) <= 0.01, source

@@ -119,6 +119,11 @@ def sources(path: Path | None = None) -> dict[str, Source]:
     return {key: make_source(key, entry, f"{path}: sources.{key}") for key, entry in data.items()}
 
 
+def _paths(labels: list[str]) -> list[str]:
+    """Each label and each breadcrumb path ``a > b`` of a record's labels."""
+    return list(labels) + [" > ".join(labels[:i]) for i in range(2, len(labels) + 1)]
+
+
 def register(source: Source) -> None:
     """Add an outlet a mapping declares inline (``[outlet]``) to this process's registry (the
     cached :func:`sources` dict, so the card, reports and forked workers see it too)."""
@@ -168,7 +173,7 @@ class Taxonomy:
                 continue
             if pattern is not None and (article_id is None or not pattern.search(article_id)):
                 continue
-            if only and not any(label in only for label in labels):
+            if only and not any(label in only for label in _paths(labels)):
                 continue
             return reason
         return None
