@@ -29,6 +29,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
+from khabar.dedup import content
 from khabar.features import features
 from khabar.registry import taxonomy
 
@@ -57,7 +58,7 @@ def labelled_rows(root: Path) -> list[dict]:
             if cls is None or origin != "label":
                 continue
             label = " > ".join(r["categories"]) if r["categories"] else "(none)"
-            text = " ".join(x for x in (r["title"], r["lead"], r["text"]) if x)
+            text = content(r)
             rows.append({"group": group_of(r), "label": label, "class": cls, "text": text[:4000]})
     rows.sort(key=lambda r: (r["group"], r["label"], r["text"]))
     return rows

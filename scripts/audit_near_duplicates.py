@@ -22,6 +22,8 @@ from pathlib import Path
 import pyarrow.parquet as pq
 from datasketch import MinHash, MinHashLSH
 
+from khabar.dedup import content      # title, lead and text, as the build's dedup joins them
+
 NUM_PERM = 128
 SHINGLE = 3
 
@@ -39,7 +41,7 @@ def rows(root: Path):
         split = path.name.split("-", 1)[0]
         table = pq.read_table(path, columns=["id", "title", "lead", "text"])
         for r in table.to_pylist():
-            yield r["id"], split, " ".join(x for x in (r["title"], r["lead"], r["text"]) if x)
+            yield r["id"], split, content(r)
 
 
 def cross_split_pairs(root: Path, threshold: float = 0.8) -> tuple[int, list[dict]]:

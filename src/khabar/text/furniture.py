@@ -30,15 +30,7 @@ _Q = f"[{re.escape(QUOTES)}]"
 _END = r"(?![\w\u200c])"                 # a name ends at the end of a word (a ZWNJ continues it)
 _LEAD_JUNK = r"[\s\W\u200b-\u200f\ufeff]*?"
 SEPARATOR = "\n\n"
-
-
-@dataclasses.dataclass(frozen=True)
-class Edit:
-    """Replace ``[start, end)`` of the input by ``text``."""
-
-    start: int
-    end: int
-    text: str = ""
+NEUTRAL = "این رسانه"                   # "this outlet": what the outlet's bare name becomes
 
 
 @dataclasses.dataclass(frozen=True)
@@ -103,9 +95,9 @@ class Rules:
         desk = r"(?:\s+[^\s،,:؛.«»\"]+ی){0,2}"
         bare = f"(?:{_Q}*{names}{_Q}*{_END}|{_Q}*{after}{_Q}*{_END})"
         self.mentions = [
-            ("reporter", re.compile(f"(خبرنگار(?:ان)?{desk})\\s+(?:خبرگزاری\\s+)?{bare}"), ""),
-            ("outlet", re.compile(f"(خبرگزاری|روزنامه|سایت|پایگاه خبری|باشگاه خبرنگاران)\\s+{bare}"), ""),
-            ("name", re.compile(f"{_Q}*{names}{_Q}*{_END}"), "این رسانه"),
+            ("reporter", re.compile(f"(خبرنگار(?:ان)?{desk})\\s+(?:خبرگزاری\\s+)?{bare}")),
+            ("outlet", re.compile(f"(خبرگزاری|روزنامه|سایت|پایگاه خبری|باشگاه خبرنگاران)\\s+{bare}")),
+            ("name", re.compile(f"{_Q}*{names}{_Q}*{_END}")),
         ]
         self.named = re.compile(f"{names}|{after}")             # one scan: does the text name the outlet at all
 
@@ -167,6 +159,17 @@ def byline(text: str, r: Rules) -> tuple[int, str] | None:
     return (m.end(), text[:m.end()].strip(" :_-–\u200b")) if m else None
 
 
+def formulas(text: str, r: Rules) -> tuple[int, str] | None:
+    """The furniture a text opens with: an attribution formula or the outlet's dateline, and a
+    second formula chained to it ("به گزارش فارس، به نقل از سایت لیگ،"): (where the text after
+    them starts, the formulas), or None."""
+    found = opening(text, r) or byline(text, r)
+    if found is None:
+        return None
+    more = opening(text[found[0]:], r)
+    return (found[0] + more[0], f"{found[1]}، {more[1]}") if more else found
+
+
 def _outside_quotes(text: str) -> list[tuple[int, int]]:
     """Spans of ``text`` outside «...» quotes."""
     spans, pos = [], 0
@@ -177,10 +180,10 @@ def _outside_quotes(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def mentions(text: str, r: Rules, base: int, cuts: collections.Counter[str], start: int = 0) -> list[Edit]:
-    """The outlet naming itself outside quotes (from ``start`` on), made neutral: edits on
-    ``text`` (offsets plus ``base``)."""
-    edits: list[Edit] = []
+def mentions(text: str, r: Rules, cuts: collections.Counter[str], start: int = 0) -> list[Piece]:
+    """The outlet naming itself outside quotes (from ``start`` on), made neutral: the spans of
+    ``text`` to replace (an empty span: text inserted), in order."""
+    edits: list[Piece] = []
     if not r.named.search(text, start):
         return edits
     for lo, hi in _outside_quotes(text):
@@ -188,18 +191,18 @@ def mentions(text: str, r: Rules, base: int, cuts: collections.Counter[str], sta
         if lo >= hi:
             continue
         taken: list[tuple[int, int]] = []
-        for name, pattern, repl in r.mentions:
+        for name, pattern in r.mentions:
             for m in pattern.finditer(text, lo, hi):
                 if any(a < m.end() and m.start() < b for a, b in taken):
                     continue
                 taken.append((m.start(), m.end()))
                 cuts[f"mention-{name}"] += 1
                 if name == "reporter":          # "خبرنگار اقتصادی خبرگزاری فارس" -> "خبرنگار اقتصادی"
-                    edits.append(Edit(base + m.end(1), base + m.end()))
+                    edits.append(Piece(m.end(1), m.end(), ""))
                 elif name == "outlet":          # "خبرگزاری فارس" -> "این خبرگزاری"
-                    edits += [Edit(base + m.start(), base + m.start(), "این "), Edit(base + m.end(1), base + m.end())]
-                else:
-                    edits.append(Edit(base + m.start(), base + m.end(), repl))
+                    edits += [Piece(m.start(), m.start(), "این "), Piece(m.end(1), m.end(), "")]
+                else:                           # "ورزش سه" -> "این رسانه"
+                    edits.append(Piece(m.start(), m.end(), NEUTRAL))
     return sorted(edits, key=lambda e: e.start)
 
 
@@ -214,17 +217,14 @@ def strip_lead(lead: str | None, source: str) -> tuple[str | None, str | None, c
     if not lead:
         return lead, None, cuts
     r = rules(source)
-    found = opening(lead, r) or byline(lead, r)
+    found = formulas(lead, r)
     formula = None
     if found:
         cuts["lead-opening"] += 1
         end, formula = found
         lead = lead[end:]
-        more = opening(lead, r)
-        if more:
-            lead, formula = lead[more[0]:], f"{formula}، {more[1]}"
     out, pos = [], 0
-    for e in mentions(lead, r, 0, cuts):
+    for e in mentions(lead, r, cuts):
         out.append(lead[pos:e.start] + e.text)
         pos = e.end
     lead = "".join(out) + lead[pos:]
@@ -250,16 +250,12 @@ def strip_body(paragraphs: list[str], source: str) -> Stripped:
     reported_by = None
     for n, i in enumerate(kept):
         text = paragraphs[i][:spans[i][1]]
-        found = opening(text, r, own_only=n > 0) or (byline(text, r) if n == 0 else None)
+        found = formulas(text, r) if n == 0 else opening(text, r, own_only=True)
         if found:
             spans[i][0] = found[0]
             cuts["opening" if n == 0 else "formula"] += 1
             if n == 0:
                 reported_by = found[1]
-                more = opening(text[found[0]:], r)     # a second formula: "به گزارش فارس، به نقل از سایت لیگ،"
-                if more:
-                    spans[i][0] += more[0]
-                    reported_by = f"{reported_by}، {more[1]}"
     out: list[str] = []
     pieces: list[Piece] = []
     for i in kept:
@@ -269,7 +265,7 @@ def strip_body(paragraphs: list[str], source: str) -> Stripped:
             lo += 1
         while hi > lo and p[hi - 1].isspace():
             hi -= 1
-        inner = mentions(p[:hi], r, 0, cuts, lo)
+        inner = mentions(p[:hi], r, cuts, lo)
         own: list[Piece] = []
         at = lo
         for e in inner:
