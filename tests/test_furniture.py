@@ -63,6 +63,19 @@ def test_the_outlets_opening_formulas(paragraph, formula):
     assert not out.paragraphs[0].startswith("به گزارش")
 
 
+@pytest.mark.parametrize("source, paragraph, formula, rest", [
+    # a quoted outlet name and its comma (Varzesh3 writes itself so; the sentence after it is ours)
+    ("varzesh3", 'به گزارش "ورزش سه"، تیم ملی امروز تمرین کرد.', 'به گزارش "ورزش سه"', "تیم ملی امروز تمرین کرد."),
+    # a doubled comma (a real Tasnim text)
+    ("tasnimnews", "به گزارش خبرگزاری تسنیم،، ادواردو ایتورالده گونسالس، داور بین المللی سابق دنیای فوتبال مدعی شد",
+     "به گزارش خبرگزاری تسنیم", "ادواردو ایتورالده گونسالس، داور بین المللی سابق دنیای فوتبال مدعی شد"),
+])
+def test_the_formulas_delimiter_goes_with_it(source, paragraph, formula, rest):
+    out = strip_body([normalize(paragraph)], source)
+    assert out.reported_by == normalize(formula)
+    assert out.paragraphs == [normalize(rest)]
+
+
 def test_a_formula_crediting_no_newsroom_is_content():
     p = normalize("به گزارش وزارت بهداشت، تعداد مبتلایان امروز کاهش یافت.")
     out = strip_body([p], "farsnews")
@@ -139,6 +152,7 @@ def test_the_shipped_corpus_meets_the_furniture_targets():
         assert c.get("opening", 0) <= 0.01 * n, (source, c)
         assert c.get("outlet_named", 0) <= 0.01 * n, (source, c)
         assert c.get("tail", 0) == 0 and c.get("photo_credit", 0) == 0 and c.get("punctuation_only", 0) == 0, (source, c)
+    assert not [r["text"][:40] for r in committed_rows() if r["text"] and r["text"][0] in "،,؛:"]
 
 
 def test_every_reported_by_is_in_the_raw_text():

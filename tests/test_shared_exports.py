@@ -121,6 +121,7 @@ def test_furniture_targets_on_every_shared_export(shared_build):
         n = c.get("with_text", 0)
         assert c.get("opening", 0) <= 0.01 * n and c.get("outlet_named", 0) <= 0.01 * n, (source, c)
         assert c.get("tail", 0) == 0 and c.get("photo_credit", 0) == 0 and c.get("punctuation_only", 0) == 0, (source, c)
+    assert not [r["text"][:40] for r in rows if r["text"] and r["text"][0] in "،,؛:"]     # the comma goes too
     report = json.loads((out / "corpus/reports/furniture.json").read_text("utf-8"))["per_source"]
     assert report["varzesh3"]["rows_with"]["opening"] > 0.6 * report["varzesh3"]["articles"]
     # the formula is kept in its own field, and the raw text keeps everything

@@ -84,7 +84,7 @@ class Rules:
                                f"(?:\\s*«[^»\\n]{{1,20}}»)?{place}\\s+")
         self.media_or_own = re.compile(f"(?:{media}|{own})")
         self.lead_in = re.compile(f"^{_LEAD_JUNK}({_alternation(data['lead_ins'])})\\s*")
-        self.delimiter = re.compile(r"\s*[،,؛:]\s*")
+        self.delimiter = re.compile(r"\s*(?:[،,؛:]\s*)+")          # a run of them too: "تسنیم،، ادواردو"
         self.quoted_own = re.compile(f"\\s*{_Q}+\\s*{names}\\s*{_Q}+\\s*(?:و\\s+)?")
         self.byline = re.compile(
             f"^{_LEAD_JUNK}(?:خبرگزاری\\s+)?(?:{after}|{names}){_END}"
@@ -127,7 +127,7 @@ def opening(text: str, r: Rules, own_only: bool = False) -> tuple[int, str] | No
     start, after = m.start(1), m.end()
     quoted = r.quoted_own.match(text, after)
     if quoted and not text.startswith("به نقل از", quoted.end()):
-        d = r.delimiter.match(text, quoted.end() - 1) if text[quoted.end() - 1:quoted.end()] in "،,؛:" else None
+        d = r.delimiter.match(text, quoted.end())
         end = d.end() if d else quoted.end()
         return end, text[start:end].rstrip(" ،,؛:")
     d = r.delimiter.search(text, after)
