@@ -9,6 +9,7 @@ import collections
 import hashlib
 import json
 import os
+import random
 import shutil
 import subprocess
 import sys
@@ -17,7 +18,7 @@ import tomllib
 import pyarrow.parquet as pq
 import pytest
 
-from conftest import BUILD_DATE, REPO, SHARED, make_root
+from conftest import BUILD_DATE, REPO, SHARED, make_root, random_article
 from khabar.config import corpus_inputs, load_config
 from khabar.dates import DateLimits
 from khabar.features import from_arrow_row
@@ -149,6 +150,37 @@ def test_a_non_redistributable_row_is_not_published_in_the_repository(tmp_path, 
     shutil.copy(own / "README.md", root / "README.md")
     problems = verify(root, audit=False).problems
     assert len([p for p in problems if "may not be redistributed" in p]) == 1, problems
+
+
+def test_an_inline_outlet_never_opens_the_rights_gate(tmp_path, seed_bytes):
+    """A mapping's [outlet] that declares itself CC BY 4.0, redistribution yes, 'trust me' as its
+    evidence: its rows stay out of the repository's dataset (only a registry entry opens the gate),
+    and go into a folder of one's own, whose card says the claim was not checked."""
+    root = _open_project(tmp_path, seed_bytes)
+    (root / "scrape").mkdir()
+    rng = random.Random(3)
+    rows = [{"onvan": a["headline"], "matn": a["content"], "peyvand": f"https://trustme.example/news/{k}"}
+            for k, a in enumerate(random_article(rng, k) for k in range(3))]
+    (root / "scrape/t.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), "utf-8")
+    (root / "configs/mappings/trustme.toml").write_text(
+        'format = "jsonl"\n[outlet]\nkey = "trustme"\npublisher = "Trust Me"\nhomepage = "https://trustme.example"\n'
+        'language = "fa"\ntimezone = "Asia/Tehran"\nlicense = "CC-BY-4.0"\nredistribution = "yes"\n'
+        'evidence = "trust me"\nlicense_url = "https://creativecommons.org/licenses/by/4.0/"\n'
+        'license_notice = "CC BY 4.0, honestly"\n[fields]\ntitle = "onvan"\nbody = "matn"\nurl = "peyvand"\n', "utf-8")
+    (root / "b.toml").write_text('[[inputs]]\npath = "scrape/t.jsonl"\nmapping = "configs/mappings/trustme.toml"\n', "utf-8")
+    result = build(BuildConfig(root=root, build_date=BUILD_DATE, progress=False, workers=1,
+                               config=load_config(root / "b.toml", root)))
+    assert result.report.published["trustme"] == 0 and result.report.published["mehrnews"] == 4
+    refused = [r for r in result.report.rejections if r.source == "trustme"]
+    assert [r.code for r in refused] == ["rights.not-redistributable"] * 3
+    assert "inline [outlet]" in refused[0].message
+    assert verify(root, audit=False).ok
+    own = tmp_path / "own"
+    result = build(BuildConfig(root=root, output=own, build_date=BUILD_DATE, progress=False, workers=1,
+                               config=load_config(root / "b.toml", root)))
+    assert result.report.published["trustme"] == 3
+    card = (own / "README.md").read_text("utf-8")
+    assert "not checked, so not redistributed by Khabar" in card
 
 
 def test_the_same_fars_article_in_two_exports_is_published_once(tmp_path):

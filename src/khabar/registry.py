@@ -38,6 +38,8 @@ class Source:
     license_url: str | None = None
     evidence: str | None = None
     article_url: str | None = None     # the outlet's article address, with {id}
+    hosts: tuple[str, ...] = ()        # the outlet's web hosts (lower case, no www.): its pages and URLs
+    inline: bool = False               # declared in a mapping's [outlet], not in schema/sources.yaml
 
     @property
     def zone(self) -> zoneinfo.ZoneInfo:
@@ -45,8 +47,22 @@ class Source:
 
     @property
     def open(self) -> bool:
-        """May its articles be redistributed (published in the repository's own dataset)?"""
-        return self.redistribution == "yes"
+        """May its articles be redistributed (published in the repository's own dataset)?  Only a
+        registry entry with its evidence can say so: an outlet a mapping declares inline never
+        opens the gate, whatever it declares (its rows go only into a build's --output folder)."""
+        return self.redistribution == "yes" and not self.inline
+
+    @property
+    def rights(self) -> str:
+        """Its redistribution status in words, as the card and the rejects report say it."""
+        if self.inline and self.redistribution == "yes":
+            return "declared 'yes' by a mapping's inline [outlet]: not checked, so not redistributed by Khabar"
+        return "redistributable" if self.open else self.redistribution
+
+    def owns(self, host: str) -> bool:
+        """Is ``host`` (lower case) one of the outlet's hosts or a subdomain of one?"""
+        host = host.lower().rstrip(".").removeprefix("www.")
+        return any(host == h or host.endswith("." + h) for h in self.hosts)
 
     def url_for(self, article_id: str) -> str | None:
         """The canonical URL of the outlet's article ``article_id``, where its URL pattern is known."""
@@ -80,7 +96,7 @@ REQUIRED = ("publisher", "homepage", "language", "timezone", "license", "redistr
 
 def make_source(key: str, entry: Any, where: str) -> Source:
     """One registry entry, checked; ``where`` names it in errors (file and key)."""
-    fields = {f.name for f in dataclasses.fields(Source)} - {"key"}
+    fields = {f.name for f in dataclasses.fields(Source)} - {"key", "inline"}
     if not isinstance(entry, dict):
         raise RegistryError(f"{where}: expected a mapping")
     unknown = set(entry) - fields
@@ -104,7 +120,11 @@ def make_source(key: str, entry: Any, where: str) -> Source:
                             "(where the outlet's licence statement is recorded)")
     if entry.get("article_url") is not None and "{id}" not in str(entry["article_url"]):
         raise RegistryError(f"{where}.article_url: must hold {{id}}, where the outlet's article id goes")
+    hosts = entry.get("hosts") or []
+    if not isinstance(hosts, list) or not all(isinstance(h, str) and h.strip() for h in hosts):
+        raise RegistryError(f"{where}.hosts: a list of host names (e.g. [\"www.farsnews.ir\"])")
     values = {name: entry.get(name) for name in fields}
+    values["hosts"] = tuple(sorted({h.strip().lower().rstrip(".").removeprefix("www.") for h in hosts}))
     values["license_notice"] = " ".join(str(entry["license_notice"]).split())
     values.setdefault("parser", None)
     return Source(key=key, **values)

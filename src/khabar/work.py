@@ -145,7 +145,7 @@ class Worker:
     def _check_rights(self, source: Any) -> None:
         if self.open_only and not source.open:
             raise KhabarError("rights.not-redistributable", source=source.key, license=source.license,
-                              redistribution=source.redistribution)
+                              redistribution=source.rights)
 
     def page(self, unit: Unit) -> Outcome:
         out = Outcome(unit.origin, unit.source or "?", None)

@@ -170,7 +170,7 @@ def attribution_section(published: dict[str, int]) -> str:
         licence = LICENSE_NAMES.get(src.license, src.license)
         link = f"[{licence}]({src.license_url})" if src.license_url else f"`{src.license}`"
         out += [f"### {src.publisher} (`{key}`): {published[key]} articles", "",
-                f"- Home page: {src.homepage}; licence: {link} ({'redistributable' if src.open else src.redistribution}).",
+                f"- Home page: {src.homepage}; licence: {link} ({src.rights}).",
                 f"- The outlet's statement: \"{src.license_notice}\"" + (f" Recorded in `{src.evidence}`." if src.evidence else ""),
                 f"- Credit each row with its `attribution` field, e.g. \"{src.attribution(src.url_for('ID') if src.article_url else None)}\"",
                 ""]

@@ -405,7 +405,7 @@ def load_mapping(path: Path) -> Mapping:
         entry = dict(data["outlet"])
         key = entry.pop("key")
         try:
-            outlet = make_source(key, entry, f"{path}: $.outlet")
+            outlet = dataclasses.replace(make_source(key, entry, f"{path}: $.outlet"), inline=True)
         except RegistryError as exc:
             raise MappingError(str(exc)) from None
         if data.get("source", key) != key:
