@@ -80,6 +80,27 @@ class ExportInput:
 
 
 @dataclasses.dataclass(frozen=True)
+class WarcInput:
+    """Web captures: a WARC file, or a folder of them (``.warc``, ``.warc.gz``), read with no
+    mapping (:mod:`khabar.sources.warc`); ``outlets``: only these outlets' pages."""
+
+    path: Path
+    glob: str
+    outlets: frozenset[str] | None = None
+    origin: str | None = None
+
+    def files(self) -> list[Path]:
+        """The file, or the WARC files the glob matches in the folder and below (sorted); hidden names
+        and what is not a regular file included, since the build reads or reports each one."""
+        from khabar.sources.warc import is_warc
+
+        if self.path.is_file():
+            return [self.path]
+        return sorted(p for p in self.path.rglob(self.glob)
+                      if (is_warc(p) or p.name.startswith(".")) and (not p.is_dir() or p.name.startswith(".")))
+
+
+@dataclasses.dataclass(frozen=True)
 class Config:
     path: Path | None
     corpus: bool = True
@@ -88,7 +109,7 @@ class Config:
     ratios: dict[str, float] | None = None
     temporal_cutoff: str | None = None
     spool_compression: str = "none"
-    inputs: tuple[ExportInput, ...] = ()
+    inputs: tuple[ExportInput | WarcInput, ...] = ()
 
 
 
@@ -155,11 +176,14 @@ def load_config(path: Path, root: Path) -> Config:
                   spool_compression=spool, inputs=tuple(inputs))
 
 
-def load_inputs(path: Path, root: Path, entries: list[dict[str, Any]]) -> list[ExportInput]:
+def load_inputs(path: Path, root: Path, entries: list[dict[str, Any]]) -> list[ExportInput | WarcInput]:
     """The ``[[inputs]]`` of a config (or of the corpus's own list), already checked against
     schema/config.schema.json, each with its mapping loaded."""
-    inputs = []
+    inputs: list[ExportInput | WarcInput] = []
     for i, entry in enumerate(entries):
+        if entry.get("format") == "warc":
+            inputs.append(_warc_input(f"{path}: inputs[{i}]", root, entry))
+            continue
         where = f"{path}: inputs[{i}]"
         glob = entry.get("glob", "*")
         input_path = root / entry["path"]
@@ -188,6 +212,26 @@ def load_inputs(path: Path, root: Path, entries: list[dict[str, Any]]) -> list[E
                               "config.missing-file")
         inputs.append(export)
     return inputs
+
+
+def _warc_input(where: str, root: Path, entry: dict[str, Any]) -> WarcInput:
+    from khabar.registry import sources
+
+    input_path = root / entry["path"]
+    if not (input_path.is_file() or input_path.is_dir()):
+        raise ConfigError(f"{where}.path: {entry['path']!r} is not a WARC file or a folder of them (looked in "
+                          f"{input_path})", "config.missing-file")
+    outlets = entry.get("outlets")
+    unknown = sorted(set(outlets or ()) - set(sources()))
+    if unknown:
+        raise ConfigError(f"{where}.outlets: {', '.join(map(repr, unknown))} not in schema/sources.yaml "
+                          f"(known: {', '.join(sorted(sources()))})", "config.unknown-source")
+    warc = WarcInput(path=input_path, glob=entry.get("glob", "*"), origin=entry.get("origin"),
+                     outlets=frozenset(outlets) if outlets else None)
+    if input_path.is_dir() and not any(p.is_file() for p in warc.files()):
+        raise ConfigError(f"{where}.path: no .warc or .warc.gz file in {entry['path']!r}; nothing would be read",
+                          "config.missing-file")
+    return warc
 
 
 def check_sources(mapping: Mapping, where: str) -> None:

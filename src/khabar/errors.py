@@ -112,6 +112,26 @@ _TYPES = [
     ErrorType("text.bidi-override", "Bidirectional override",
               "{field} holds {count} bidirectional override(s) ({names}), which reorder how text displays",
               "Overrides (U+202D, U+202E) can disguise text; remove them from the source if they are genuine."),
+    # web captures: WARC records and the pages they hold
+    ErrorType("warc.unreadable", "Unreadable WARC record",
+              "the WARC record at offset {offset} cannot be read ({reason}); reading went on at the next record "
+              "found{resumed}",
+              "The capture is damaged there: re-fetch the page, or repair the file (warcio check FILE)."),
+    ErrorType("warc.truncated", "Truncated capture",
+              "the record at offset {offset} ({url}) is truncated: {reason}",
+              "The crawler stopped before the page ended (a size or time limit): re-fetch the page."),
+    ErrorType("warc.http-status", "Not a page (HTTP status)",
+              "the capture of {url} (offset {offset}) has HTTP status {status}, not 200",
+              "Only pages served with 200 OK are articles; re-fetch the page if it should exist."),
+    ErrorType("warc.not-html", "Not an HTML page",
+              "the capture of {url} (offset {offset}) is {content_type!r}, not an HTML page",
+              "Only HTML pages are read as articles; nothing to do unless the outlet serves its articles so."),
+    ErrorType("page.charset", "Charset unknown",
+              "the page's bytes are not text in any charset it declares or that detection finds (tried: {tried})",
+              "Re-fetch the page; if it is in a legacy charset, check the capture's HTTP header and <meta charset>."),
+    ErrorType("page.no-article", "No article on the page", "{detail}",
+              "Check that the URL is an article page; if the outlet changed its markup, update its rules in "
+              "schema/pages.yaml (each rule has a test page in tests/test_web_pages.py)."),
     # date
     ErrorType("date.impossible", "Impossible date", "{raw!r} is not a calendar date ({reason})",
               "Check the date as the source wrote it; the page may be corrupt."),
@@ -203,6 +223,17 @@ class Report:
         self.rejections: list[Rejection] = []
         self.duplicates: collections.Counter[str] = collections.Counter()
         self.taken_down: collections.Counter[str] = collections.Counter()
+        self.skipped: collections.Counter[str] = collections.Counter()      # web captures' records that are no article
+        self.pages: collections.Counter[tuple[str, str]] = collections.Counter()   # (source, 'rules' | 'generic')
+
+    def skip(self, reason: str) -> None:
+        """A web capture's record that is not an article (a request, a page of an unknown host ...):
+        not read as an input, counted by reason (khabar.sources.warc)."""
+        self.skipped[reason] += 1
+
+    def count_page(self, source: str, path: str) -> None:
+        """A web page published, its body found by the outlet's rules or by the generic reader."""
+        self.pages[(source, path)] += 1
 
     def count_read(self, source: str, n: int = 1) -> None:
         self.read[source] += n
@@ -253,6 +284,8 @@ class Report:
         total_read = sum(self.read.values())
         lines.append(f"{'total':<20} {total_read:>6} {sum(self.published.values()):>10} {len(self.rejections):>9}"
                      f" {sum(self.duplicates.values()):>11} {sum(self.taken_down.values()):>11}")
+        if self.skipped:
+            lines.append(f"web capture records skipped (no article): {sum(self.skipped.values())}")
         if self.rejections:
             lines.append("rejections by code: " + ", ".join(f"{c} {n}" for c, n in sorted(self.by_code().items())))
         lines.append("counts add up" if self.balanced() else "COUNTS DO NOT ADD UP")

@@ -76,6 +76,8 @@ class Outcome:
     # process reads (SLIM), and ``tabled`` says the row travels in that table.
     table: Any = None
     tabled: bool = False
+    skipped: str | None = None      # a web capture's record that is no article (its reason: khabar.sources.warc)
+    path: str | None = None         # how a web page's body was found: 'rules' or 'generic'
 
 
 SLIM = ("id", "url", "published", "raw_sha256", "source")
@@ -199,10 +201,41 @@ class Worker:
             out.source = _guess_source(mapping, item)
         return out
 
+    def capture(self, origin: str, entry: Any) -> Outcome:
+        """One record of a WARC file: a page read into an article, a skip, or a refusal."""
+        from khabar.sources import warc, webpage
+
+        where = f"{origin}#offset={entry.offset}"
+        if isinstance(entry, warc.Skip):
+            return Outcome(where, "", None, skipped=entry.reason)
+        if isinstance(entry, warc.Refusal):
+            return Outcome(where, entry.source, None, error=(entry.code, dict(entry.params), None))
+        out = Outcome(where, entry.source, None)
+        try:
+            source = self.registry[entry.source]
+            self._check_rights(source)
+            t0 = time.perf_counter()
+            page = webpage.read(entry.payload, url=entry.url, content_type=entry.content_type, source=source,
+                                origin=where, limits=self.limits)
+            t1 = time.perf_counter()
+            article = assemble(page.article, source, self.taxonomy)
+            self.seconds["parse"] += t1 - t0
+            self.seconds["normalize"] += time.perf_counter() - t1
+            out.path = page.path
+            self._finish(out, article)
+        except KhabarError as err:
+            out.error = freeze(err)
+        except (RecursionError, ValueError, TypeError, UnicodeError) as exc:   # one page's problem is its own
+            out.error = freeze(KhabarError("page.no-article", detail=f"the page cannot be read: "
+                                                                     f"{type(exc).__name__}: {str(exc)[:200]}"))
+        return out
+
     def run(self, unit: Unit) -> tuple[list[Outcome], dict[str, float]]:
         self.seconds = dict.fromkeys(STAGES, 0.0)
         if unit.kind == "page":
             outcomes = [self.page(unit)]
+        elif unit.kind == "warc":
+            outcomes = [self.capture(unit.origin, entry) for entry in unit.records]
         elif unit.kind == "records":
             assert unit.mapping is not None
             outcomes = [self.record(unit.mapping, origin, line, item) for origin, line, item in unit.records]

@@ -52,6 +52,9 @@ def articles(items: list[InputItem], cfg: BuildConfig, report: Report,
         for stage, value in spent.items():
             seconds[stage] += value
         for out in outcomes:
+            if out.skipped is not None:          # a web capture's record that holds no article: counted apart
+                report.skip(out.skipped)
+                continue
             report.count_read(out.source)
             if inputs is not None and out.input_file is not None:
                 path, digest, size = out.input_file
@@ -65,6 +68,8 @@ def articles(items: list[InputItem], cfg: BuildConfig, report: Report,
                 continue
             for label in out.unmapped:
                 unmapped[(out.source, label)] += 1
+            if out.path is not None:
+                report.count_page(out.source, out.path)
             report.count_published(out.source)
             yield out
         if outcomes and outcomes[-1].origin.split("#")[0] != getattr(bar, "_last", None):

@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 
 from khabar.build.settings import BuildConfig, BuildError
-from khabar.config import ConfigError, ExportInput, corpus_inputs
+from khabar.config import ConfigError, ExportInput, WarcInput, corpus_inputs
 from khabar.sources.mapping import Mapping
 
 
@@ -26,6 +26,7 @@ class InputItem:
     mapping: Mapping | None = None
     sha256: str | None = None        # the file's recorded sha256 (corpus/inputs.toml), checked on reading
     refused: tuple[str, dict[str, str]] | None = None   # not to be read: the rejection code and its parameters
+    warc: WarcInput | None = None    # a web capture (WARC file), read record by record with no mapping
 
 
 def origin_of(path: Path, root: Path) -> str:
@@ -56,6 +57,10 @@ def discover(cfg: BuildConfig) -> list[InputItem]:
             items.append(InputItem(path=path, origin=origin_of(path, cfg.root), source=source, refused=refused))
     for export, files in listed:
         for path, refused in files:
+            if isinstance(export, WarcInput):
+                items.append(InputItem(path=path, origin=origin_of(path, cfg.root), source="(unknown)", warc=export,
+                                       refused=refused))
+                continue
             items.append(InputItem(path=path, origin=origin_of(path, cfg.root), source=export.mapping.default_source(),
                                    mapping=export.mapping, sha256=export.sha256.get(path.name), refused=refused))
     return items
@@ -99,7 +104,7 @@ def _walk(top: Path) -> list[tuple[Path, Refusal | None]]:
     return sorted(found, key=lambda item: item[0])
 
 
-def _export_files(export: ExportInput) -> list[tuple[Path, Refusal | None]]:
+def _export_files(export: ExportInput | WarcInput) -> list[tuple[Path, Refusal | None]]:
     if export.path.is_file():
         return [(export.path, None)]
     return [(p, _refusal(p, export.path)) for p in export.files()]

@@ -17,6 +17,7 @@ from khabar.errors import KhabarError
 from khabar.work import Unit, freeze, read_page
 
 CHUNK = 256
+PAGES = 32            # WARC records per unit (a page is 50-300 KB of HTML)
 
 
 def units(items: list[InputItem], cfg: BuildConfig, seconds: dict[str, float]) -> Iterator[Unit]:
@@ -25,6 +26,9 @@ def units(items: list[InputItem], cfg: BuildConfig, seconds: dict[str, float]) -
         if item.refused is not None:
             code, params = item.refused
             yield Unit("error", item.source, origin=item.origin, error=freeze(KhabarError(code, **params)))
+            continue
+        if item.warc is not None:
+            yield from _captures(item, cfg, seconds)
             continue
         if item.mapping is None:
             yield Unit("page", item.source, origin=item.origin, path=item.path, max_bytes=cfg.max_input_bytes)
@@ -54,3 +58,33 @@ def units(items: list[InputItem], cfg: BuildConfig, seconds: dict[str, float]) -
             seconds["read"] += time.perf_counter() - t0
             yield Unit("error", item.source, origin=item.origin, error=freeze(err),
                        input_file=input_file)
+
+
+def _captures(item: InputItem, cfg: BuildConfig, seconds: dict[str, float]) -> Iterator[Unit]:
+    """A WARC file's records, in file order, cut into units of :data:`PAGES` records (skips and
+    refusals travel with them, so every record is counted where it stands)."""
+    from khabar.registry import sources
+    from khabar.sources import warc
+    from khabar.sources.webpage import page_rules
+
+    assert item.warc is not None
+    t0 = time.perf_counter()
+    input_file: tuple[str, str, int] | None = None
+    try:
+        digest, size = warc.file_digest(item.path)
+        input_file = (item.origin, digest, size)
+        outlets = warc.Outlets(sources(), item.warc.outlets)
+        chunk: list[warc.Entry] = []
+        for entry in warc.entries(item.path, outlets, page_rules(), cfg.max_input_bytes):
+            chunk.append(entry)
+            if len(chunk) >= PAGES:
+                seconds["read"] += time.perf_counter() - t0
+                yield Unit("warc", "(unknown)", origin=item.origin, records=chunk, input_file=input_file)
+                chunk, t0, input_file = [], time.perf_counter(), None
+        seconds["read"] += time.perf_counter() - t0
+        if chunk or input_file is not None:
+            yield Unit("warc", "(unknown)", origin=item.origin, records=chunk, input_file=input_file)
+    except OSError as exc:
+        seconds["read"] += time.perf_counter() - t0
+        yield Unit("error", warc.UNKNOWN, origin=item.origin,
+                   error=freeze(KhabarError("input.unreadable", reason=exc.strerror or str(exc))), input_file=input_file)

@@ -94,8 +94,24 @@ def write_reports(folder: Path, cfg: BuildConfig, report: Report, collected: Col
                            for s in sorted({s for s, _ in dup_kinds})],
         },
     }
+    if report.skipped or report.pages:
+        summary["web_captures"] = _web_captures(report)
     (folder / "build.json").write_text(manifest.dumps(summary), encoding="utf-8")
     return summary
+
+
+def _web_captures(report: Report) -> dict[str, Any]:
+    """WARC records that held no article, by reason; pages published per outlet, by the path that read them."""
+    hosts = collections.Counter({r.removeprefix("host:"): n for r, n in report.skipped.items() if r.startswith("host:")})
+    other = {r: n for r, n in sorted(report.skipped.items()) if not r.startswith("host:")}
+    outlets = sorted({s for s, _ in report.pages})
+    return {
+        "skipped": sum(report.skipped.values()),
+        "skipped_by_reason": other | ({"host:*": sum(hosts.values())} if hosts else {}),
+        "skipped_hosts": dict(sorted(hosts.items(), key=lambda kv: (-kv[1], kv[0]))[:1000]),
+        "skipped_hosts_total": len(hosts),
+        "pages": {s: {"rules": report.pages[(s, "rules")], "generic": report.pages[(s, "generic")]} for s in outlets},
+    }
 
 
 def write_manifest(path: Path, cfg: BuildConfig, report: Report, collected: Collected, routed: Routed,

@@ -51,7 +51,7 @@ class KhabarArticles(PipelineStep):
             for unit_index, unit in enumerate(units([item], self.cfg, seconds)):
                 outcomes, spent = worker.run(unit)
                 for position, out in enumerate(outcomes):
-                    self.stat_update("published" if out.error is None else "rejected")
+                    self.stat_update("skipped" if out.skipped else "published" if out.error is None else "rejected")
                     yield Document(text=(out.record or {}).get("text") or "", id=out.origin, metadata={
                         "order": [item_index, unit_index, position], "outcome": _dump(out),
                         "seconds": {k: spent[k] + seconds[k] for k in STAGES} if position == 0 else {}})
@@ -104,7 +104,7 @@ def _dump(out: Outcome) -> dict[str, Any]:
             "error": list(out.error) if out.error else None, "unmapped": out.unmapped,
             "signature": out.signature.tolist() if out.signature is not None else None,
             "digest": out.digest.hex() if out.digest is not None else None, "length": out.length,
-            "input_file": list(out.input_file) if out.input_file else None}
+            "input_file": list(out.input_file) if out.input_file else None, "skipped": out.skipped, "path": out.path}
 
 
 def _load(data: dict[str, Any]) -> Outcome:
@@ -113,7 +113,8 @@ def _load(data: dict[str, Any]) -> Outcome:
                    error=(error[0], error[1], error[2]) if error else None, unmapped=data["unmapped"],
                    signature=np.array(data["signature"], dtype=np.uint32) if data["signature"] is not None else None,
                    digest=bytes.fromhex(data["digest"]) if data["digest"] is not None else None,
-                   length=data["length"], input_file=tuple(data["input_file"]) if data["input_file"] else None)
+                   length=data["length"], input_file=tuple(data["input_file"]) if data["input_file"] else None,
+                   skipped=data.get("skipped"), path=data.get("path"))
 
 
 def _read(path: Path) -> Iterator[dict[str, Any]]:
