@@ -76,6 +76,10 @@ def test_example(where, kind, body, tmp_path):
         root = tmp_path / "project"
         data = tomllib.loads(body)
         for entry in data.get("inputs", []):
+            if entry.get("format") == "warc":          # web captures: a folder with a WARC file
+                (root / entry["path"]).mkdir(parents=True, exist_ok=True)
+                (root / entry["path"] / "x.warc.gz").touch()
+                continue
             target = root / entry["mapping"]
             target.parent.mkdir(parents=True, exist_ok=True)
             if (REPO / entry["mapping"]).is_file():

@@ -46,6 +46,7 @@ ARTICLE_TYPES = frozenset({"NewsArticle", "Article", "ReportageNewsArticle", "An
                            "OpinionNewsArticle", "BackgroundNewsArticle", "ReviewNewsArticle", "BlogPosting",
                            "LiveBlogPosting"})
 LANGUAGE_SAMPLE = 3000
+GENERIC_LEAST = 80        # characters the generic reader must find to call it an article's body
 
 
 @dataclasses.dataclass(frozen=True)
@@ -383,6 +384,8 @@ def read(payload: bytes, *, url: str, content_type: str | None, source: Source, 
         path = "rules" if paragraphs else "generic"
     if not paragraphs:
         paragraphs = _generic(doc, text)
+        if sum(len(p) for p in paragraphs) < GENERIC_LEAST:
+            paragraphs = []                          # a menu or a caption is no article
     if not paragraphs:
         raise KhabarError("page.no-article", detail="neither the outlet's rules nor the generic reader found "
                                                     "the article's body")
