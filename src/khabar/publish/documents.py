@@ -10,7 +10,7 @@ from typing import Any
 
 from khabar import __version__, stats, validate
 from khabar.errors import Report
-from khabar.publish import card, commit, manifest, texts
+from khabar.publish import card, commit, manifest, own, texts
 from khabar.publish.croissant import croissant
 from khabar.publish.release import URL, Release
 from khabar.registry import sources
@@ -32,6 +32,8 @@ class Published:
     release: Release | None
     taken_down: int
     pictures: dict[str, Any]
+    repository: bool = True                          # the repository's own build: its README and DATASHEET
+    where: str = "."                                 # the dataset's folder, as the card's load snippet names it
 
 
 def write_documents(staging: Path, root: Path, pub: Published) -> list[tuple[str, str]]:
@@ -42,6 +44,12 @@ def write_documents(staging: Path, root: Path, pub: Published) -> list[tuple[str
     (staging / "README.md").write_text(_card(root, pub), encoding="utf-8")
     (staging / "croissant.json").write_text(_croissant(pub), encoding="utf-8")
     moves.append((f"{commit.STAGING}/croissant.json", "../croissant.json"))
+    if not pub.repository:                           # a build of one's own: documents of its own rows only
+        (staging / "CITATION.cff").write_text(own.citation(pub.report, pub.numbers), encoding="utf-8")
+        (staging / "DATASHEET.md").write_text(own.datasheet(pub.report, pub.numbers, pub.split_info), encoding="utf-8")
+        return moves + [(f"{commit.STAGING}/CITATION.cff", "../CITATION.cff"),
+                        (f"{commit.STAGING}/DATASHEET.md", "../DATASHEET.md"),
+                        (f"{commit.STAGING}/README.md", "../README.md")]
     release = pub.release
     if release is not None:
         (staging / "CITATION.cff").write_text(release.citation_cff(), encoding="utf-8")
@@ -64,7 +72,10 @@ def write_documents(staging: Path, root: Path, pub: Published) -> list[tuple[str
 
 def _card(root: Path, pub: Published) -> str:
     readme_path = root / "README.md"
-    readme = readme_path.read_text(encoding="utf-8") if readme_path.exists() else card.DEFAULT_README
+    if not pub.repository:
+        readme = own.card_template(pub.report, pub.numbers, pub.split_info, pub.where)
+    else:
+        readme = readme_path.read_text(encoding="utf-8") if readme_path.exists() else card.DEFAULT_README
     release, report, numbers = pub.release, pub.report, pub.numbers
     example = None if pub.example is None else {k: v for k, v in pub.example.items() if k != "_split"}
     sections = {
@@ -79,19 +90,27 @@ def _card(root: Path, pub: Published) -> str:
         "cite": ("```bibtex\n" + release.bibtex() + "\n```") if release else "_No release yet: CHANGELOG.md has no entry._",
         "release": (f"Version **{release.version}** of {release.date} (see `CHANGELOG.md`); built by khabar "
                     f"{__version__} with schema {validate.article_schema()['x-khabar-schema-version']}.")
-        if release else "_Unreleased build._",
+        if release and pub.repository else
+        f"Built by khabar {__version__} with schema {validate.article_schema()['x-khabar-schema-version']}"
+        + (" (an unreleased build)." if pub.repository else ", from the inputs of this build's config."),
     }
     configs = {"default": pub.split_info}
     if pub.temporal_info:
         configs["temporal"] = pub.temporal_info
     download = sum(f["bytes"] for f in pub.files)
-    return card.render(readme, card.front_matter(configs, download, _licenses(report)), sections)
+    front = card.front_matter(configs, download, _licenses(report))
+    if not pub.repository:
+        front["pretty_name"] = f"A Khabar build: {sum(report.published.values())} Persian news articles"
+    return card.render(readme, front, sections)
 
 
 def _licenses(report: Report) -> set[str]:
-    """The licences of the published rows."""
+    """The licences of the published rows, as the card may claim them: a licence that no registry
+    evidence backs (an inline outlet's declaration) is not claimed as that licence."""
     registry = sources()
-    return {registry[s].license for s, n in report.published.items() if n > 0 and s in registry}
+    return {registry[s].license if registry[s].open or registry[s].redistribution != "yes"
+            else f"LicenseRef-unverified-{registry[s].license}"
+            for s, n in report.published.items() if n > 0 and s in registry}
 
 
 def _croissant(pub: Published) -> str:
@@ -100,7 +119,8 @@ def _croissant(pub: Published) -> str:
     return manifest.dumps(croissant(
         pub.files, configs_present, version=release.version if release else __version__,
         date_published=release.date if release else "", cite_as=release.bibtex() if release else "",
-        description=DESCRIPTION, license_text=_license_text(_licenses(pub.report)), url=URL))
+        description=DESCRIPTION if pub.repository else own.description(pub.report, pub.numbers),
+        license_text=_license_text(_licenses(pub.report)), url=URL))
 
 
 def _license_text(licenses: set[str]) -> str:
