@@ -139,9 +139,8 @@ def _documents(staging: Path, cfg: BuildConfig, report: Report, routed: Routed, 
     pictures = stats.draw(routed.numbers, staging / stats.FIGURES)
     (staging / "reports" / "stats.json").write_text(stats.dumps(routed.numbers), encoding="utf-8")
     cfg.seconds["write"] += time.perf_counter() - t0
-    where = "." if cfg.out_root.resolve() == cfg.root.resolve() else cfg.out_root.name   # no local path published
     published = Published(report, routed.files, routed.split_info, routed.temporal_info, routed.numbers,
-                          routed.example, release, taken_down, pictures, repository=cfg.open_only, where=where)
+                          routed.example, release, taken_down, pictures, repository=cfg.open_only)
     moves = [(f"{commit.STAGING}/{name}", name) for name in ("data", "reports", LEDGER, stats.FIGURES, manifest.MANIFEST)]
     applied = takedowns.path_of(cfg.root)
     if cfg.out_root.resolve() != cfg.root.resolve() and applied.is_file():   # so verify DIR checks it too

@@ -33,7 +33,6 @@ class Published:
     taken_down: int
     pictures: dict[str, Any]
     repository: bool = True                          # the repository's own build: its README and DATASHEET
-    where: str = "."                                 # the dataset's folder, as the card's load snippet names it
 
 
 def write_documents(staging: Path, root: Path, pub: Published) -> list[tuple[str, str]]:
@@ -73,7 +72,7 @@ def write_documents(staging: Path, root: Path, pub: Published) -> list[tuple[str
 def _card(root: Path, pub: Published) -> str:
     readme_path = root / "README.md"
     if not pub.repository:
-        readme = own.card_template(pub.report, pub.numbers, pub.split_info, pub.where)
+        readme = own.card_template(pub.report, pub.numbers, pub.split_info)
     else:
         readme = readme_path.read_text(encoding="utf-8") if readme_path.exists() else card.DEFAULT_README
     release, report, numbers = pub.release, pub.report, pub.numbers

@@ -30,7 +30,7 @@ CARD = """# {title}
 ```python
 import khabar
 
-ds = khabar.load("{where}")                     # or datasets.load_dataset("/absolute/path/to/{where}")
+ds = khabar.load("path/to/this/folder")         # or datasets.load_dataset("/absolute/path/to/this/folder")
 row = ds["{first_split}"][0]
 print(row["title"], row["attribution"])
 ```
@@ -76,7 +76,7 @@ print(row["title"], row["attribution"])
 
 Built with Khabar (the toolchain, Apache-2.0): every input is in `corpus/manifest.json` with
 its sha256, every input not published is in `corpus/reports/rejects.jsonl` with a code, and
-`khabar verify {where}` checks the files against the manifest.
+`khabar verify path/to/this/folder` checks the files against the manifest.
 """
 
 
@@ -117,7 +117,9 @@ def rights_sentences(report: Report) -> str:
     return "\n\n".join(lines) if lines else "_No row is published._"
 
 
-def card_template(report: Report, numbers: dict[str, Any], split_info: dict[str, dict[str, int]], where: str) -> str:
+def card_template(report: Report, numbers: dict[str, Any], split_info: dict[str, dict[str, int]]) -> str:
+    """The card of a build of one's own (no local path in it: the same inputs give the same bytes
+    whatever folder they are built into)."""
     outlets = _outlets(report)
     total = sum(n for _, _, n in outlets)
     rows = numbers.get("articles", total) or 1
@@ -129,7 +131,7 @@ def card_template(report: Report, numbers: dict[str, Any], split_info: dict[str,
         summary=(f"This dataset was built with Khabar {__version__} from the inputs of one build config. It holds "
                  f"{total} articles of {_names(outlets)}, {_period(numbers)}. It is not the Khabar corpus: "
                  f"its rows are the ones described below, and nothing else."),
-        rights=rights_sentences(report), where=where, first_split=first,
+        rights=rights_sentences(report), first_split=first,
         uncategorized=f"{uncategorized} ({100 * uncategorized / rows:.0f}%)")
 
 
