@@ -1,4 +1,4 @@
-"""The ``khabar`` command: parse | validate | build | verify | audit | takedown | normalize | errors."""
+"""The ``khabar`` command: parse | validate | build | verify | audit | takedown | normalize | harvest | errors."""
 
 from __future__ import annotations
 
@@ -209,6 +209,54 @@ def _date(text: str) -> dt.date:
     return dt.date.fromisoformat(text)
 
 
+def _cmd_harvest(args: argparse.Namespace) -> int:
+    from khabar.harvest import HarvestError, Options, harvest
+
+    opts = Options(outlet=args.outlet, out=Path(args.out or f"corpus/raw/harvest/{args.outlet}"), feeds=args.feed,
+                   sitemaps=args.sitemap, since=args.since, until=args.until, max_pages=args.max_pages, rate=args.rate,
+                   research_only=args.research_only, dry_run=args.dry_run, timeout=args.timeout,
+                   max_bytes=args.max_bytes, retries=args.retries, backoff=args.backoff,
+                   warc_bytes=args.warc_mb * 2**20, retry_failed=args.retry_failed,
+                   progress=False if args.no_progress else None)
+    try:
+        summary = harvest(opts)
+    except HarvestError as err:
+        print(f"khabar harvest: {err}", file=sys.stderr)
+        return 2
+    if args.dry_run:
+        for url in summary.would_fetch:
+            print(url)
+        print(f"{len(summary.would_fetch)} page(s) would be fetched ({summary.discovered} new); nothing was fetched "
+              "but the feeds, sitemaps and robots.txt", file=sys.stderr)
+        return 0
+    print(summary.text(), file=sys.stderr)
+    return 0
+
+
+def _add_harvest(sub: Any) -> None:
+    sp = sub.add_parser("harvest", help="fetch an outlet's new articles from its feeds and sitemaps into WARC files, "
+                                        "politely (robots.txt, rate limit, Retry-After)")
+    sp.add_argument("--outlet", required=True, help="source key in schema/sources.yaml (an open outlet)")
+    sp.add_argument("--feed", action="append", default=[], help="a feed URL (replaces the registry's; repeatable)")
+    sp.add_argument("--sitemap", action="append", default=[], help="a sitemap URL (replaces robots.txt's; repeatable)")
+    sp.add_argument("--since", type=_date, help="only articles listed as of this date or later (YYYY-MM-DD)")
+    sp.add_argument("--until", type=_date, help="only articles listed as of this date or earlier")
+    sp.add_argument("--max-pages", type=int, help="fetch at most N pages this run")
+    sp.add_argument("--rate", type=float, default=1.0, help="requests per second per host (default 1; 0: no limit "
+                                                             "of ours, robots.txt's Crawl-delay still holds)")
+    sp.add_argument("--out", help="folder of the WARC files and the state (default corpus/raw/harvest/OUTLET)")
+    sp.add_argument("--dry-run", action="store_true", help="list what would be fetched; fetch no page")
+    sp.add_argument("--research-only", action="store_true", help="allow an outlet that is not openly licensed")
+    sp.add_argument("--timeout", type=float, default=20.0, help="seconds to wait for an answer (default 20)")
+    sp.add_argument("--max-bytes", type=int, default=10 * 2**20, help="largest response kept (default 10 MiB)")
+    sp.add_argument("--retries", type=int, default=3, help="tries after the first on 429, 5xx and timeouts (default 3)")
+    sp.add_argument("--backoff", type=float, default=1.0, help="first retry's wait in seconds, doubled each time")
+    sp.add_argument("--warc-mb", type=int, default=1024, help="start a new WARC file past this size (default 1024)")
+    sp.add_argument("--retry-failed", action="store_true", help="try again the pages that failed in earlier runs")
+    sp.add_argument("--no-progress", action="store_true")
+    sp.set_defaults(func=_cmd_harvest)
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="khabar", description="Build and check the Khabar Persian news corpus.")
     p.add_argument("--version", action="version", version=f"khabar {__version__}")
@@ -282,6 +330,8 @@ def parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("normalize", help="normalize Persian text from stdin to stdout, line by line")
     sp.add_argument("--no-zwnj", action="store_true", help="letters and spacing only: do not restore ZWNJs")
     sp.set_defaults(func=_cmd_normalize)
+
+    _add_harvest(sub)
 
     sp = sub.add_parser("errors", help="list the rejection codes")
     sp.add_argument("--markdown", action="store_true", help="as the Markdown table of docs/ERRORS.md")

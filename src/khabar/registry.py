@@ -39,6 +39,7 @@ class Source:
     evidence: str | None = None
     article_url: str | None = None     # the outlet's article address, with {id}
     hosts: tuple[str, ...] = ()        # the outlet's web hosts (lower case, no www.): its pages and URLs
+    feeds: tuple[str, ...] = ()        # its RSS/Atom feeds, where khabar harvest looks for new articles
     inline: bool = False               # declared in a mapping's [outlet], not in schema/sources.yaml
 
     @property
@@ -125,6 +126,10 @@ def make_source(key: str, entry: Any, where: str) -> Source:
         raise RegistryError(f"{where}.hosts: a list of host names (e.g. [\"www.farsnews.ir\"])")
     values = {name: entry.get(name) for name in fields}
     values["hosts"] = tuple(sorted({h.strip().lower().rstrip(".").removeprefix("www.") for h in hosts}))
+    feeds = entry.get("feeds") or []
+    if not isinstance(feeds, list) or not all(isinstance(f, str) and f.startswith(("http://", "https://")) for f in feeds):
+        raise RegistryError(f"{where}.feeds: a list of feed URLs (http or https)")
+    values["feeds"] = tuple(feeds)
     values["license_notice"] = " ".join(str(entry["license_notice"]).split())
     values.setdefault("parser", None)
     return Source(key=key, **values)
