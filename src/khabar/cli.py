@@ -233,6 +233,24 @@ def _cmd_harvest(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_takedown(sub: Any) -> None:
+    sp = sub.add_parser("takedown", help="manage the takedown list (corpus/takedowns.jsonl)")
+    tsub = sp.add_subparsers(dest="action", required=True)
+    ta = tsub.add_parser("add", help="append a takedown entry")
+    which = ta.add_mutually_exclusive_group(required=True)
+    which.add_argument("--url")
+    which.add_argument("--id")
+    which.add_argument("--sha256", help="the raw_sha256 (content hash) of the input")
+    ta.add_argument("--reason", required=True, choices=["publisher-request", "personal-data", "other"])
+    ta.add_argument("--requested-by", required=True, choices=["publisher", "person", "authority", "maintainers", "other"])
+    ta.add_argument("--scope", default="record", choices=["record", "cluster"],
+                    help="record: this record only; cluster: every near-duplicate copy of the story too")
+    ta.add_argument("--date", type=_date, default=dt.date.today(), help="date of the request (default: today)")
+    ta.add_argument("--note", help="a short note (no personal names)")
+    ta.add_argument("--root", default=".", help="project root (default: .)")
+    ta.set_defaults(func=_cmd_takedown)
+
+
 def _add_harvest(sub: Any) -> None:
     sp = sub.add_parser("harvest", help="fetch an outlet's new articles from its feeds and sitemaps into WARC files, "
                                         "politely (robots.txt, rate limit, Retry-After)")
@@ -302,21 +320,7 @@ def parser() -> argparse.ArgumentParser:
     sp.add_argument("--root", default=".", help="the project whose takedown list applies too (default: .)")
     sp.set_defaults(func=_cmd_verify)
 
-    sp = sub.add_parser("takedown", help="manage the takedown list (corpus/takedowns.jsonl)")
-    tsub = sp.add_subparsers(dest="action", required=True)
-    ta = tsub.add_parser("add", help="append a takedown entry")
-    which = ta.add_mutually_exclusive_group(required=True)
-    which.add_argument("--url")
-    which.add_argument("--id")
-    which.add_argument("--sha256", help="the raw_sha256 (content hash) of the input")
-    ta.add_argument("--reason", required=True, choices=["publisher-request", "personal-data", "other"])
-    ta.add_argument("--requested-by", required=True, choices=["publisher", "person", "authority", "maintainers", "other"])
-    ta.add_argument("--scope", default="record", choices=["record", "cluster"],
-                    help="record: this record only; cluster: every near-duplicate copy of the story too")
-    ta.add_argument("--date", type=_date, default=dt.date.today(), help="date of the request (default: today)")
-    ta.add_argument("--note", help="a short note (no personal names)")
-    ta.add_argument("--root", default=".", help="project root (default: .)")
-    ta.set_defaults(func=_cmd_takedown)
+    _add_takedown(sub)
 
     sp = sub.add_parser("audit", help="report near-duplicate pairs across the splits of a built dataset")
     sp.add_argument("path", nargs="?", default=".", help="dataset root (default: .)")
