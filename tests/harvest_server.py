@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import dataclasses
 import gzip
+import socket
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from web_fixtures import PAGES, stories
+from web_fixtures import PAGES, Story, stories
 
 NORMAL = [3400001 + k for k in range(8)]          # the ordinary article pages
 BUSY, FLAKY, SLOW, LOOP, AWAY, HUGE, BOMB = 3400010, 3400011, 3400012, 3400013, 3400014, 3400015, 3400016
@@ -32,16 +33,29 @@ class Hit:
 
 
 class Server:
-    def __init__(self, crawl_delay: float = 0.2, slow_seconds: float = 3.0):
+    def __init__(self, crawl_delay: float = 0.2, slow_seconds: float = 3.0, many: int = 0, mixed: bool = False):
+        """``many``: that many more article pages listed in the sitemap (for benchmarks/harvest_throughput.py);
+        ``mixed``: each page's body joins paragraphs of six shipped articles, so that it is a new story
+        to the corpus's deduplication (a harvest built beside the shipped corpus)."""
         self.log: list[Hit] = []
         self.lock = threading.Lock()
         self.counts: dict[str, int] = {}
         self.crawl_delay, self.slow_seconds = crawl_delay, slow_seconds
         self.bomb = gzip.compress(b"<html>" + b"0" * (50 * 2**20), 6)          # 50 MB in about 50 KB
         self.pages = {}
-        for n, (article_id, story) in enumerate(zip(NORMAL + [BUSY, FLAKY, PRIVATE, OLD],
-                                                    stories("tasnimnews", 12, skip=2))):
+        pool = stories("tasnimnews", 24, skip=2)
+        for n, article_id in enumerate(NORMAL + [BUSY, FLAKY, PRIVATE, OLD]):
+            story = pool[n]
+            if mixed:                  # one paragraph of each of six articles: no shipped story's copy
+                parts = [pool[(n + 4 * j) % len(pool)].paragraphs for j in range(6)]
+                story = Story(f"mixed-{n}", story.source, f"{story.title} ({n})", story.lead,
+                              [p[j % len(p)] for j, p in enumerate(parts)])
             self.pages[article_path(article_id)] = PAGES["tasnimnews"](story, article_id=str(article_id))[1].encode()
+        self.many = [3500000 + k for k in range(many)]
+        if many:
+            bodies = list(self.pages.values())
+            for k, article_id in enumerate(self.many):
+                self.pages[article_path(article_id)] = bodies[k % len(bodies)]
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.httpd.daemon_threads = True
         self.port = self.httpd.server_address[1]
@@ -74,7 +88,8 @@ class Server:
                 f"</sitemapindex>").encode()
 
     def sitemap_new(self) -> bytes:
-        entries = [(a, "2025-09-05") for a in NORMAL[4:] + [BUSY, FLAKY, SLOW, LOOP, AWAY, HUGE, BOMB]] + [(OLD, "2024-12-01")]
+        entries = [(a, "2025-09-05") for a in NORMAL[4:] + [BUSY, FLAKY, SLOW, LOOP, AWAY, HUGE, BOMB] + self.many] \
+            + [(OLD, "2024-12-01")]
         urls = "".join(f"<url><loc>{self.base}{article_path(a)}</loc><lastmod>{d}</lastmod></url>" for a, d in entries)
         return (f'<?xml version="1.0" encoding="UTF-8"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
                 f"{urls}</urlset>").encode()
@@ -87,6 +102,10 @@ class Server:
 
             def log_message(self, *args: object) -> None:
                 pass
+
+            def setup(self) -> None:
+                super().setup()            # headers and body are two writes: no Nagle delay between them
+                self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
             def _send(self, status: int, body: bytes = b"", kind: str = "text/html; charset=utf-8",
                       headers: dict[str, str] | None = None) -> None:

@@ -166,3 +166,45 @@ def test_no_address_off_this_machine_is_ever_asked():
         with pytest.raises(FetchError) as err:
             fetcher.get(url)
         assert err.value.code == "harvest.not-loopback"
+
+
+def test_a_snapshot_harvests_rebuilds_and_releases_without_moving_earlier_splits(tmp_path):
+    """scripts/snapshot.py's work on a copy of the repository: the harvest goes under corpus/raw/harvest,
+    corpus/inputs.toml reads it, the build adds the new articles, the CHANGELOG gets the new version
+    with the counts, and every earlier record keeps its split."""
+    import shutil
+
+    from khabar.harvest.snapshot import HARVEST_DIR, snapshot
+
+    clone = tmp_path / "clone"
+    for rel in ("corpus/raw", "corpus/rights", "corpus/audits", "configs"):
+        shutil.copytree(REPO / rel, clone / rel)
+    for rel in ("corpus/inputs.toml", "corpus/splits.tsv", "corpus/manifest.json", "README.md", "CHANGELOG.md",
+                "DATASHEET.md"):
+        (clone / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(REPO / rel, clone / rel)
+    ledger_before = (clone / "corpus/splits.tsv").read_text("utf-8").splitlines()
+    with Server(crawl_delay=0, mixed=True) as server:
+        done = snapshot(clone, dt.date(2025, 1, 1), dt.date(2025, 12, 31), ["tasnimnews"],
+                        feeds={"tasnimnews": [f"{server.base}/feed.xml"]},
+                        sitemaps={"tasnimnews": [f"{server.base}/sitemap-index.xml"]}, rate=0, today=dt.date(2026, 12, 2),
+                        build_date=BUILD_DATE)
+    assert done.harvests["tasnimnews"].fetched == len(REACHABLE) + 1          # + the slow page (no article: rejected)
+    assert done.published["tasnimnews"] == done.before["tasnimnews"] + len(REACHABLE)
+    assert list((clone / HARVEST_DIR / "tasnimnews").glob("*.warc.gz"))
+    assert f'path = "{HARVEST_DIR}"' in (clone / "corpus/inputs.toml").read_text("utf-8")
+    changelog = (clone / "CHANGELOG.md").read_text("utf-8")
+    newest = changelog.split("\n## ")[1]
+    assert newest.startswith(f"{done.version} — 2026-12-02") and done.version == "0.4.0"
+    assert f"`tasnimnews` {done.published['tasnimnews']} (+{len(REACHABLE)})" in newest
+    assert changelog.count("<!-- khabar:release -->") == 1 and "<!-- khabar:release -->" in newest
+    ledger_after = set((clone / "corpus/splits.tsv").read_text("utf-8").splitlines())
+    assert all(line in ledger_after for line in ledger_before)                # earlier splits never move
+    assert "Version **0.4.0** of 2026-12-02" in (clone / "README.md").read_text("utf-8")
+
+
+def test_the_build_never_imports_the_harvester():
+    code = ("import sys, khabar.build, khabar.work, khabar.sources.warc, khabar.sources.webpage, khabar.verify; "
+            "print(sorted(m for m in sys.modules if m.startswith(('khabar.harvest', 'requests', 'protego', 'feedparser'))))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.stdout.strip() == "[]", out.stdout + out.stderr

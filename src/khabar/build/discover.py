@@ -47,6 +47,7 @@ def discover(cfg: BuildConfig) -> list[InputItem]:
             raise BuildError(f"{exc.code}: {exc}", code=exc.code) from None
     listed = [(export, _export_files(export)) for export in exports_]
     claimed = {os.path.realpath(path) for _, files in listed for path, _ in files}
+    claimed |= _harvest_bookkeeping(exports_)
     items = []
     if cfg.config.corpus and cfg.raw_dir.is_dir():
         for path, refused in _walk(cfg.raw_dir):
@@ -64,6 +65,18 @@ def discover(cfg: BuildConfig) -> list[InputItem]:
             items.append(InputItem(path=path, origin=origin_of(path, cfg.root), source=export.mapping.default_source(),
                                    mapping=export.mapping, sha256=export.sha256.get(path.name), refused=refused))
     return items
+
+
+def _harvest_bookkeeping(exports_: list[ExportInput | WarcInput]) -> set[str]:
+    """The files ``khabar harvest`` keeps beside its WARC files (its state, a file still being
+    written): not inputs, so not read as pages of a source named after their folder."""
+    from khabar.sources.warc import bookkeeping
+
+    found: set[str] = set()
+    for export in exports_:
+        if isinstance(export, WarcInput) and export.path.is_dir():
+            found |= {os.path.realpath(p) for p in bookkeeping(export.path)}
+    return found
 
 
 Refusal = tuple[str, dict[str, str]]         # a rejection code and its message's parameters

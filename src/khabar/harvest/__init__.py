@@ -29,6 +29,7 @@ from khabar.harvest.urls import canonical, host_key
 from khabar.harvest.warcout import WarcOut, recover
 
 HTML = ("text/html", "application/xhtml+xml")
+SYNC_PAGES, SYNC_SECONDS = 64, 2.0       # how often fetched pages are put on disk and marked (a group commit)
 
 
 class HarvestError(Exception):
@@ -283,6 +284,18 @@ class Harvester:
     # -- pages -------------------------------------------------------------------------------------
 
     def fetch_pages(self, state: State, pending: list[str], warc: WarcOut) -> None:
+        """Fetch the pages; each is marked fetched once its records are synced to disk (every
+        :data:`SYNC_PAGES` pages or :data:`SYNC_SECONDS`, and at the end: a group commit)."""
+        unsynced: list[str] = []
+        last = time.monotonic()
+
+        def sync() -> None:
+            nonlocal last
+            warc.sync()
+            state.fetched(unsynced)
+            unsynced.clear()
+            last = time.monotonic()
+
         bar = tqdm(total=len(pending), desc=f"harvest {self.opts.outlet}", unit="page",
                    disable=None if self.opts.progress is None else not self.opts.progress)
         try:
@@ -296,15 +309,18 @@ class Harvester:
                         raise FetchError("harvest.not-html", f"{url}: {kind or 'no Content-Type'}")
                     response.decoded(self.opts.max_bytes)           # a compression bomb is refused here
                     warc.write(response)
-                    state.fetched([url])
+                    unsynced.append(url)
                     self.summary.fetched += 1
                     self.summary.bytes += len(response.body)
                 except FetchError as err:
                     state.failed(url, err.code, err.detail)
                     self.summary.failed[err.code] += 1
+                if len(unsynced) >= SYNC_PAGES or time.monotonic() - last >= SYNC_SECONDS:
+                    sync()
                 bar.update(1)
                 bar.set_postfix(MB=f"{self.summary.bytes / 1e6:.1f}", errors=sum(self.summary.failed.values()))
-        finally:
+        finally:                  # (also on Ctrl-C: what is written is marked, so never fetched again)
+            sync()
             bar.close()
 
 

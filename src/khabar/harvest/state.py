@@ -12,6 +12,8 @@ import datetime as dt
 import sqlite3
 from pathlib import Path
 
+from khabar.sources.warc import HARVEST_STATE
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS pages (
     url TEXT PRIMARY KEY,
@@ -36,11 +38,13 @@ def _now() -> str:
 
 
 class State:
-    FILE = "harvest-state.sqlite"
+    FILE = HARVEST_STATE
 
     def __init__(self, folder: Path):
         self.path = folder / self.FILE
         self.db = sqlite3.connect(self.path)
+        self.db.execute("PRAGMA journal_mode=WAL")       # commits without an fsync each (the WARC file is synced first)
+        self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(SCHEMA)
         self.db.commit()
 

@@ -19,9 +19,7 @@ from warcio.warcwriter import WARCWriter
 
 from khabar import __version__
 from khabar.harvest.fetch import Response
-from khabar.sources.warc import OUTLET_HEADER
-
-OPEN = ".open"
+from khabar.sources.warc import OPEN_SUFFIX as OPEN, OUTLET_HEADER
 
 
 def _stamp() -> str:
@@ -52,7 +50,8 @@ class WarcOut:
         os.fsync(self.fh.fileno())
 
     def write(self, response: Response) -> None:
-        """The request and the response of one page, whole on disk before this returns."""
+        """The request and the response of one page, handed to the file (whole in the page cache
+        when this returns, so a killed process loses nothing; :meth:`sync` puts them on disk)."""
         if self.fh is None:
             self._open()
         writer = WARCWriter(self.fh, gzip=True)
@@ -65,9 +64,14 @@ class WarcOut:
         req.rec_headers.add_header("WARC-Concurrent-To", resp.rec_headers.get_header("WARC-Record-ID"))
         writer.write_record(req)
         writer.write_record(resp)
-        self._sync()
+        self.fh.flush()
         if self.fh.tell() >= self.max_file_bytes:
             self.close()
+
+    def sync(self) -> None:
+        """Everything written so far on disk (fsync): the harvest marks pages fetched after this."""
+        if self.fh is not None:
+            self._sync()
 
     def close(self) -> None:
         if self.fh is None:

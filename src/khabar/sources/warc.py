@@ -31,6 +31,8 @@ from warcio.archiveiterator import ArchiveIterator
 from khabar.registry import Source
 
 OUTLET_HEADER = "WARC-Khabar-Outlet"       # the outlet a harvest fetched the page for
+HARVEST_STATE = "harvest-state.sqlite"     # what khabar harvest keeps beside its WARC files
+OPEN_SUFFIX = ".open"                      # a WARC file khabar harvest is still writing
 SUFFIXES = (".warc", ".warc.gz")
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 UNKNOWN = "(unknown)"                      # the source counted for a record that cannot be read at all
@@ -64,6 +66,13 @@ Entry = Capture | Skip | Refusal
 
 def is_warc(path: Path) -> bool:
     return path.name.lower().endswith(SUFFIXES)
+
+
+def bookkeeping(folder: Path) -> list[Path]:
+    """The files ``khabar harvest`` keeps in a folder of WARC files: its state (and SQLite's
+    journal files) and a WARC file it is writing. They are not inputs."""
+    return sorted(p for p in folder.rglob("*") if p.is_file() and (
+        p.name.startswith(HARVEST_STATE) or p.name.endswith(SUFFIXES[1] + OPEN_SUFFIX)))
 
 
 def file_digest(path: Path) -> tuple[str, int]:
