@@ -89,8 +89,15 @@ def _classify(raw: RawArticle, source: Source, taxonomy: Taxonomy) -> tuple[str 
     return category, origin, withheld, regional, unmapped
 
 
+MAX_LABELS = 64          # category labels a record may have (real ones have under 10)
+
+
 def assemble(raw: RawArticle, source: Source, taxonomy: Taxonomy) -> Article:
     """Raises ``layout.empty-record`` when nothing of the record has text, ``text.*`` on bad characters."""
+    if len(raw.categories) > MAX_LABELS or len(raw.topics) > 16 * MAX_LABELS:
+        raise KhabarError("layout.bad-record", detail=f"the record has {len(raw.categories)} category labels and "
+                                                      f"{len(raw.topics)} topics, over the {MAX_LABELS} labels "
+                                                      f"(and {16 * MAX_LABELS} topics) a record may have")
     check_characters(raw)
     changes = Changes()
     compounds = lost_zwnjs(raw)

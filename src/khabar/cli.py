@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import sys
@@ -78,10 +79,16 @@ def _cmd_build(args: argparse.Namespace) -> int:
             print(f"datatrove: {summary['read']} inputs read; splits: "
                   + ", ".join(f"{k} {v}" for k, v in summary["split_rows"].items()))
             return 0
-        result = build(cfg)
+        with _stopped_by_signals():
+            result = build(cfg)
     except BuildError as exc:
         print(f"khabar build: {exc.code}: failed, nothing published: {exc}", file=sys.stderr)
         return 1
+    except (KeyboardInterrupt, Stopped) as exc:
+        name = exc.signal_name if isinstance(exc, Stopped) else "SIGINT (Ctrl-C)"
+        print(f"khabar build: build.interrupted: stopped by {name}; nothing was published, the previous dataset "
+              "is kept (no lock or staging folder left)", file=sys.stderr)
+        return 130 if isinstance(exc, KeyboardInterrupt) else 128 + exc.signum
     except TakedownError as exc:
         print(f"khabar build: config.invalid: the takedown list: {exc}", file=sys.stderr)
         return 2
@@ -92,6 +99,31 @@ def _cmd_build(args: argparse.Namespace) -> int:
               "see corpus/reports/build.json")
     print(f"published to {cfg.corpus / 'data'}; rejects in {cfg.corpus / 'reports' / 'rejects.jsonl'}")
     return 0
+
+
+class Stopped(BaseException):
+    """SIGTERM or SIGHUP, raised where the main process is, so the build cleans up as for Ctrl-C."""
+
+    def __init__(self, signum: int):
+        import signal
+
+        super().__init__(signum)
+        self.signum, self.signal_name = signum, signal.Signals(signum).name
+
+
+@contextlib.contextmanager
+def _stopped_by_signals() -> Any:
+    import signal
+
+    def stop(signum: int, frame: Any) -> None:
+        raise Stopped(signum)
+
+    old = {s: signal.signal(s, stop) for s in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield
+    finally:
+        for sig, handler in old.items():
+            signal.signal(sig, handler)
 
 
 def _cmd_verify(args: argparse.Namespace) -> int:

@@ -60,6 +60,7 @@ class ConfigError(Exception):
 
 
 CORPUS_INPUTS = "corpus/inputs.toml"
+CONFIG_LIMIT = 4 * 2**20            # bytes of a config, mapping or input list
 
 
 @dataclasses.dataclass(frozen=True)
@@ -125,6 +126,11 @@ def _inside(root: Path, path: Path) -> bool:
 def read_toml(path: Path, what: str) -> dict[str, Any]:
     """A TOML file's table, or a ConfigError that says what is wrong with the file."""
     try:
+        if path.exists() and not path.is_file():       # a FIFO, a device (/dev/zero): never read
+            raise ConfigError(f"{path}: not a regular file (a folder, FIFO or device): not a {what}",
+                              "config.missing-file")
+        if path.exists() and path.stat().st_size > CONFIG_LIMIT:
+            raise ConfigError(f"{path}: {path.stat().st_size} bytes, too large for a {what} (limit {CONFIG_LIMIT})")
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ConfigError(f"{path}: no such {what}", "config.missing-file") from None

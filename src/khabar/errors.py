@@ -189,6 +189,12 @@ _TYPES = [
     ErrorType("build.disk-full", "Disk full", "{detail}", "Free space on the output's disk and build again."),
     ErrorType("build.not-writable", "Output not writable", "{detail}",
               "Build into a folder you may write (--output DIR), or fix the folder's permissions."),
+    ErrorType("build.worker-died", "A worker process died", "{detail}",
+              "A worker was killed (by hand, or by the out-of-memory killer) while on the input named: build again; "
+              "if it dies on the same input, split that input or build with --workers 1."),
+    ErrorType("build.interrupted", "Build stopped", "{detail}",
+              "The build was stopped by a signal (Ctrl-C, SIGTERM, SIGHUP): nothing was published and the previous "
+              "dataset is kept; build again."),
     ErrorType("build.nothing-to-publish", "Nothing to publish", "{detail}",
               "Read reports/last-failed/ (or the rejects report): the inputs, their mapping or the takedown list "
               "left no article."),

@@ -280,6 +280,10 @@ _WORKER: Worker | None = None
 
 def _init(latest: Any, arrow: bool, open_only: bool) -> None:
     global _WORKER
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)      # Ctrl-C is the main process's to handle: one message, no
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)     # traceback per worker; the main process ends the workers
     _WORKER = Worker(latest, arrow, open_only)
 
 
@@ -295,23 +299,63 @@ def default_workers() -> int:
 def ordered_map(units: Iterable[Unit], latest: Any, workers: int, window: int = 4,
                 arrow: bool = False, open_only: bool = False) -> Iterator[tuple[list[Outcome], dict[str, float]]]:
     """Results of every unit, in input order, with at most ``window`` units per worker in flight
-    (``arrow``: published rows come as Arrow tables, records slimmed; see :func:`tabulate`)."""
+    (``arrow``: published rows come as Arrow tables, records slimmed; see :func:`tabulate`).
+
+    A worker that dies (``kill -9``, the out-of-memory killer) ends the build at once with
+    ``build.worker-died``, naming the input it was on: a process pool's broken state is seen
+    (concurrent.futures), where multiprocessing.Pool would wait for its result forever."""
     if workers <= 1:
         worker = Worker(latest, arrow, open_only)
         for unit in units:
             yield worker.run(unit)
         return
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
     from khabar.text.zwnj import default_restorer
 
     default_restorer(), default_restorer(False)   # load the lexicon once, before forking: the workers share it
     methods = multiprocessing.get_all_start_methods()
     ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-    with ctx.Pool(workers, initializer=_init, initargs=(latest, arrow, open_only)) as pool:
-        pending: list[Any] = []
+    pool = ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init, initargs=(latest, arrow, open_only))
+    pending: list[tuple[Unit, Any]] = []
+    try:
         for unit in units:
-            pending.append(pool.apply_async(_run, (unit,)))
+            pending.append((unit, pool.submit(_run, unit)))
             if len(pending) >= workers * window:
-                yield pending.pop(0).get()
-        for result in pending:
-            yield result.get()
+                yield _result(*pending.pop(0))
+        for unit, future in pending:
+            yield _result(unit, future)
+    except BaseException:
+        for _, future in pending:
+            future.cancel()
+        _stop(pool)
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
+
+def _result(unit: Unit, future: Any) -> tuple[list[Outcome], dict[str, float]]:
+    from concurrent.futures.process import BrokenProcessPool
+
+    try:
+        return future.result()
+    except BrokenProcessPool:
+        raise WorkerDied(unit.origin) from None
+
+
+class WorkerDied(Exception):
+    """A worker process ended without its result (killed, or out of memory) while on ``origin``."""
+
+    def __init__(self, origin: str):
+        super().__init__(f"a worker process died (killed, or out of memory) while reading {origin}; nothing was "
+                         "published and the previous dataset is kept. Build again; if it dies on the same input, "
+                         "that input is too large for this machine's memory: split it or build with --workers 1")
+        self.origin = origin
+
+
+def _stop(pool: Any) -> None:
+    """End the pool's processes now (an interrupted or failed build leaves no worker running)."""
+    for process in list(getattr(pool, "_processes", {}).values()):
+        if process.is_alive():
+            process.terminate()

@@ -42,7 +42,7 @@ from khabar.publish import commit, manifest
 from khabar.publish.documents import Published, write_documents
 from khabar.publish.release import Release, ReleaseError, read_release
 from khabar.split import LEDGER, Ledger, load_ledger
-from khabar.work import parse_page
+from khabar.work import WorkerDied, parse_page
 
 __all__ = ["BuildConfig", "BuildError", "BuildResult", "InputItem", "Plan", "articles", "build", "discover",
            "make_plan", "parse_page", "units"]
@@ -64,6 +64,8 @@ def build(cfg: BuildConfig, results: Results | None = None) -> BuildResult:
                 shutil.rmtree(staging, ignore_errors=True)
             if isinstance(exc, OSError) and exc.errno in FAULTS:
                 raise coded(exc, cfg.out_root) from None
+            if isinstance(exc, WorkerDied):
+                raise BuildError(str(exc), code="build.worker-died") from None
             raise
 
 

@@ -252,12 +252,31 @@ def cell_text(value: Any) -> str | None:
     return str(value)
 
 
+XLSX_EXPANDED_LIMIT = 256 * 2**20      # what a workbook's parts may expand to (a real 3 MB export: 16 MB)
+
+
+def _check_expansion(raw: bytes) -> None:
+    """A workbook is a zip: refuse one whose parts expand past :data:`XLSX_EXPANDED_LIMIT` (a zip
+    bomb) before the reader inflates it in memory."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+            expanded = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        raise KhabarError("export.invalid-xlsx", reason=f"not a zip archive, as a workbook is ({exc})") from None
+    if expanded > XLSX_EXPANDED_LIMIT:
+        raise KhabarError("export.invalid-xlsx", reason=f"its parts expand to {expanded} bytes, over the limit of "
+                                                         f"{XLSX_EXPANDED_LIMIT} (a zip bomb, or split the workbook)")
+
+
 def read_xlsx(raw: bytes, sheet: str | None = None, columns: list[str] | None = None) -> Iterator[Item]:
     """An Excel workbook's sheet (the first unless named): a header row, then one record a row.
 
     Read by python-calamine; every cell comes as text (:func:`cell_text`), an empty cell as ''."""
     from python_calamine import CalamineError, CalamineWorkbook
 
+    _check_expansion(raw)
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(raw))
         names = book.sheet_names

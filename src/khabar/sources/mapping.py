@@ -47,10 +47,45 @@ def _mapping_validator() -> Any:
     return jsonschema_rs.validator_for(schema, validate_formats=True)
 
 
-def _compile(path: Path, key: str, pattern: str) -> re.Pattern[str]:
+PATTERN_SECONDS = 0.5      # the longest a mapping's pattern may take on one value
+
+
+class TimedPattern:
+    """A mapping's regular expression, run with a time limit (the ``regex`` module's timeout): a
+    pattern that backtracks catastrophically on a value, ``(a|a)+`` or ``^(\\s*\\S*)*x``, costs
+    that record a coded reject, never a hung build."""
+
+    def __init__(self, key: str, pattern: str):
+        import regex
+
+        self.key = key
+        self._compiled = regex.compile(pattern)
+        self.groupindex = self._compiled.groupindex
+
+    def _run(self, how: str, text: str) -> Any:
+        try:
+            return getattr(self._compiled, how)(text, timeout=PATTERN_SECONDS)
+        except TimeoutError:
+            raise KhabarError("layout.bad-record", detail=f"the mapping's {self.key} pattern ran over "
+                                                          f"{PATTERN_SECONDS} s on this record's value (catastrophic "
+                                                          "backtracking): simplify the pattern") from None
+
+    def match(self, text: str) -> Any:
+        return self._run("match", text)
+
+    def search(self, text: str) -> Any:
+        return self._run("search", text)
+
+    def fullmatch(self, text: str) -> Any:
+        return self._run("fullmatch", text)
+
+
+def _compile(path: Path, key: str, pattern: str) -> Any:
+    import regex
+
     try:
-        return re.compile(pattern)
-    except re.error as exc:
+        return TimedPattern(key.removeprefix("$."), pattern)
+    except (regex.error, re.error) as exc:
         raise MappingError(f"{path}: {key}: not a regular expression: {exc}") from None
 
 
@@ -328,6 +363,7 @@ def iri_safe(url: str) -> str:
 
 
 _REPR_LIST = re.compile(r"^\s*\[.*\]\s*$", re.DOTALL)
+LITERAL_LIMIT = 2_000_000          # characters of a list literal parsed (ast.literal_eval costs ~200x that in memory)
 
 
 def _listish(value: Any, name: str) -> list[Any] | str:
@@ -335,6 +371,9 @@ def _listish(value: Any, name: str) -> list[Any] | str:
     if isinstance(value, list):
         return value
     if isinstance(value, str):
+        if len(value) > LITERAL_LIMIT and value.lstrip().startswith("["):
+            raise KhabarError("layout.bad-record", detail=f"field {name!r} is a list literal of {len(value)} characters, "
+                                                          f"over the {LITERAL_LIMIT} this reader parses")
         if _REPR_LIST.match(value):
             try:
                 parsed = ast.literal_eval(value.strip())
@@ -356,6 +395,8 @@ def _labels(record: dict[str, Any], name: str | None) -> list[str]:
 
 def load_mapping(path: Path) -> Mapping:
     try:
+        if path.exists() and (not path.is_file() or path.stat().st_size > 4 * 2**20):
+            raise MappingError(f"{path}: not a regular file of at most 4 MiB (a FIFO, a device, a folder?)")
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise MappingError(f"{path}: no such mapping file") from None

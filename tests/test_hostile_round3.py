@@ -1,0 +1,197 @@
+"""Hostile round 3 (issue 24): no hang, no bypass, no traceback. Each case is coded, bounded in
+time (a wall-clock bound in the test) and leaves the previous dataset whole."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import BUILD_DATE, REPO, make_root, random_article, write_export_project
+
+from khabar.build import BuildConfig, build
+from khabar.config import load_config
+from khabar.verify import verify
+
+
+def _children(pid: int) -> list[int]:
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            out.append(int(stat.parent.name))
+    return out
+
+
+def _project(tmp_path, n: int):
+    root = make_root(tmp_path, {})
+    (root / "exports").mkdir()
+    _grow(root, n)
+    write_export_project(root, "exports/many.jsonl")
+    return root
+
+
+def _grow(root, n: int = 6000) -> None:
+    rng = random.Random(4)
+    (root / "exports" / "many.jsonl").write_text(
+        "".join(json.dumps(random_article(rng, k, sentences=14, words=16), ensure_ascii=False) + "\n" for k in range(n)),
+        "utf-8")
+
+
+def _start(root, workers: int = 2) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "khabar.cli", "build", "--root", str(root), "--config",
+                             str(root / "configs/b.toml"), "--build-date", BUILD_DATE.isoformat(), "--no-progress",
+                             "--workers", str(workers)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            env={**os.environ, "PYTHONPATH": str(REPO / "src")})
+
+
+def _wait_for_workers(proc: subprocess.Popen, n: int = 2, seconds: float = 60) -> list[int]:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        kids = _children(proc.pid)
+        if len(kids) >= n:
+            time.sleep(0.5)                 # at work on their first units
+            return _children(proc.pid)
+        time.sleep(0.05)
+    raise AssertionError("the build started no workers")
+
+
+def _previous(root):
+    """A first, small build: the dataset that must survive."""
+    build(BuildConfig(root=root, build_date=BUILD_DATE, progress=False, workers=1,
+                      config=load_config(root / "configs/b.toml", root)))
+    return (root / "corpus/manifest.json").read_bytes()
+
+
+def test_a_killed_worker_ends_the_build_with_a_code_naming_its_input(tmp_path):
+    root = _project(tmp_path, 300)
+    manifest = _previous(root)
+    _grow(root)                                              # the same project, now 6,000 records
+    proc = _start(root)
+    kids = _wait_for_workers(proc)
+    os.kill(kids[0], signal.SIGKILL)
+    t0 = time.monotonic()
+    _, err = proc.communicate(timeout=60)
+    assert time.monotonic() - t0 < 30
+    err = err.decode()
+    assert proc.returncode == 1 and "build.worker-died" in err and "exports/many.jsonl" in err, err[-2000:]
+    assert "Traceback" not in err
+    assert not (root / "corpus/.lock").exists() and not (root / "corpus/.staging").exists()
+    assert (root / "corpus/manifest.json").read_bytes() == manifest and verify(root, audit=False).ok
+    time.sleep(0.5)
+    assert not [k for k in kids if Path(f"/proc/{k}").exists() and "Z" not in Path(f"/proc/{k}/stat").read_text()]
+
+
+@pytest.mark.parametrize("sig,code", [(signal.SIGTERM, 143), (signal.SIGHUP, 129), (signal.SIGINT, 130)])
+def test_a_signal_stops_the_build_with_a_message_and_leaves_nothing(tmp_path, sig, code):
+    root = _project(tmp_path, 300)
+    manifest = _previous(root)
+    _grow(root)
+    proc = _start(root)
+    kids = _wait_for_workers(proc)
+    proc.send_signal(sig)
+    _, err = proc.communicate(timeout=60)
+    err = err.decode()
+    assert proc.returncode == code, err[-2000:]
+    assert "build.interrupted" in err and "Traceback" not in err and "KeyboardInterrupt" not in err, err[-3000:]
+    assert not (root / "corpus/.lock").exists() and not (root / "corpus/.staging").exists()
+    assert (root / "corpus/manifest.json").read_bytes() == manifest
+    time.sleep(0.5)
+    alive = [k for k in kids if Path(f"/proc/{k}").exists() and " Z " not in Path(f"/proc/{k}/stat").read_text()]
+    assert not alive                                          # no orphan left working
+
+
+def _export_build(tmp_path, lines: list[dict], mapping: str, seconds: float = 60):
+    root = make_root(tmp_path, {})
+    (root / "exports").mkdir()
+    (root / "exports" / "x.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in lines), "utf-8")
+    write_export_project(root, "exports/x.jsonl", mapping=mapping)
+    t0 = time.monotonic()
+    result = build(BuildConfig(root=root, build_date=BUILD_DATE, progress=False, workers=1,
+                               config=load_config(root / "configs/b.toml", root)))
+    assert time.monotonic() - t0 < seconds
+    return result
+
+
+def _good(n: int = 3) -> list[dict]:
+    rng = random.Random(8)
+    return [random_article(rng, k) for k in range(n)]
+
+
+def test_a_record_with_ten_thousand_labels_is_a_quick_reject(tmp_path):
+    rows = _good() + [dict(random_article(random.Random(1), 99), cats=[f"برچسب {k}" for k in range(10_000)])]
+    mapping = 'source = "farsnews"\nformat = "jsonl"\n[fields]\ntitle = "headline"\nbody = "content"\nurl = "permalink"\ncategories = "cats"\n'
+    result = _export_build(tmp_path, rows, mapping, seconds=30)
+    assert [(r.code, "10000 category labels" in r.message) for r in result.report.rejections] == [("layout.bad-record", True)]
+    assert result.report.published["farsnews"] == 3
+
+
+def test_catastrophic_patterns_in_a_mapping_cost_their_records_not_the_build(tmp_path):
+    rows = _good() + [dict(random_article(random.Random(2), 98), lead=" " + "ab " * 40, code="a" * 40, tarikh="1" * 40)]
+    mapping = ('source = "farsnews"\nformat = "jsonl"\nlead_prefix = \'^(\\s*\\S*)*x\'\n[fields]\ntitle = "headline"\n'
+               'body = "content"\nurl = "permalink"\nlead = "lead"\n[article_id]\nfield = "code"\npattern = "(?P<id>(a|a)+)b"\n')
+    result = _export_build(tmp_path, rows, mapping, seconds=40)
+    assert [r.code for r in result.report.rejections] == ["layout.bad-record"]
+    assert "catastrophic backtracking" in result.report.rejections[0].message
+    dated = ('source = "farsnews"\nformat = "jsonl"\n[fields]\ntitle = "headline"\nbody = "content"\nurl = "permalink"\n'
+             '[date]\nfield = "tarikh"\ncalendar = "gregorian"\npatterns = [\'(?P<Y>(\\d+)+)x(?P<m>\\d\\d)(?P<d>\\d\\d)\']\n')
+    rows = [dict(r, tarikh="2024x0101") for r in _good()] + [dict(random_article(random.Random(3), 97), tarikh="1" * 40)]
+    result = _export_build(tmp_path / "d", rows, dated, seconds=40)     # no hang: refused or timed out, coded
+    assert [r.code for r in result.report.rejections] in (["layout.bad-record"], ["date.impossible"])
+
+
+def test_a_body_given_as_a_huge_list_literal_is_a_quick_reject(tmp_path):
+    big = repr(["جمله‌ای از متن خبر که تکرار می‌شود."] * 400_000)          # about 14 MB of list literal
+    rows = _good() + [dict(random_article(random.Random(4), 96), content=big)]
+    result = _export_build(tmp_path, rows, 'source = "farsnews"\nformat = "jsonl"\n[fields]\ntitle = "headline"\n'
+                                             'body = "content"\nurl = "permalink"\n', seconds=30)
+    assert [r.code for r in result.report.rejections] == ["layout.bad-record"]
+    assert "list literal" in result.report.rejections[0].message
+
+
+def test_an_xlsx_zip_bomb_is_refused_before_it_is_inflated(tmp_path):
+    import resource
+    import zipfile
+
+    root = make_root(tmp_path, {})
+    (root / "exports").mkdir()
+    bomb = root / "exports" / "bomb.xlsx"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        with z.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as part:
+            row = b"<row><c t=\"inlineStr\"><is><t>" + b"0" * 4000 + b"</t></is></c></row>"
+            for _ in range(300 * 2**20 // len(row)):
+                part.write(row)
+    assert bomb.stat().st_size < 3 * 2**20
+    write_export_project(root, "exports/bomb.xlsx", mapping='source = "farsnews"\nformat = "xlsx"\n[fields]\ntitle = "t"\n')
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    t0 = time.monotonic()
+    with pytest.raises(Exception) as err:        # the only input is refused: nothing to publish
+        build(BuildConfig(root=root, build_date=BUILD_DATE, progress=False, workers=1,
+                          config=load_config(root / "configs/b.toml", root)))
+    assert time.monotonic() - t0 < 30 and getattr(err.value, "code", "") == "build.nothing-to-publish"
+    rejects = (root / "corpus/reports/last-failed/rejects.jsonl").read_text("utf-8")
+    assert "export.invalid-xlsx" in rejects and "zip bomb" in rejects
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 512 * 1024        # KiB: no inflation
+
+
+def test_a_config_that_is_a_device_or_a_fifo_is_refused_at_once(tmp_path):
+    fifo = tmp_path / "fifo.toml"
+    os.mkfifo(fifo)
+    for config in ("/dev/zero", str(fifo)):
+        t0 = time.monotonic()
+        done = subprocess.run([sys.executable, "-m", "khabar.cli", "build", "--root", str(tmp_path), "--config", config],
+                              capture_output=True, text=True, timeout=60, env={**os.environ, "PYTHONPATH": str(REPO / "src")})
+        assert time.monotonic() - t0 < 30
+        assert done.returncode == 2 and "config.missing-file" in done.stderr and "not a regular file" in done.stderr
+        assert "Traceback" not in done.stderr
