@@ -195,3 +195,51 @@ def test_a_config_that_is_a_device_or_a_fifo_is_refused_at_once(tmp_path):
         assert time.monotonic() - t0 < 30
         assert done.returncode == 2 and "config.missing-file" in done.stderr and "not a regular file" in done.stderr
         assert "Traceback" not in done.stderr
+
+
+def test_file_names_that_are_not_text_are_published_escaped(tmp_path):
+    """A name that is not UTF-8, or holds a newline or U+202E, is read; its origin is escaped text."""
+    rng = random.Random(6)
+    root = make_root(tmp_path, {})
+    folder = root / "exports"
+    folder.mkdir()
+    names = [b"bad\xff.jsonl", "line\nbreak.jsonl".encode(), "news\u202egpj.jsonl".encode(), "خبر\u200cها.jsonl".encode()]
+    for k, name in enumerate(names):
+        data = json.dumps(random_article(rng, k), ensure_ascii=False) + "\n"
+        with open(os.path.join(os.fsencode(folder), name), "w", encoding="utf-8") as fh:
+            fh.write(data)
+    write_export_project(root, "exports", glob="*.jsonl")
+    build(BuildConfig(root=root, build_date=BUILD_DATE, progress=False, workers=1,
+                      config=load_config(root / "configs/b.toml", root)))
+    import pyarrow.parquet as pq
+    origins = sorted(r["origin"] for p in (root / "corpus/data").glob("*.parquet") for r in pq.read_table(p).to_pylist())
+    assert origins == sorted(["exports/bad\\xff.jsonl#1", "exports/line\\u000abreak.jsonl#1",
+                              "exports/news\\u202egpj.jsonl#1", "exports/خبر\u200cها.jsonl#1"])
+
+
+def _khabar(*args: str, cwd=None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "khabar.cli", *args], capture_output=True, text=True, timeout=120,
+                          cwd=cwd, env={**os.environ, "PYTHONPATH": str(REPO / "src")})
+
+
+def test_commands_answer_bad_input_with_a_message_not_a_traceback(tmp_path):
+    (tmp_path / "x.parquet").write_text("not parquet", "utf-8")
+    (tmp_path / "deep.jsonl").write_text("[" * 100_000 + "]" * 100_000 + "\n", "utf-8")
+    for args, code, words in [
+        (("validate", str(tmp_path / "x.parquet")), 1, "not a readable Parquet file"),
+        (("validate", str(tmp_path / "deep.jsonl")), 1, "nested too deep"),
+        (("import", "--dry-run", "m.toml", "f.jsonl", "-n", "-5"), 2, "give 1 or more"),
+        (("stats", str(tmp_path / "nosuch")), 2, "not a built dataset"),
+    ]:
+        done = _khabar(*args)
+        assert done.returncode == code and words in done.stdout + done.stderr, (args, done.stdout, done.stderr)
+        assert "Traceback" not in done.stderr, args
+    assert not (tmp_path / "nosuch").exists()
+    piped = subprocess.run(f"'{sys.executable}' -m khabar.cli errors | head -1", shell=True, capture_output=True,
+                           text=True, env={**os.environ, "PYTHONPATH": str(REPO / "src")})
+    assert piped.stdout.strip() and "Traceback" not in piped.stderr and "BrokenPipe" not in piped.stderr
+    root = _project(tmp_path / "t", 20)
+    (root / "corpus").mkdir(exist_ok=True)
+    (root / "corpus/takedowns.jsonl").write_bytes(b'{"by": "id", "value": "x\xff"}\n')
+    done = _khabar("build", "--root", str(root), "--config", str(root / "configs/b.toml"), "--no-progress")
+    assert done.returncode == 2 and "not UTF-8" in done.stderr and "Traceback" not in done.stderr

@@ -72,16 +72,25 @@ def _jsonl(path: Path) -> Iterator[Finding]:
             except json.JSONDecodeError as exc:
                 yield where, None, "$", f"not JSON: {exc.msg} at column {exc.colno}"
                 continue
+            except RecursionError:
+                yield where, None, "$", "not a record: JSON nested too deep to read"
+                continue
             yield from _check(where, record, seen)
 
 
 def _parquet(path: Path, seen: dict[str, str]) -> Iterator[Finding]:
-    pf = pq.ParquetFile(path)
+    import pyarrow as pa
+
     n = 0
-    for batch in pf.iter_batches(batch_size=1000):
-        for row in batch.to_pylist():
-            n += 1
-            yield from _check(f"{path}#{n}", from_arrow_row(row), seen)
+    try:
+        pf = pq.ParquetFile(path)
+        for batch in pf.iter_batches(batch_size=1000):
+            for row in batch.to_pylist():
+                n += 1
+                yield from _check(f"{path}#{n}", from_arrow_row(row), seen)
+    except (pa.ArrowException, OSError, ValueError) as exc:
+        yield f"{path}#{n + 1}" if n else str(path), None, "$", f"not a readable Parquet file ({type(exc).__name__}: " \
+            f"{str(exc)[:200]})"
 
 
 def parquet_files(path: Path) -> list[Path]:

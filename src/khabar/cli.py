@@ -189,8 +189,13 @@ def _cmd_audit(args: argparse.Namespace) -> int:
 
 def _cmd_stats(args: argparse.Namespace) -> int:
     from khabar import stats
+    from khabar.check import parquet_files
 
     root = Path(args.path)
+    if not root.is_dir() or not parquet_files(root):
+        print(f"khabar stats: {root} is not a built dataset (no corpus/data/*.parquet in it); nothing written",
+              file=sys.stderr)
+        return 2
     numbers = stats.write(root, Path(args.figures) if args.figures else None)
     print(json.dumps(numbers, ensure_ascii=False, indent=2, sort_keys=True))
     return 0
@@ -322,7 +327,7 @@ def parser() -> argparse.ArgumentParser:
     sp.add_argument("mapping", help="the mapping file (TOML)")
     sp.add_argument("file", help="one export file")
     sp.add_argument("--dry-run", action="store_true", help="read and show, write nothing (required)")
-    sp.add_argument("-n", type=int, default=10, help="records to read (default: 10)")
+    sp.add_argument("-n", type=_count, default=10, help="records to read (default: 10)")
     sp.add_argument("--build-date", type=_date, default=dt.date.today(), help="latest plausible date (default: today)")
     sp.set_defaults(func=_cmd_import)
 
@@ -376,8 +381,23 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> Any:
+    import signal
+
+    if hasattr(signal, "SIGPIPE"):                   # `khabar errors | head`: end quietly, as Unix tools do
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     args = parser().parse_args(argv)
     return args.func(args)
+
+
+def _count(text: str) -> int:
+    """A count given on the command line: a whole number, 1 or more."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value}: give 1 or more")
+    return value
 
 
 if __name__ == "__main__":

@@ -103,7 +103,11 @@ def load(root: Path) -> Takedowns:
     if not path.is_file():
         return Takedowns([])
     entries = []
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    for n, raw in enumerate(path.read_bytes().split(b"\n"), start=1):
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise TakedownError(f"{path}:{n}: not UTF-8 (a bad byte at offset {exc.start} of the line)") from None
         if not line.strip():
             continue
         try:

@@ -30,7 +30,26 @@ class InputItem:
 
 
 def origin_of(path: Path, root: Path) -> str:
-    return Path(os.path.relpath(path, root)).as_posix()
+    """The path relative to the root, as text fit to publish: bytes of a name that is not UTF-8
+    as ``\\xff``, control and bidirectional-control characters (a newline, U+202E) as ``\\u202e``;
+    ZWNJ and ZWJ, which Persian names hold, stay."""
+    return safe_text(Path(os.path.relpath(path, root)).as_posix())
+
+
+def safe_text(text: str) -> str:
+    import unicodedata
+
+    out = []
+    for ch in text:
+        code = ord(ch)
+        if 0xDC80 <= code <= 0xDCFF:                 # a byte os.fsdecode could not decode (surrogateescape)
+            out.append(f"\\x{code - 0xDC00:02x}")
+        elif 0xD800 <= code <= 0xDFFF or (unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp")
+                                          and ch not in "\u200c\u200d"):
+            out.append(f"\\u{code:04x}")
+        else:
+            out.append(ch)
+    return "".join(out)
 
 
 def discover(cfg: BuildConfig) -> list[InputItem]:
