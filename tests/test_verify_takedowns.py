@@ -157,7 +157,12 @@ def test_takedowns_by_url_id_and_hash_remove_records_from_every_split(tmp_path, 
     assert sum(result.report.taken_down.values()) == 3 and result.report.balanced()
     report = json.loads((root / "corpus/reports/takedowns.json").read_text("utf-8"))
     assert [e["removed"] for e in report["entries"]] == [1, 1, 1, 0]
-    assert report["unmatched"] == ["url:https://example.ir/never-published"]
+    never = takedowns.Entry("url", "https://example.ir/never-published", "2026-11-29", "other", "other")
+    assert report["unmatched"] == [never.ref]
+    published = (root / "corpus/reports/takedowns.json").read_text("utf-8")
+    assert "example.ir" not in published and target_id not in published and target_hash not in published
+    ledger = (root / "corpus/splits.tsv").read_text("utf-8")
+    assert target_id not in ledger and by_url[stories[0]["permalink"]]["id"] not in ledger     # the ids leave
     assert verify(root).ok
 
     # a row put back by hand is caught
@@ -199,3 +204,28 @@ def test_malformed_takedown_entries_are_refused(tmp_path):
     out = _khabar("takedown", "add", "--root", str(tmp_path), "--url", "u", "--reason", "other",
                   "--requested-by", "Mr Smith")
     assert out.returncode == 2
+
+
+def test_a_takedown_by_url_matches_every_form_of_the_address(tmp_path, seed_bytes):
+    """http for https, a trailing slash, an upper-case host, tracking parameters, the host without
+    www. and percent-encoding are the same page; a Fars URL with another slug is the same article."""
+    root, stories, _ = _export_project(tmp_path, seed_bytes)
+    _build(root)
+    url = stories[3]["permalink"]                                  # https://example.ir/news/N
+    forms = [url.replace("https://", "http://"), url + "/", url.replace("example.ir", "EXAMPLE.IR"),
+             url + "?utm_source=telegram", url.replace("https://", "https://www.")]
+    listing = takedowns.Takedowns([takedowns.Entry("url", form, "2026-11-29", "other", "other") for form in forms])
+    row = next(r for r in _all_rows(root) if r["url"] == url)
+    for form in forms:
+        assert takedowns.Takedowns([takedowns.Entry("url", form, "2026-11-29", "other", "other")]).match(row), form
+    assert listing.match(dict(row, url="https://example.ir/news/other")) is None
+    fars = {"url": "https://www.farsnews.ir/news/14000803000896", "source": "farsnews", "article_id": "14000803000896",
+            "id": "farsnews-0000000000000000", "raw_sha256": "0" * 64}
+    slug = takedowns.Entry("url", "https://farsnews.ir/news/14000803000896/%D8%B3%D9%84%D8%A7%D9%85", "2026-11-29",
+                           "publisher-request", "publisher")
+    assert takedowns.Takedowns([slug]).match(fars) is slug
+    out = _khabar("takedown", "add", "--root", str(root), "--date", "2026-11-29", "--url", forms[3],
+                  "--reason", "other", "--requested-by", "other")
+    assert "matches 1 published row" in out.stderr
+    _build(root)
+    assert url not in {r["url"] for r in _all_rows(root)}

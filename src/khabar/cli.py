@@ -94,11 +94,22 @@ def _cmd_build(args: argparse.Namespace) -> int:
         return 2
     print(result.report.summary())
     print("splits: " + ", ".join(f"{k} {v}" for k, v in result.split_rows.items()))
+    unmatched = _unmatched_takedowns(cfg.corpus)
+    if unmatched:
+        print(f"takedown entries that matched no record in this build: {unmatched} (see "
+              f"{cfg.corpus / 'reports' / 'takedowns.json'})", file=sys.stderr)
     if result.unmapped:
         print(f"unmapped category labels: {sum(result.unmapped.values())} use(s) of {len(result.unmapped)} label(s); "
               "see corpus/reports/build.json")
     print(f"published to {cfg.corpus / 'data'}; rejects in {cfg.corpus / 'reports' / 'rejects.jsonl'}")
     return 0
+
+
+def _unmatched_takedowns(corpus: Path) -> int:
+    try:
+        return len(json.loads((corpus / "reports" / "takedowns.json").read_text("utf-8")).get("unmatched", []))
+    except (OSError, ValueError, AttributeError):
+        return 0
 
 
 class Stopped(BaseException):
@@ -165,8 +176,29 @@ def _cmd_takedown(args: argparse.Namespace) -> int:
     if not added:
         print(f"already listed: {entry.key}", file=sys.stderr)
         return 0
-    print(f"added {entry.key} to {takedowns.path_of(root)}; the next build removes it", file=sys.stderr)
+    hits = _published_matches(root, takedowns.Takedowns([entry]))
+    print(f"added {entry.key} to {takedowns.path_of(root)}; " + (
+        f"it matches {hits} published row(s), which the next build removes" if hits else
+        "it matches no published row (yet): the next build removes any row it matches, and reports it if none"),
+        file=sys.stderr)
     return 0
+
+
+def _published_matches(root: Path, listing: Any) -> int:
+    """How many rows of the dataset at ``root`` the takedown listing matches."""
+    import pyarrow.parquet as pq
+
+    from khabar.check import parquet_files
+
+    n = 0
+    for path in parquet_files(root) if (root / "corpus" / "data").is_dir() else []:
+        try:
+            columns = ["url", "id", "raw_sha256", "source", "article_id"]
+            for batch in pq.ParquetFile(path).iter_batches(batch_size=5000, columns=columns):
+                n += sum(1 for row in batch.to_pylist() if listing.match(row) is not None)
+        except Exception:                               # a damaged shard: verify reports it
+            continue
+    return n
 
 
 def _cmd_audit(args: argparse.Namespace) -> int:

@@ -67,6 +67,12 @@ class Ledger:
         from khabar.dedup import Column
 
         self._new_keys, self._new_srcs, self._new_codes = Column(np.uint64), Column(np.uint16), Column(np.uint8)
+        self._forgotten: set[tuple[int, int]] = set()
+
+    def forget(self, record_id: str) -> None:
+        """Leave ``record_id`` out of the ledger written (a taken-down article's id is not published)."""
+        source, key = id_parts(record_id)
+        self._forgotten.add((self._source(source), key))
 
     def _source(self, source: str) -> int:
         if source not in self._src_ix:
@@ -136,8 +142,8 @@ class Ledger:
             lines: list[str] = []
             for j in order:
                 ident = (int(srcs[j]), int(keys[j]))
-                if ident == last:
-                    continue                      # an older entry for the same id
+                if ident == last or ident in self._forgotten:
+                    continue                      # an older entry for the same id, or one taken down
                 last = ident
                 lines.append(f"{self.sources[ident[0]]}-{ident[1]:016x}\t{SPLITS[codes[j]]}\n")
                 if len(lines) >= 10_000:

@@ -5,8 +5,10 @@
     {"by": "url", "value": "https://…", "date": "2026-11-29", "reason": "publisher-request",
      "requested_by": "publisher", "scope": "record", "note": "…"}
 
-* ``by``: ``url`` (the article's URL as published), ``id`` (a record id) or ``sha256``
-  (the ``raw_sha256`` of the input: the content hash);
+* ``by``: ``url`` (the article's URL, in any of its forms: http or https, with or without
+  ``www.``, a trailing slash, tracking parameters or percent-encoding; and, where the outlet's
+  page rules read its article id from the URL, any URL of the same article), ``id`` (a record
+  id) or ``sha256`` (the ``raw_sha256`` of the input: the content hash);
 * ``reason``: ``publisher-request`` | ``personal-data`` | ``other``;
 * ``requested_by``: who asked, as a category (``publisher`` | ``person`` | ``authority`` |
   ``maintainers`` | ``other``), never a name;
@@ -14,8 +16,9 @@
   near-duplicate cluster (every copy of the story).
 
 Every build applies the list before publishing and reports how many records each entry
-removed (``corpus/reports/takedowns.json``), entries that matched nothing included;
-``khabar verify`` fails if a published row matches an entry.
+removed (``corpus/reports/takedowns.json``: each entry by a short hash of its value, never the
+value or the note) and says which matched nothing; a removed record's id leaves the split
+ledger too. ``khabar verify`` fails if a published row matches an entry.
 """
 
 from __future__ import annotations
@@ -25,6 +28,8 @@ import datetime as dt
 import json
 from pathlib import Path
 from typing import Any
+
+from khabar.urls import url_key
 
 FILE = "takedowns.jsonl"
 BY = ("url", "id", "sha256")
@@ -51,6 +56,18 @@ class Entry:
     @property
     def key(self) -> str:
         return f"{self.by}:{self.value}"
+
+    @property
+    def ref(self) -> str:
+        """How the published report names the entry: a hash of its key, not the URL or id it removes."""
+        import hashlib
+
+        return hashlib.sha256(self.key.encode("utf-8")).hexdigest()[:12]
+
+    def public(self) -> dict[str, str]:
+        """What the report publishes of the entry (the rights policy needs no more)."""
+        return {"entry": self.ref, "by": self.by, "date": self.date, "reason": self.reason,
+                "requested_by": self.requested_by, "scope": self.scope}
 
     def to_json(self) -> dict[str, str]:
         return {k: v for k, v in dataclasses.asdict(self).items() if v != ""}
@@ -81,17 +98,48 @@ class Takedowns:
     entries: list[Entry]
 
     def __post_init__(self) -> None:
-        self._index = {(e.by, e.value): e for e in self.entries}
+        self._index: dict[tuple[str, str], Entry] = {}
+        for e in reversed(self.entries):          # the first entry wins
+            if e.by == "url":
+                key = url_key(e.value)
+                if key is not None:
+                    self._index[("url", key)] = e
+                article = _article_of(e.value)
+                if article is not None:
+                    self._index[("article", article)] = e
+            else:
+                self._index[(e.by, e.value)] = e
 
     def match(self, record: dict[str, Any]) -> Entry | None:
-        """The first entry a record matches (by URL, id or content hash), or None."""
+        """The first entry a record matches (by URL in any form, the outlet's article id, record
+        id or content hash), or None."""
         for by in BY:
             value = record.get(_COLUMN[by])
-            if value is not None:
-                entry = self._index.get((by, value))
-                if entry is not None:
-                    return entry
+            if value is None:
+                continue
+            if by == "url":
+                value = url_key(value)
+                if value is None:
+                    continue
+            entry = self._index.get((by, value))
+            if entry is not None:
+                return entry
+        if record.get("article_id") and record.get("source"):
+            return self._index.get(("article", f"{record['source']}:{record['article_id']}"))
         return None
+
+
+def _article_of(url: str) -> str | None:
+    """``source:article id`` of an outlet's article URL, where the registry knows the host and the
+    outlet's page rules read the id from it."""
+    from khabar.registry import sources
+    from khabar.sources.warc import Outlets
+    from khabar.sources.webpage import page_rules
+
+    source = Outlets(sources()).of(url, None)
+    rules = page_rules().get(source) if source else None
+    article_id = rules.article_id(url) if rules else None
+    return f"{source}:{article_id}" if article_id else None
 
 
 def path_of(root: Path) -> Path:

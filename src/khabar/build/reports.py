@@ -61,9 +61,9 @@ def write_reports(folder: Path, cfg: BuildConfig, report: Report, collected: Col
     removed_by = collections.Counter(e.key for e in plan.removed.values())
     entries = collected.listing.entries
     (folder / "takedowns.json").write_text(manifest.dumps({
-        "entries": [{**e.to_json(), "removed": removed_by[e.key]} for e in entries],
+        "entries": [{**e.public(), "removed": removed_by[e.key]} for e in entries],
         "removed": len(plan.removed),
-        "unmatched": [e.key for e in entries if removed_by[e.key] == 0],
+        "unmatched": [e.ref for e in entries if removed_by[e.key] == 0],
     }), encoding="utf-8")
     (folder / "furniture.json").write_text(manifest.dumps({
         "catalogue": "schema/furniture.yaml",

@@ -128,6 +128,7 @@ class Router:
             self.first_origin.setdefault(record_id, origin_.as_py())
         if i in plan.removed:
             source = source_.as_py()
+            self.ledger.forget(record_id)
             report.count_taken_down(source)
             report.published[source] -= 1
             return None

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-TRACKING_PREFIXES = ("utm_",)
-TRACKING = frozenset({"fbclid", "gclid", "yclid", "msclkid", "mc_cid", "mc_eid", "_ga", "igshid", "ref_src", "from"})
+from khabar.urls import tracking
 
 
 def canonical(url: str) -> str | None:
@@ -22,8 +21,7 @@ def canonical(url: str) -> str | None:
     host = parts.hostname.lower().rstrip(".")
     if port and not ((scheme == "http" and port == 80) or (scheme == "https" and port == 443)):
         host = f"{host}:{port}"
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
-             if not k.lower().startswith(TRACKING_PREFIXES) and k.lower() not in TRACKING]
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not tracking(k)]
     return urlunsplit((scheme, host, parts.path or "/", urlencode(query), ""))
 
 
