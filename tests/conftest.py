@@ -60,7 +60,7 @@ def random_article(rng, n: int, *, sentences: int = 10, words: int = 15, **extra
     """A story of random Persian words (distinct stories share few 5-word runs)."""
     return {"headline": f"خبر شماره {n} " + " ".join(rng.choice(WORDS) for _ in range(5)),
             "content": "\n\n".join(" ".join(rng.choice(WORDS) for _ in range(words)) + "." for _ in range(sentences)),
-            "permalink": f"https://example.ir/news/{n}", **extra}
+            "permalink": f"https://www.farsnews.ir/news/{n}", **extra}
 
 
 def write_export_project(root: Path, path: str, *, mapping: str = JSONL_MAPPING, glob: str | None = None,

@@ -38,7 +38,7 @@ def test_datatrove_build_equals_the_default_build(tmp_path, seed_bytes):
         for k in range(5):                           # five export files to spread over the tasks
             lines = [f'{{"t": "خبر شماره {k}-{j} درباره بازار و قیمت‌ها", "b": "متن خبر شماره {k}-{j} که درباره '
                      f'بازار امروز نوشته شده و جمله‌های دیگری هم دارد تا بلند باشد {j * 7}.", '
-                     f'"u": "https://example.ir/{k}/{j}"}}' for j in range(20)]
+                     f'"u": "https://www.farsnews.ir/{k}/{j}"}}' for j in range(20)]
             (root / "exports" / f"part-{k}.jsonl").write_text("\n".join(lines) + "\n{broken\n", "utf-8")
         rng = random.Random(11)              # and one file of many units (256 records each), so the engines
         big = [json.dumps({"t": a["headline"], "b": a["content"], "u": a["permalink"]}, ensure_ascii=False)

@@ -41,7 +41,8 @@ _AFTER_NON_JOINING = re.compile(f"(?<=[{''.join(sorted(N.NON_JOINING))}]){ZWNJ}+
 
 def plain_clean_line(line: str) -> str:
     """Every rule applied to every line, in the order the module documents."""
-    text = line.translate(N._TABLE)
+    text = "".join(c for c in line if c not in "\u200b\u200d\u2060\ufeff")     # invisible characters
+    text = text.translate(N._TABLE)
     text = N._EMBEDDINGS.sub("", text)
     text = N._PRESENTATION.sub(N._fix_presentation, text).translate(N._TABLE)
     text = N._MARK_IN_WORD.sub(ZWNJ, text)

@@ -65,12 +65,12 @@ def test_build_survives_every_hostile_input_and_counts_add_up(tmp_path, seed_byt
     # exports: a duplicate id across two files, fields of the wrong type, an unknown field
     (root / "exports").mkdir()
     record = {"headline": "خبر آزمایشی درباره بازار", "content": "بازار امروز آرام بود و قیمت‌ها تغییری نکرد.",
-              "permalink": "https://example.ir/news/1", "extra": {"unknown": True}}
+              "permalink": "https://www.farsnews.ir/news/1", "extra": {"unknown": True}}
     (root / "exports" / "a.jsonl").write_text(json.dumps(record, ensure_ascii=False) + "\n", "utf-8")
     (root / "exports" / "b.jsonl").write_text("\n".join([
         json.dumps(record, ensure_ascii=False),                                        # the same URL again
-        json.dumps({**record, "permalink": "https://example.ir/news/2", "headline": ["a", "list"]}, ensure_ascii=False),
-        json.dumps({**record, "permalink": "https://example.ir/news/3", "content": 42}, ensure_ascii=False),
+        json.dumps({**record, "permalink": "https://www.farsnews.ir/news/2", "headline": ["a", "list"]}, ensure_ascii=False),
+        json.dumps({**record, "permalink": "https://www.farsnews.ir/news/3", "content": 42}, ensure_ascii=False),
     ]) + "\n", "utf-8")
     write_export_project(root, "exports", glob="*.jsonl", build="max_input_bytes = 20000")
     result = build(BuildConfig(root=root, build_date=BUILD_DATE, config=load_config(root / "configs/b.toml", root),

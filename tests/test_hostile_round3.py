@@ -243,3 +243,28 @@ def test_commands_answer_bad_input_with_a_message_not_a_traceback(tmp_path):
     (root / "corpus/takedowns.jsonl").write_bytes(b'{"by": "id", "value": "x\xff"}\n')
     done = _khabar("build", "--root", str(root), "--config", str(root / "configs/b.toml"), "--no-progress")
     assert done.returncode == 2 and "not UTF-8" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_urls_off_the_outlet_and_hostile_characters_are_never_published(tmp_path):
+    rng = random.Random(12)
+    bad_urls = {"http://evil.example/phish": "url.off-outlet", "https://www.farsnews.ir@evil.example/": "url.invalid",
+                "https://www.farsnеws.ir/news/1": "url.off-outlet",                     # a Cyrillic е
+                "https:": "url.invalid", "https://www.farsnews.ir/" + "a" * 200_000: "url.invalid",
+                "https://www.farsnews.ir/news/\u202egpj.exe": "text.bidi-override"}
+    rows = [dict(random_article(rng, k), permalink=u) for k, u in enumerate(bad_urls)]
+    rows.append(dict(random_article(rng, 50), cats=["اقتصادی\x07\x1b[31m"]))
+    rows.append(dict(random_article(rng, 51), cats=["ورزش\u202e"]))
+    rows.append(dict(random_article(rng, 52), headline="عنوان " + "\u064e" * 40 + "خبر"))
+    good = dict(random_article(rng, 53), headline="\ufeffعنوان\u2066 خبر\u2069 با\u200b فاصله\r\nو سطر")
+    rows.append(good)
+    mapping = 'source = "farsnews"\nformat = "jsonl"\n[fields]\ntitle = "headline"\nbody = "content"\nurl = "permalink"\ncategories = "cats"\n'
+    result = _export_build(tmp_path, rows, mapping)
+    codes = {r.origin: r.code for r in result.report.rejections}
+    assert [codes[f"exports/x.jsonl#{n}"] for n in range(1, 7)] == list(bad_urls.values())
+    assert codes["exports/x.jsonl#7"] == "text.control-chars" and codes["exports/x.jsonl#8"] == "text.bidi-override"
+    assert codes["exports/x.jsonl#9"] == "text.mark-flood"
+    assert result.report.published["farsnews"] == 1
+    import pyarrow.parquet as pq
+    [row] = [r for p in sorted((tmp_path / "project/corpus/data").glob("*.parquet")) for r in pq.read_table(p).to_pylist()]
+    assert row["title"] == "عنوان خبر با فاصله و سطر" and row["title_raw"] == good["headline"]
+    assert row["attribution"].startswith("Source: Fars News Agency, https://www.farsnews.ir/")

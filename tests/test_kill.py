@@ -18,7 +18,7 @@ from khabar.verify import verify
 def _records(seed: int, n: int) -> str:
     rng = random.Random(seed)
     return "\n".join(json.dumps(random_article(rng, k, sentences=12, words=14,
-                                                permalink=f"https://example.ir/news/{seed}/{k}"), ensure_ascii=False)
+                                                permalink=f"https://www.farsnews.ir/news/{seed}/{k}"), ensure_ascii=False)
                      for k in range(n)) + "\n"
 
 

@@ -116,7 +116,7 @@ def test_an_unlisted_file_is_caught(tmp_path, seed_bytes):
 def _export_project(tmp_path, seed_bytes):
     rng = random.Random(11)
     stories = [random_article(rng, n, sentences=8, tarikh="2020-05-05") for n in range(30)]
-    copy = dict(stories[5], permalink="https://mirror.example.ir/5")       # a near copy of story 5
+    copy = dict(stories[5], permalink="https://mirror.farsnews.ir/5")       # a near copy of story 5
     copy["content"] += "\n\nیک بند تازه که نسخه دیگری از همان خبر است."
     root = make_root(tmp_path, {"aa-fa/seed.txt": seed_bytes})
     write_export_project(root, "items.jsonl", mapping=JSONL_MAPPING + DATED)
@@ -147,7 +147,7 @@ def test_takedowns_by_url_id_and_hash_remove_records_from_every_split(tmp_path, 
     for args in (["--url", stories[0]["permalink"], "--reason", "publisher-request", "--requested-by", "publisher"],
                  ["--id", target_id, "--reason", "personal-data", "--requested-by", "person"],
                  ["--sha256", target_hash, "--reason", "other", "--requested-by", "maintainers"],
-                 ["--url", "https://example.ir/never-published", "--reason", "other", "--requested-by", "other"]):
+                 ["--url", "https://www.farsnews.ir/never-published", "--reason", "other", "--requested-by", "other"]):
         out = _khabar("takedown", "add", "--root", str(root), "--date", "2026-11-29", *args)
         assert out.returncode == 0, out.stderr
     result = _build(root)
@@ -157,10 +157,10 @@ def test_takedowns_by_url_id_and_hash_remove_records_from_every_split(tmp_path, 
     assert sum(result.report.taken_down.values()) == 3 and result.report.balanced()
     report = json.loads((root / "corpus/reports/takedowns.json").read_text("utf-8"))
     assert [e["removed"] for e in report["entries"]] == [1, 1, 1, 0]
-    never = takedowns.Entry("url", "https://example.ir/never-published", "2026-11-29", "other", "other")
+    never = takedowns.Entry("url", "https://www.farsnews.ir/never-published", "2026-11-29", "other", "other")
     assert report["unmatched"] == [never.ref]
     published = (root / "corpus/reports/takedowns.json").read_text("utf-8")
-    assert "example.ir" not in published and target_id not in published and target_hash not in published
+    assert "farsnews.ir/never" not in published and target_id not in published and target_hash not in published
     ledger = (root / "corpus/splits.tsv").read_text("utf-8")
     assert target_id not in ledger and by_url[stories[0]["permalink"]]["id"] not in ledger     # the ids leave
     assert verify(root).ok
@@ -211,14 +211,14 @@ def test_a_takedown_by_url_matches_every_form_of_the_address(tmp_path, seed_byte
     www. and percent-encoding are the same page; a Fars URL with another slug is the same article."""
     root, stories, _ = _export_project(tmp_path, seed_bytes)
     _build(root)
-    url = stories[3]["permalink"]                                  # https://example.ir/news/N
-    forms = [url.replace("https://", "http://"), url + "/", url.replace("example.ir", "EXAMPLE.IR"),
-             url + "?utm_source=telegram", url.replace("https://", "https://www.")]
+    url = stories[3]["permalink"]                                  # https://www.farsnews.ir/news/N
+    forms = [url.replace("https://", "http://"), url + "/", url.replace("farsnews.ir", "FARSNEWS.IR"),
+             url + "?utm_source=telegram", url.replace("://www.", "://")]
     listing = takedowns.Takedowns([takedowns.Entry("url", form, "2026-11-29", "other", "other") for form in forms])
     row = next(r for r in _all_rows(root) if r["url"] == url)
     for form in forms:
         assert takedowns.Takedowns([takedowns.Entry("url", form, "2026-11-29", "other", "other")]).match(row), form
-    assert listing.match(dict(row, url="https://example.ir/news/other")) is None
+    assert listing.match(dict(row, url="https://www.farsnews.ir/news/other")) is None
     fars = {"url": "https://www.farsnews.ir/news/14000803000896", "source": "farsnews", "article_id": "14000803000896",
             "id": "farsnews-0000000000000000", "raw_sha256": "0" * 64}
     slug = takedowns.Entry("url", "https://farsnews.ir/news/14000803000896/%D8%B3%D9%84%D8%A7%D9%85", "2026-11-29",

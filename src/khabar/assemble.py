@@ -41,10 +41,23 @@ _NOT_TEXT = re.compile(f"[{_NOT_TEXT_CHARS}]")
 _EITHER = re.compile(f"[{_CONTROL_CHARS}{_OVERRIDE_CHARS}{_NOT_TEXT_CHARS}]")
 
 
+_MARK_FLOOD = re.compile(r"[\u0300-\u036f\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u1ab0-\u1aff\u1dc0-\u1dff"
+                         r"\u20d0-\u20ff\ufe20-\ufe2f]{6,}")
+
+
 def check_characters(raw: RawArticle) -> None:
-    """Reject control characters and bidirectional overrides in any text field."""
+    """Reject control characters and bidirectional overrides in any text field, labels and the
+    URL included, and floods of combining marks (more than five on one letter) in the text
+    (a label of marks alone, as one Fars tag is, stays as the outlet wrote it)."""
     fields = {"title": raw.title, "lead": raw.lead, "dateline": raw.dateline}
     fields.update({f"paragraph {i}": p for i, p in enumerate(raw.paragraphs, start=1)})
+    for name, text in fields.items():
+        flood = _MARK_FLOOD.search(text) if text else None
+        if flood:
+            raise KhabarError("text.mark-flood", field=name, count=len(flood.group()), offset=flood.start())
+    fields["url"] = raw.url
+    fields.update({f"label {i}": c for i, c in enumerate(raw.categories, start=1)})
+    fields.update({f"topic {i}": t for i, t in enumerate(raw.topics, start=1)})
     for name, text in (("title", raw.title), ("lead", raw.lead), ("body", "\n".join(raw.paragraphs))):
         if text:
             try:
@@ -89,6 +102,37 @@ def _classify(raw: RawArticle, source: Source, taxonomy: Taxonomy) -> tuple[str 
     return category, origin, withheld, regional, unmapped
 
 
+_LINE_BREAKS = re.compile("[\r\n\x0b\x0c\x85\u2028\u2029]+")      # a title is one line
+URL_LIMIT = 2048
+
+
+def check_url(url: str | None, source: Source) -> None:
+    """A row's URL is a web address of its outlet: http(s), a host, no user name (``outlet.ir@evil``),
+    at most 2,048 characters, and on the outlet's hosts where the registry lists them (a Cyrillic
+    look-alike host is another host). Its ``attribution``, the credit line users paste, carries it."""
+    if url is None:
+        return
+    from urllib.parse import urlsplit
+
+    reason = None
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        user = parts.username or parts.password
+    except ValueError as exc:
+        parts, host, user, reason = None, "", None, f"it cannot be parsed ({exc})"
+    if reason is None and len(url) > URL_LIMIT:
+        reason = f"it is {len(url)} characters long, over {URL_LIMIT}"
+    elif reason is None and (parts.scheme.lower() not in ("http", "https") or not host):
+        reason = "it is not an http(s) address with a host"
+    elif reason is None and user:
+        reason = "it carries a user name before its host (an address that disguises its host)"
+    if reason is not None:
+        raise KhabarError("url.invalid", url=url[:200], reason=reason)
+    if source.hosts and not source.owns(host):
+        raise KhabarError("url.off-outlet", url=url[:200], source=source.key, hosts=", ".join(source.hosts))
+
+
 MAX_LABELS = 64          # category labels a record may have (real ones have under 10)
 
 
@@ -105,7 +149,7 @@ def assemble(raw: RawArticle, source: Source, taxonomy: Taxonomy) -> Article:
     paragraphs = stripped.paragraphs
     category, category_origin, withheld, regional, unmapped = _classify(raw, source, taxonomy)
     notice = raw.license_notice if raw.license_notice is not None else source.license_notice
-    title = _optional(raw.title, changes, compounds)
+    title = _optional(_LINE_BREAKS.sub(" ", raw.title) if raw.title else raw.title, changes, compounds)   # one line
     lead, lead_formula, lead_cuts = strip_lead(
         _optional(raw.lead[len(raw.lead_prefix):] if raw.lead and raw.lead_prefix else raw.lead, changes, compounds),
         source.key)
@@ -116,6 +160,7 @@ def assemble(raw: RawArticle, source: Source, taxonomy: Taxonomy) -> Article:
     text = "\n\n".join(paragraphs) or None
     date = raw.date
     url = raw.url or (source.url_for(raw.article_id) if raw.article_id else None)
+    check_url(url, source)
     key = record_id(source.key, url, raw.raw_sha256, raw.article_id)
     return Article(
         id=key,

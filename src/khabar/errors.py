@@ -154,6 +154,15 @@ _TYPES = [
     ErrorType("harvest.bad-sitemap", "Unreadable sitemap", "{detail}", "The sitemap is not XML of the sitemaps protocol."),
     ErrorType("harvest.not-loopback", "Address off this machine", "{detail}",
               "KHABAR_LOOPBACK_ONLY is set (the tests): only 127.0.0.0/8 and ::1 are reached."),
+    ErrorType("text.mark-flood", "Flood of combining marks",
+              "{field} holds {count} combining marks on one letter, at offset {offset}",
+              "No script stacks more than a few marks: the text was tampered with or damaged; repair the input."),
+    # url
+    ErrorType("url.invalid", "Not a web address", "the url {url!r} is not a usable web address: {reason}",
+              "Fix the URL in the input (or the mapping's url field): the row's attribution carries it."),
+    ErrorType("url.off-outlet", "URL off the outlet", "the url {url!r} is not on {source}'s hosts ({hosts})",
+              "A row of an outlet links to that outlet: fix the URL or the record's source; if the outlet has a new "
+              "host, add it to its hosts in schema/sources.yaml."),
     # date
     ErrorType("date.impossible", "Impossible date", "{raw!r} is not a calendar date ({reason})",
               "Check the date as the source wrote it; the page may be corrupt."),

@@ -77,7 +77,17 @@ def _letters(text: str) -> str:
     return text
 
 
+# Characters that carry nothing a reader sees and that no Persian word needs: the zero-width
+# space, the word joiner, the BOM (U+FEFF inside text), the zero-width joiner (which some
+# writers put after a final heh). Dropped before anything else, in both the Python and the C path.
+INVISIBLE_CHARS = "\u200b\u200d\u2060\ufeff"
+_INVISIBLE = str.maketrans(dict.fromkeys(INVISIBLE_CHARS))
+_INVISIBLE_RE = re.compile(f"[{INVISIBLE_CHARS}]")
+
+
 def _clean_line(line: str) -> str:
+    if _INVISIBLE_RE.search(line):
+        line = line.translate(_INVISIBLE)
     if native is not None:
         cleaned = native.clean_line(line)
         if cleaned is not None:

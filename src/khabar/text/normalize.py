@@ -6,6 +6,8 @@ form that sits beside it.  What it does, in order:
 * Arabic letters to their Persian forms (ي ى → ی, ك → ک) and Arabic
   presentation forms (U+FB50–U+FDFF, U+FE70–U+FEFC) to base letters;
 * removes tatweel (U+0640);
+* drops the zero-width space, word joiner, zero-width joiner and BOM (nothing a reader
+  sees), and directional embeddings and isolates;
 * turns a right-to-left or left-to-right mark used as a half-space inside a
   word into a ZWNJ, collapses doubled ZWNJs, and drops stray ones (next to a
   space, at either end of a word, or after a letter that does not join);
