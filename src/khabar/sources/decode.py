@@ -177,3 +177,10 @@ def check_persian(text: str) -> None:
     if arabic_hits >= 3 and arabic_hits > persian_hits:
         raise KhabarError("language.not-persian",
                           detail=f"Arabic function words ({arabic_hits}) outnumber Persian ones ({persian_hits}): Arabic, not Persian")
+    from khabar.text.language import NAMES, not_persian
+
+    other = not_persian(text)
+    if other is not None:
+        lang, score = other
+        raise KhabarError("language.not-persian", detail=f"identified as {NAMES.get(lang, lang)} ({lang}, {score:.2f}) "
+                                                         "by fastText's lid.176 language identifier")
