@@ -32,7 +32,7 @@ def _khabar(*args, cwd=None, timeout=600):
 
 
 def _record(n: int, **extra) -> dict:
-    return {"headline": f"خبر شماره {n} درباره نشست", "content": f"{BODY} {n}", "permalink": f"https://x.ir/n/{n}",
+    return {"headline": f"خبر شماره {n} درباره نشست", "content": f"{BODY} {n}", "permalink": f"https://www.farsnews.ir/n/{n}",
             **extra}
 
 

@@ -254,7 +254,8 @@ def test_urls_off_the_outlet_and_hostile_characters_are_never_published(tmp_path
     rows = [dict(random_article(rng, k), permalink=u) for k, u in enumerate(bad_urls)]
     rows.append(dict(random_article(rng, 50), cats=["اقتصادی\x07\x1b[31m"]))
     rows.append(dict(random_article(rng, 51), cats=["ورزش\u202e"]))
-    rows.append(dict(random_article(rng, 52), headline="عنوان " + "\u064e" * 40 + "خبر"))
+    flood = random_article(rng, 52)
+    rows.append(dict(flood, content=flood["content"] + " پایان" + "\u064e" * 40))
     good = dict(random_article(rng, 53), headline="\ufeffعنوان\u2066 خبر\u2069 با\u200b فاصله\r\nو سطر")
     rows.append(good)
     mapping = 'source = "farsnews"\nformat = "jsonl"\n[fields]\ntitle = "headline"\nbody = "content"\nurl = "permalink"\ncategories = "cats"\n'

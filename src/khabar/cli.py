@@ -413,12 +413,14 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> Any:
-    import signal
-
-    if hasattr(signal, "SIGPIPE"):                   # `khabar errors | head`: end quietly, as Unix tools do
-        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     args = parser().parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except BrokenPipeError:             # `khabar errors | head`: the reader left; end quietly, as Unix tools do
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())   # (Python's own flush at exit too)
+        return 1
 
 
 def _count(text: str) -> int:
