@@ -229,3 +229,108 @@ def test_a_takedown_by_url_matches_every_form_of_the_address(tmp_path, seed_byte
     assert "matches 1 published row" in out.stderr
     _build(root)
     assert url not in {r["url"] for r in _all_rows(root)}
+
+
+# --- tampering that rewrites several files at once (issue 24, item 14) -----------------------------
+
+def _repo_copy(tmp_path):
+    """A copy of the repository's own published dataset, verified before it is tampered with."""
+    import shutil
+
+    from conftest import REPO
+
+    root = tmp_path / "repo"
+    for rel in ("corpus/data", "corpus/reports", "corpus/figures"):
+        shutil.copytree(REPO / rel, root / rel)
+    for rel in ("corpus/manifest.json", "corpus/splits.tsv", "corpus/inputs.toml", "README.md", "croissant.json"):
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(REPO / rel, root / rel)
+    assert verify(root, audit=False).ok
+    return root
+
+
+def _front(root):
+    from khabar.publish import card
+
+    text = (root / "README.md").read_text("utf-8")
+    return card.read_front_matter(text), text
+
+
+def _write_front(root, front, text):
+    import yaml
+
+    from khabar.publish import card
+
+    body = card._FRONT.sub("", text, count=1)
+    (root / "README.md").write_text("---\n" + yaml.safe_dump(front, allow_unicode=True, sort_keys=False) + "---\n" + body,
+                                    "utf-8")
+
+
+def test_a_split_dropped_from_the_card_is_caught(tmp_path):
+    root = _repo_copy(tmp_path)
+    front, text = _front(root)
+    front["configs"][0]["data_files"] = [d for d in front["configs"][0]["data_files"] if d["split"] != "validation"]
+    front["dataset_info"][0]["splits"] = [s for s in front["dataset_info"][0]["splits"] if s["name"] != "validation"]
+    _write_front(root, front, text)
+    problems = verify(root, audit=False).problems
+    assert any("validation-00000-of-00001.parquet" in p and "in no config's data_files" in p for p in problems), problems
+
+
+def test_a_card_licence_changed_is_caught(tmp_path):
+    root = _repo_copy(tmp_path)
+    front, text = _front(root)
+    front["license"] = "mit"
+    _write_front(root, front, text)
+    problems = verify(root, audit=False).problems
+    assert any("the card's license is 'mit'" in p and "cc-by-4.0" in p for p in problems), problems
+
+
+@pytest.mark.parametrize("tamper", ["licence", "no-checksums", "elsewhere", "empty"])
+def test_a_croissant_file_that_disagrees_is_caught(tmp_path, tamper):
+    root = _repo_copy(tmp_path)
+    data = json.loads((root / "croissant.json").read_text("utf-8"))
+    if tamper == "licence":
+        data["license"] = "MIT"
+    elif tamper == "no-checksums":
+        for d in data["distribution"]:
+            d.pop("sha256", None)
+    elif tamper == "elsewhere":
+        for d in data["distribution"]:
+            if "contentUrl" in d:
+                d["contentUrl"] = "https://evil.example/" + d["contentUrl"]
+    else:
+        data = {}
+    (root / "croissant.json").write_text(json.dumps(data), "utf-8")
+    problems = verify(root, audit=False).problems
+    assert problems and all(p.startswith("croissant.json") for p in problems), problems
+
+
+def test_a_made_up_row_with_rewritten_checksums_is_caught(tmp_path):
+    """A row appended as a row group, num_examples and the manifest's checksums rewritten to match:
+    the row's id is not the one its fields give, and the split ledger does not know it."""
+    root = _repo_copy(tmp_path)
+    shard = root / "corpus/data/test-00000-of-00001.parquet"
+    table = pq.read_table(shard)
+    fake = table.slice(0, 1).to_pylist()[0]
+    fake.update(id="farsnews-00000000deadbeef", cluster_id="farsnews-00000000deadbeef", title="ساختگی")
+    with pq.ParquetWriter(shard, table.schema) as writer:
+        writer.write_table(table)
+        writer.write_table(pa.Table.from_pylist([fake], schema=table.schema))
+    data = manifest.load(root / "corpus/manifest.json")
+    for entry in data["files"]:
+        if entry["path"].endswith("test-00000-of-00001.parquet"):
+            entry.update(sha256=manifest.sha256_file(shard), bytes=shard.stat().st_size, rows=entry["rows"] + 1)
+    (root / "corpus/manifest.json").write_text(manifest.dumps(data), "utf-8")
+    front, text = _front(root)
+    for s in front["dataset_info"][0]["splits"]:
+        if s["name"] == "test":
+            s["num_examples"] += 1
+    _write_front(root, front, text)
+    crois = json.loads((root / "croissant.json").read_text("utf-8"))
+    for d in crois["distribution"]:
+        if d.get("contentUrl", "").endswith("test-00000-of-00001.parquet"):
+            d["sha256"] = manifest.sha256_file(shard)
+    (root / "croissant.json").write_text(json.dumps(crois), "utf-8")
+    problems = verify(root, audit=False).problems
+    assert any("farsnews-00000000deadbeef is not the id" in p for p in problems), problems
+    assert any("the split ledger has it in no split" in p for p in problems), problems

@@ -143,6 +143,42 @@ def _check_card(root: Path, files: list[dict[str, Any]], out: Verification) -> N
                                     f"rows, the files hold {rows}")
         for split in set(sizes) - listed:
             out.problems.append(f"README.md: config {name!r}: dataset_info lists split {split!r} with no data_files")
+    patterns = [e.get("path") for c in front.get("configs") or [] for e in c.get("data_files") or []
+                if isinstance(e, dict) and isinstance(e.get("path"), str)]
+    for path in sorted(rows_by_path):
+        if not any(_matches(path, pattern) for pattern in patterns):
+            out.problems.append(f"README.md: {path} ({rows_by_path[path]} rows, in the manifest) is in no config's "
+                                "data_files: datasets would not load it")
+    _check_card_licence(front, files, root, out)
+
+
+def _row_licences(root: Path, files: list[dict[str, Any]]) -> set[str]:
+    """The rows' licences as a card may claim them: an open licence of an outlet the registry does
+    not back with evidence (a mapping's inline outlet) is not claimed as that licence."""
+    from khabar.registry import sources
+
+    registry = sources()
+    found: set[str] = set()
+    for entry in files:
+        try:
+            table = pq.read_table(root / entry["path"], columns=["source", "license"])
+        except Exception:  # noqa: BLE001 - already reported
+            continue
+        for source, licence in set(zip(table.column("source").to_pylist(), table.column("license").to_pylist())):
+            if not licence:
+                continue
+            src = registry.get(source)
+            backed = src.open or src.redistribution != "yes" if src else licence not in card.HUB_LICENSES
+            found.add(licence if backed else f"LicenseRef-unverified-{licence}")
+    return found
+
+
+def _check_card_licence(front: dict[str, Any], files: list[dict[str, Any]], root: Path, out: Verification) -> None:
+    """The card's licence keys are what the rows' licences give (card.license_metadata)."""
+    expected = card.license_metadata(_row_licences(root, files))
+    for key, value in expected.items():
+        if front.get(key) != value:
+            out.problems.append(f"README.md: the card's {key} is {front.get(key)!r}, the rows' licences give {value!r}")
 
 
 def is_open_dataset(root: Path, manifest_data: dict[str, Any]) -> bool:
@@ -182,6 +218,7 @@ def verify(root: Path, *, audit: bool = True, open_only: bool | None = None,
             out.problems.append(f"{rel}: in the published data folder but not in the manifest")
     _check_card(root, files, out)
     _check_croissant(root, files, out)
+    _check_ids(root, files, out)
     if audit and not out.problems:
         from khabar.check import audit_leakage
 
@@ -261,6 +298,39 @@ def _check_file(root: Path, entry: dict[str, Any], out: Verification, open_only:
         out.problems.append(f"{rel}: rows unreadable ({exc})")
 
 
+def _check_ids(root: Path, files: list[dict[str, Any]], out: Verification) -> None:
+    """Every row's id is the one its source, URL, article id and content hash give (a made-up row
+    needs a made-up id), and every row of the default splits is in the split ledger
+    (corpus/splits.tsv) under the split it is published in."""
+    from khabar.record import record_id
+    from khabar.split import LEDGER, load_ledger
+
+    ledger_path = root / "corpus" / LEDGER
+    ledger = load_ledger(ledger_path) if ledger_path.is_file() else None
+    if ledger is None:
+        out.problems.append(f"corpus/{LEDGER}: missing (the split ledger every published row is in)")
+    for entry in files:
+        rel = entry["path"]
+        try:
+            rows = pq.read_table(root / rel, columns=["id", "source", "url", "raw_sha256", "article_id"]).to_pylist()
+        except Exception:  # noqa: BLE001 - already reported
+            continue
+        split = Path(rel).name.split("-", 1)[0]
+        default = rel.startswith("corpus/data/") and "/" not in rel[len("corpus/data/"):]
+        known = ledger.get_many([r["id"] for r in rows]) if ledger is not None and default else [split] * len(rows)
+        for n, (row, in_ledger) in enumerate(zip(rows, known), start=1):
+            try:
+                expected = record_id(row["source"], row["url"], row["raw_sha256"], row["article_id"])
+            except (TypeError, AttributeError):
+                expected = None
+            if row["id"] != expected:
+                out.problems.append(f"{rel} row {n}: id {row['id']} is not the id its source, url, article_id and "
+                                    f"raw_sha256 give ({expected})")
+            if in_ledger != split:
+                out.problems.append(f"{rel} row {n} ({row['id']}): the split ledger has it in "
+                                    f"{in_ledger or 'no split'}, not {split}")
+
+
 def _check_croissant(root: Path, files: list[dict[str, Any]], out: Verification) -> None:
     """croissant.json, where published, lists every file with the sha256 of the manifest."""
     path = root / "croissant.json"
@@ -274,8 +344,23 @@ def _check_croissant(root: Path, files: list[dict[str, Any]], out: Verification)
         out.problems.append(f"croissant.json: unreadable ({exc})")
         return
     for entry in files:
-        if entry["path"] in listed and listed[entry["path"]] != entry["sha256"]:
+        if entry["path"] not in listed:
+            out.problems.append(f"croissant.json: {entry['path']} (in the manifest) is not among its distribution's "
+                                "contentUrls")
+        elif listed[entry["path"]] != entry["sha256"]:
             out.problems.append(f"croissant.json: the sha256 of {entry['path']} is not the manifest's")
+    for url in sorted(set(listed) - {entry["path"] for entry in files}):
+        if "://" in url or url.startswith("/") or ".." in url.split("/"):
+            out.problems.append(f"croissant.json: contentUrl {url!r} points outside the dataset")
+        elif url.startswith("corpus/data/"):
+            out.problems.append(f"croissant.json: contentUrl {url!r} is not in the manifest")
+    from khabar.publish.documents import _license_text
+
+    licence = data.get("license") if isinstance(data, dict) else None
+    expected = _license_text(_row_licences(root, files))
+    if licence != expected:
+        out.problems.append(f"croissant.json: its license {str(licence)[:80]!r} is not what the rows' licences give "
+                            f"({expected[:80]!r})")
 
 
 def _check_takedowns(list_roots: tuple[Path, ...], root: Path, paths: list[Path], out: Verification) -> None:
@@ -293,7 +378,8 @@ def _check_takedowns(list_roots: tuple[Path, ...], root: Path, paths: list[Path]
         return
     for path in paths:
         try:
-            batches = pq.ParquetFile(path).iter_batches(batch_size=2000, columns=["id", "url", "raw_sha256", "cluster_id"])
+            batches = pq.ParquetFile(path).iter_batches(batch_size=2000, columns=["id", "url", "raw_sha256", "cluster_id",
+                                                                                 "source", "article_id"])
             rows = [row for batch in batches for row in batch.to_pylist()]
         except Exception:  # noqa: BLE001 - already reported as unreadable
             continue
