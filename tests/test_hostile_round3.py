@@ -269,3 +269,34 @@ def test_urls_off_the_outlet_and_hostile_characters_are_never_published(tmp_path
     [row] = [r for p in sorted((tmp_path / "project/corpus/data").glob("*.parquet")) for r in pq.read_table(p).to_pylist()]
     assert row["title"] == "عنوان خبر با فاصله و سطر" and row["title_raw"] == good["headline"]
     assert row["attribution"].startswith("Source: Fars News Agency, https://www.farsnews.ir/")
+
+
+def test_minor_cases_are_coded_and_nothing_is_dropped_silently(tmp_path):
+    rng = random.Random(21)
+    dated = ('source = "farsnews"\nformat = "jsonl"\n[fields]\ntitle = "headline"\nbody = "content"\nurl = "permalink"\n'
+             '[date]\nfield = "tarikh"\ncalendar = "gregorian"\npatterns = [\'(?P<raw>(?P<Y>\\d{4})-(?P<m>\\d\\d)-'
+             '(?P<d>\\d\\d)T(?P<H>\\d\\d):(?P<M>\\d\\d)(?P<z>[+-]\\d\\d:?\\d\\d))\']\n')
+    rows = [dict(random_article(rng, 0), tarikh="انتشار: ۲۰۲۴-۰۳-۰۱T10:00+03:30"),          # Persian digits
+            dict(random_article(rng, 1), tarikh="2024-03-01T10:00+24:00"),                  # no such offset
+            dict(random_article(rng, 2), content=["بند نخست خبر درباره بازار و اقتصاد کشور.", 42, {"x": 1}])]
+    result = _export_build(tmp_path, rows, dated)
+    codes = {r.origin: r.code for r in result.report.rejections}
+    assert codes == {"exports/x.jsonl#2": "date.impossible", "exports/x.jsonl#3": "layout.bad-record"}
+    import pyarrow.parquet as pq
+    [row] = [r for p in sorted((tmp_path / "project/corpus/data").glob("*.parquet")) for r in pq.read_table(p).to_pylist()]
+    from khabar.features import from_arrow_row
+    row = from_arrow_row(row)
+    assert row["date_raw"] == "۲۰۲۴-۰۳-۰۱T10:00+03:30" and row["published_at"] == "2024-03-01T06:30:00Z"
+    done = subprocess.run([sys.executable, "-m", "khabar.cli", "normalize"], input="سلام ".encode() + b"\xff" + " دنیا\nخوب\n".encode(),
+                          capture_output=True, env={**os.environ, "PYTHONPATH": str(REPO / "src")})
+    assert done.returncode == 1 and "line 1: encoding.not-utf8" in done.stderr.decode()
+    assert done.stdout.decode() == "خوب\n" and "\ufffd" not in done.stdout.decode()
+    root = tmp_path / "loop"
+    root.mkdir()
+    (root / "a").symlink_to(root / "b")
+    (root / "b").symlink_to(root / "a")
+    (root / "b.toml").write_text('[[inputs]]\npath = "a"\nmapping = "m.toml"\n', "utf-8")
+    from khabar.config import ConfigError
+    with pytest.raises(ConfigError) as err:
+        load_config(root / "b.toml", root)
+    assert "never resolves" in str(err.value)

@@ -236,10 +236,18 @@ def _cmd_stats(args: argparse.Namespace) -> int:
 def _cmd_normalize(args: argparse.Namespace) -> int:
     from khabar.text.normalize import normalize_line
 
-    for line in sys.stdin:
+    bad = 0
+    for n, raw in enumerate(sys.stdin.buffer, start=1):
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            bad += 1
+            print(f"khabar normalize: line {n}: encoding.not-utf8: a bad byte at offset {exc.start}; the line is "
+                  "left out (normalize never guesses a repair)", file=sys.stderr)
+            continue
         end = "\n" if line.endswith("\n") else ""
         sys.stdout.write(normalize_line(line.rstrip("\n"), restore=not args.no_zwnj) + end)
-    return 0
+    return 1 if bad else 0
 
 
 def _cmd_errors(args: argparse.Namespace) -> int:

@@ -194,8 +194,9 @@ def load_inputs(path: Path, root: Path, entries: list[dict[str, Any]]) -> list[E
         glob = entry.get("glob", "*")
         input_path = root / entry["path"]
         if not input_path.exists():
-            raise ConfigError(f"{where}.path: {entry['path']!r} does not exist (looked in {input_path})",
-                              "config.missing-file")
+            what = ("is a link that never resolves (a loop, or a link to nothing)" if input_path.is_symlink()
+                    else "does not exist")
+            raise ConfigError(f"{where}.path: {entry['path']!r} {what} (looked in {input_path})", "config.missing-file")
         if not (input_path.is_file() or input_path.is_dir()):
             raise ConfigError(f"{where}.path: {entry['path']!r} is neither a file nor a folder (a device, FIFO "
                               "or socket): nothing can be read from it", "config.missing-file")

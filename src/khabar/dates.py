@@ -153,12 +153,15 @@ def _month_from_name(name: str, calendar: str, raw: str) -> int:
     return table[key]
 
 
-def _offset(text: str) -> dt.timedelta:
+def _offset(text: str, raw: str = "") -> dt.timedelta:
     if text == "Z":
         return dt.timedelta(0)
     sign = -1 if text[0] == "-" else 1
     digits = text[1:].replace(":", "")
-    return sign * dt.timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
+    hours, minutes = int(digits[:2]), int(digits[2:])
+    if hours > 14 or minutes > 59:           # real offsets run from -12:00 to +14:00
+        raise KhabarError("date.impossible", raw=raw or text, reason=f"{text} is not a time zone offset")
+    return sign * dt.timedelta(hours=hours, minutes=minutes)
 
 
 def date_from_groups(groups: dict[str, str | None], *, calendar: str, raw: str, origin: str,
@@ -184,6 +187,6 @@ def date_from_groups(groups: dict[str, str | None], *, calendar: str, raw: str, 
     except ValueError as exc:
         raise KhabarError("date.impossible", raw=raw, reason=str(exc)) from None
     moment = instant(dt.datetime.combine(day, clock), zone=zone,
-                     offset=_offset(g["z"]) if "z" in g else None)
+                     offset=_offset(g["z"], raw) if "z" in g else None)
     return PublicationDate(published=day.isoformat(), raw=raw, origin=origin,
                            published_at=moment.utc, offset=moment.offset)

@@ -293,6 +293,10 @@ class Mapping:
             else:
                 splitter = r"\n\s*\n" if self.body_split == "blank-line" else r"\n"
                 value = re.split(splitter, value.replace("\r\n", "\n").replace("\r", "\n"))
+        odd = [type(p).__name__ for p in value if p is not None and not isinstance(p, str)]
+        if odd:                             # a body item that is not text is no paragraph: say so, never drop it
+            raise KhabarError("layout.bad-record", detail=f"field {name!r} holds {len(odd)} item(s) that are not text "
+                                                          f"({', '.join(sorted(set(odd)))}), expected a list of paragraphs")
         return [p.strip() for p in value if isinstance(p, str) and p.strip()]
 
     def _topics(self, record: dict[str, Any]) -> list[str]:
@@ -326,7 +330,9 @@ class Mapping:
         for regex in rule.regexes:
             m = regex.fullmatch(value) if rule.whole else regex.search(value)
             if m:
-                written = raw.strip() if rule.whole else (m.groupdict().get("raw") or m.group(0))
+                original = raw.strip()          # ascii_digits keeps lengths: the span reads the digits as written
+                span = m.span("raw") if "raw" in m.groupdict() and m.group("raw") else m.span()
+                written = original if rule.whole else original[span[0]:span[1]]
                 return date_from_groups(m.groupdict(), calendar=rule.calendar, raw=written, origin=rule.origin,
                                         zone=source.timezone, limits=limits.for_source(source.founded),
                                         century=rule.century)
