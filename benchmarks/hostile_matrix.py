@@ -31,7 +31,7 @@ CSV = 'source = "farsnews"\nformat = "csv"\n[fields]\ntitle = "t"\nbody = "b"\n'
 
 
 def rec(n: int, **kw) -> str:
-    return json.dumps({"t": f"خبر {n} درباره نشست", "b": f"{BODY} شماره {n} " + "کلمه " * n, "u": f"https://x.ir/{n}", **kw},
+    return json.dumps({"t": f"خبر {n} درباره نشست", "b": f"{BODY} شماره {n} " + "کلمه " * n, "u": f"https://www.farsnews.ir/news/{n}", **kw},
                       ensure_ascii=False)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import subprocess
 import sys
 
@@ -158,3 +159,40 @@ def test_the_setup_installs_only_when_what_it_installs_changed(tmp_path):
     (project / "pyproject.toml").write_text((project / "pyproject.toml").read_text() + "\n# changed\n")
     third = subprocess.run(setup, cwd=project, capture_output=True, text=True, env=env, timeout=60)
     assert third.returncode == 0 and "install -q -e ." in log.read_text()
+
+
+# --- dead ends a newcomer hit (issue 25, items 5-13) ------------------------------------------------
+
+def test_load_refuses_a_folder_that_is_no_dataset(tmp_path):
+    import khabar
+
+    (tmp_path / "notes.txt").write_text("x", "utf-8")
+    with pytest.raises(FileNotFoundError, match="is not a Khabar dataset"):
+        khabar.load(str(tmp_path))
+
+
+def test_parse_says_a_missing_file_is_missing_and_the_readme_path_is_real():
+    done = _khabar("parse", "corpus/raw/aa-fa/page.txt")
+    assert done.returncode == 1 and "no such file" in done.stderr and "FIFO" not in done.stderr
+    readme = (REPO / "README.md").read_text("utf-8")
+    path = re.search(r"khabar parse (corpus/raw/aa-fa/\S+?\.txt)", readme).group(1)
+    assert (REPO / path).is_file()
+    done = _khabar("parse", str(REPO / path))
+    assert done.returncode == 0, done.stderr
+
+
+def test_failed_builds_and_local_mappings_stay_out_of_git_status():
+    ignored = (REPO / ".gitignore").read_text("utf-8").splitlines()
+    assert "corpus/reports/last-failed/" in ignored and "/local/" in ignored
+    readme = (REPO / "README.md").read_text("utf-8")
+    assert "Keep your own mappings and build configs in `local/`" in readme
+    assert "a\nclone does not have them" in readme or "clone does not have them" in readme
+
+
+def test_an_unknown_outlet_message_names_the_mapping_file_plainly(tmp_path):
+    root = make_root(tmp_path, {})
+    (root / "x.jsonl").write_text("", "utf-8")
+    config = write_export_project(root, "x.jsonl", mapping='source = "tabnak"\nformat = "jsonl"\n[fields]\ntitle = "t"\n')
+    with pytest.raises(ConfigError) as err:
+        load_config(config, root)
+    assert "the mapping m.toml names source(s) 'tabnak'" in str(err.value) and ".toml.mapping" not in str(err.value)

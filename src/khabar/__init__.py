@@ -12,6 +12,11 @@ def load(path: str = ".", name: str | None = None, **kwargs):  # type: ignore[no
     ``name``: a configuration (``"temporal"``)."""
     from pathlib import Path
 
+    folder = Path(path).resolve()
+    if not (folder / "corpus" / "manifest.json").is_file() or not (folder / "README.md").is_file():
+        raise FileNotFoundError(
+            f"{folder} is not a Khabar dataset (it has no corpus/manifest.json and README.md card): run khabar.load() "
+            "in a clone of the repository, or give the folder a build wrote (khabar.load('path/to/dataset'))")
     import datasets
 
-    return datasets.load_dataset(str(Path(path).resolve()), name, **kwargs)
+    return datasets.load_dataset(str(folder), name, **kwargs)

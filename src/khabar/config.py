@@ -249,12 +249,12 @@ def check_sources(mapping: Mapping, where: str) -> None:
         try:
             register(mapping.outlet)
         except RegistryError as exc:
-            raise ConfigError(f"{where}.mapping: {mapping.path.name}: {exc}") from None
+            raise ConfigError(f"{where}: the mapping {mapping.path.name}: {exc}") from None
     unknown = sorted(mapping.source_keys() - set(sources()))
     if unknown:
         entries = "\n".join(entry_template(key) for key in unknown)
         raise ConfigError(
-            f"{where}.mapping: {mapping.path.name} names source(s) {', '.join(map(repr, unknown))}, which "
+            f"{where}: the mapping {mapping.path.name} names source(s) {', '.join(map(repr, unknown))}, which "
             f"schema/sources.yaml does not have. Add to schema/sources.yaml (fill in the values):\n{entries}\n"
             "or declare the outlet in the mapping itself, in an [outlet] table with the same keys "
             "(docs/MAPPINGS.md).", "config.unknown-source")

@@ -111,6 +111,8 @@ def read_page(path: Path, max_bytes: int) -> bytes:
                 if exc.errno == 40:              # ELOOP
                     raise KhabarError("input.symlink-loop", reason=exc.strerror or str(exc)) from None
                 raise
+        if not path.exists() and not path.is_symlink():
+            raise KhabarError("input.unreadable", reason="no such file")
         if not path.is_file():
             raise KhabarError("input.unreadable", reason="not a regular file (a FIFO, socket, device or dangling link)")
         size = path.stat().st_size
