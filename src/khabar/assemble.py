@@ -133,6 +133,30 @@ def check_url(url: str | None, source: Source) -> None:
         raise KhabarError("url.off-outlet", url=url[:200], source=source.key, hosts=", ".join(source.hosts))
 
 
+_READERS = {
+    "export": "text taken from a third party's export of the page",
+    "page": "text read from the page saved as text",
+    "web": "text extracted from the page's HTML as captured",
+}
+
+
+def changes_made(reader: str, cuts: dict[str, int], changes: Changes) -> str:
+    """What Khabar did to this row's text, in words (the credit line's "Changes")."""
+    done = [_READERS.get(reader, _READERS["export"])]
+    moved = cuts.get("opening", 0) + cuts.get("lead_opening", 0) + cuts.get("formulas", 0)
+    if moved:
+        done.append("the outlet's attribution formula or dateline moved to reported_by")
+    dropped = cuts.get("paragraphs", 0) + cuts.get("tails", 0)
+    if dropped:
+        done.append("the outlet's page furniture (credits, end marks, links) left out")
+    if cuts.get("mentions", 0):
+        done.append("the outlet's self-mentions made neutral")
+    fixed = [what for n, what in ((changes.letters, "letters"), (changes.zwnj_removed + changes.zwnj_restored,
+                                                                      "zero-width non-joiners")) if n]
+    done.append("Persian " + " and ".join(fixed) + " normalized" if fixed else "Persian text normalized")
+    return "; ".join(done) + " (text_raw keeps the original)"
+
+
 MAX_LABELS = 64          # category labels a record may have (real ones have under 10)
 
 
@@ -197,7 +221,7 @@ def assemble(raw: RawArticle, source: Source, taxonomy: Taxonomy) -> Article:
         topics=list(raw.topics),
         license_notice=notice,
         license=source.license,
-        attribution=source.attribution(url),
+        attribution=source.attribution(url, changes_made(raw.reader, summary(cuts), changes)),
         raw_sha256=raw.raw_sha256,
         origin=raw.origin,
         normalization={

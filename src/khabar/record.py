@@ -47,6 +47,7 @@ class RawArticle:
     label_order: str = "breadcrumb"    # 'breadcrumb': the last label is the most specific; 'priority': the first
     lead_prefix: str | None = None     # a dateline prefix the lead opens with (kept in lead_raw, cut from lead)
     article_id: str | None = None      # the outlet's own id of the article, where the export gives it
+    reader: str = "export"             # how the text reached Khabar: 'export' (a third party's), 'page', 'web'
 
 
 @dataclasses.dataclass

@@ -69,15 +69,15 @@ class Source:
         """The canonical URL of the outlet's article ``article_id``, where its URL pattern is known."""
         return self.article_url.replace("{id}", article_id) if self.article_url else None
 
-    def attribution(self, url: str | None) -> str:
-        """The credit line a re-user can paste: outlet, article URL where known, licence, changes."""
+    def attribution(self, url: str | None, changes: str = "text extracted from the page and normalized by Khabar") -> str:
+        """The credit line a re-user can paste: outlet, article URL where known, licence, and the
+        changes made to this row (:func:`khabar.assemble.changes_made`)."""
         where = url or f"{self.homepage} (article URL unknown)"
         if self.license_url:
             licence = f"{LICENSE_NAMES.get(self.license, self.license)} ({self.license_url})"
         else:
             licence = f"{self.license} ({'research use only, not for redistribution' if not self.open else self.redistribution})"
-        return (f"Source: {self.publisher}, {where}. Licence: {licence}. "
-                f"Changes: text extracted from the page and normalized by Khabar.")
+        return f"Source: {self.publisher}, {where}. Licence: {licence}. Changes: {changes}."
 
 
 # Short names of the SPDX licences the registry uses, as their deeds write them.

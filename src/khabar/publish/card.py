@@ -157,6 +157,10 @@ def render(readme: str, front: dict[str, Any], sections: dict[str, str]) -> str:
     return f"---\n{head}---\n{body}"
 
 
+EXAMPLE_CHANGES = ("text taken from a third party's export of the page; the outlet's attribution formula or dateline "
+                   "moved to reported_by; Persian letters normalized (text_raw keeps the original)")
+
+
 def attribution_section(published: dict[str, int]) -> str:
     """Per outlet with published rows: who it is, its licence and the evidence, and how to credit it."""
     from khabar.registry import LICENSE_NAMES, sources
@@ -172,7 +176,8 @@ def attribution_section(published: dict[str, int]) -> str:
         out += [f"### {src.publisher} (`{key}`): {published[key]} articles", "",
                 f"- Home page: {src.homepage}; licence: {link} ({src.rights}).",
                 f"- The outlet's statement: \"{src.license_notice}\"" + (f" Recorded in `{src.evidence}`." if src.evidence else ""),
-                f"- Credit each row with its `attribution` field, e.g. \"{src.attribution(src.url_for('ID') if src.article_url else None)}\"",
+                f"- Credit each row with its `attribution` field, which says what was done to that row, e.g. "
+                f"\"{src.attribution(src.url_for('ID') if src.article_url else None, EXAMPLE_CHANGES)}\"",
                 ""]
     return "\n".join(out).rstrip() if out else "_No article is published._"
 

@@ -146,5 +146,5 @@ def parse(raw: bytes, origin: str, source: Source, limits: DateLimits) -> RawArt
         source=source.key, origin=origin, raw_sha256=sha256_hex(raw), url=None,
         title=title, lead=lead, paragraphs=paragraphs, date=date,
         dateline=dateline, dateline_city=city, categories=categories, topics=topics,
-        license_notice=notice,
+        license_notice=notice, reader="page",
     )

@@ -410,6 +410,7 @@ def read(payload: bytes, *, url: str, content_type: str | None, source: Source, 
         categories=[s for s in (meta.sections or sections or meta.breadcrumbs) if s not in _HOME],
         topics=list(dict.fromkeys(meta.keywords or tags)),
         article_id=article_id,
+        reader="web",
     ), path)
 
 
