@@ -300,3 +300,36 @@ def test_minor_cases_are_coded_and_nothing_is_dropped_silently(tmp_path):
     with pytest.raises(ConfigError) as err:
         load_config(root / "b.toml", root)
     assert "never resolves" in str(err.value)
+
+
+def test_one_bad_record_costs_itself_not_its_file(tmp_path):
+    """A key twice in one record of a JSON array, a NUL in one CSV line, a CSV row of delimiters
+    only: each is its own coded reject, every other record is read, and the rows add up."""
+    rng = random.Random(31)
+    arts = [random_article(rng, k) for k in range(4)]
+    records = [json.dumps(a, ensure_ascii=False) for a in arts]
+    records[1] = records[1][:-1] + ', "headline": "دوباره"}'                    # a key twice
+    root = make_root(tmp_path / "j", {})
+    (root / "exports").mkdir()
+    (root / "exports" / "x.json").write_text("[" + ",\n".join(records) + "]", "utf-8")
+    write_export_project(root, "exports/x.json", mapping='source = "farsnews"\nformat = "json"\n[fields]\n'
+                                                         'title = "headline"\nbody = "content"\nurl = "permalink"\n')
+    result = build(BuildConfig(root=root, build_date=BUILD_DATE, progress=False, workers=1,
+                               config=load_config(root / "configs/b.toml", root)))
+    assert [(r.origin, r.code) for r in result.report.rejections] == [("exports/x.json#2", "layout.bad-record")]
+    assert "'headline' appears twice" in result.report.rejections[0].message and result.report.published["farsnews"] == 3
+    lines = ["headline,content,permalink"] + [f'{a["headline"]},"{a["content"]}",{a["permalink"]}' for a in arts]
+    data = ("\n".join(lines[:3]) + "\n,,\n" + "\n".join(lines[3:]) + "\n").encode()
+    data = data.replace(arts[1]["headline"].encode(), arts[1]["headline"].encode() + b"\x00", 1)
+    root = make_root(tmp_path / "c", {})
+    (root / "exports").mkdir()
+    (root / "exports" / "x.csv").write_bytes(data)
+    write_export_project(root, "exports/x.csv", mapping='source = "farsnews"\nformat = "csv"\n[fields]\n'
+                                                        'title = "headline"\nbody = "content"\nurl = "permalink"\n')
+    result = build(BuildConfig(root=root, build_date=BUILD_DATE, progress=False, workers=1,
+                               config=load_config(root / "configs/b.toml", root)))
+    codes = sorted(r.code for r in result.report.rejections)
+    assert codes == ["encoding.nul", "layout.empty-record"], codes
+    nul = next(r for r in result.report.rejections if r.code == "encoding.nul")
+    assert data.split(b"\n")[nul.line - 1].count(b"\x00") == 1              # the line it names holds the NUL
+    assert result.report.published["farsnews"] == 3 and result.report.balanced()

@@ -121,10 +121,36 @@ def _problem(exc: Exception) -> str:
     return str(exc)
 
 
+class _Repeated(dict):  # type: ignore[type-arg]
+    """An object that had a key twice (in an array of records, that record alone is refused)."""
+
+    twice: str = ""
+
+
+def _mark_repeated(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out = dict(pairs)
+    if len(out) == len(pairs):
+        return out
+    seen: set[str] = set()
+    marked = _Repeated(out)
+    marked.twice = next(k for k, _ in pairs if k in seen or seen.add(k))      # type: ignore[func-returns-value]
+    return marked
+
+
+def _repeated_in(value: Any, depth: int = 0) -> str | None:
+    if isinstance(value, _Repeated):
+        return value.twice
+    if depth < 50 and isinstance(value, dict):
+        return next((k for v in value.values() if (k := _repeated_in(v, depth + 1)) is not None), None)
+    if depth < 50 and isinstance(value, list):
+        return next((k for v in value if (k := _repeated_in(v, depth + 1)) is not None), None)
+    return None
+
+
 def read_json(raw: bytes, encoding: str = "utf-8") -> Iterator[Item]:
     text = _text(raw, encoding)
     try:
-        data = loads(text)
+        data = json.loads(text, parse_constant=_no_constant, object_pairs_hook=_mark_repeated)
     except (ValueError, RecursionError) as exc:
         line = getattr(exc, "lineno", None)
         about = text.count("\n{") + text.count("}, {") + text.count("},{")
@@ -133,7 +159,11 @@ def read_json(raw: bytes, encoding: str = "utf-8") -> Iterator[Item]:
     if not isinstance(data, list):
         raise KhabarError("export.not-a-list", kind=type(data).__name__.replace("dict", "object"))
     for n, record in enumerate(data, start=1):
-        if isinstance(record, dict):
+        twice = _repeated_in(record)
+        if twice is not None:
+            yield n, None, KhabarError("layout.bad-record", detail=f"record {n}: key {twice!r} appears twice in one "
+                                                                   "object (which one is meant?)")
+        elif isinstance(record, dict):
             yield n, None, record
         else:
             yield n, None, KhabarError("layout.bad-record", detail=f"record {n} is a JSON {type(record).__name__}, not an object")
@@ -166,7 +196,38 @@ def read_jsonl(raw: bytes, encoding: str = "utf-8") -> Iterator[Item]:
 
 
 def read_csv(raw: bytes, encoding: str = "utf-8", delimiter: str = ",", columns: list[str] | None = None) -> Iterator[Item]:
-    text = _text(raw, encoding)
+    try:
+        text = _text(raw, encoding)
+    except KhabarError:
+        yield from _read_csv_by_lines(raw, encoding, delimiter, columns)    # a NUL or bad byte costs its line
+        return
+    yield from _read_csv_text(text, delimiter, columns)
+
+
+_MARK = "\uffff"            # a noncharacter: stands in for the bytes of a line that could not be decoded
+
+
+def _read_csv_by_lines(raw: bytes, encoding: str, delimiter: str, columns: list[str] | None) -> Iterator[Item]:
+    """A CSV whose bytes are not text as a whole (a NUL, a bad byte): the CSV is read with those
+    bytes marked, and each row that holds a mark is its own reject with the line's code; every
+    other row is read as it is (a row's quoted line breaks still hold)."""
+    decoded = list(_line_texts(raw, encoding))             # raises for a file that is mostly not text
+    bad = {lineno: item for lineno, item in decoded if isinstance(item, KhabarError)}
+    parts = []
+    for lineno, item in decoded:
+        if isinstance(item, KhabarError):
+            chunk = raw.split(b"\n")[lineno - 1].removesuffix(b"\r")
+            item = chunk.replace(b"\x00", b"\xff").decode(encoding, errors="replace").replace("\ufffd", _MARK)
+        parts.append(item)
+    for n, lineno, item in _read_csv_text("\n".join(parts), delimiter, columns):
+        if isinstance(item, dict) and any(_MARK in v for v in item.values() if isinstance(v, str)):
+            first = min((b for b in bad if b >= (lineno or 0)), default=None)
+            item = bad[first] if first is not None else KhabarError("encoding.not-utf8", line=lineno, offset=0, guess="")
+            item.line = first or lineno
+        yield n, lineno, item
+
+
+def _read_csv_text(text: str, delimiter: str, columns: list[str] | None) -> Iterator[Item]:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     try:
         header = next(reader)
@@ -199,9 +260,12 @@ def read_csv(raw: bytes, encoding: str = "utf-8", delimiter: str = ",", columns:
             n += 1
             yield n, start, KhabarError("layout.bad-record", line=start, detail=problem)
             continue
-        if not any(cell.strip() for cell in row):
-            continue
+        if not row:
+            continue                                   # a blank line is no row
         n += 1
+        if not any(cell.strip() for cell in row):      # delimiters only: a row with nothing in it, counted
+            yield n, start, KhabarError("layout.empty-record", line=start)
+            continue
         yield n, start, dict(zip(header, row))
 
 
