@@ -192,7 +192,7 @@ def test_failed_builds_and_local_mappings_stay_out_of_git_status():
 def test_an_unknown_outlet_message_names_the_mapping_file_plainly(tmp_path):
     root = make_root(tmp_path, {})
     (root / "x.jsonl").write_text("", "utf-8")
-    config = write_export_project(root, "x.jsonl", mapping='source = "tabnak"\nformat = "jsonl"\n[fields]\ntitle = "t"\n')
+    config = write_export_project(root, "x.jsonl", mapping='source = "nosuchoutlet"\nformat = "jsonl"\n[fields]\ntitle = "t"\n')
     with pytest.raises(ConfigError) as err:
         load_config(config, root)
-    assert "the mapping m.toml names source(s) 'tabnak'" in str(err.value) and ".toml.mapping" not in str(err.value)
+    assert "the mapping m.toml names source(s) 'nosuchoutlet'" in str(err.value) and ".toml.mapping" not in str(err.value)
