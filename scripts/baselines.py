@@ -42,34 +42,98 @@ def load(path: Path):
     return datasets.load_dataset(str(path.resolve()))
 
 
-def classify(ds) -> dict:
+SMALL = 10            # a class with fewer test articles is too small to score on its own
+BOOTSTRAP = 1000      # resamples of the test set for the 95% intervals
+
+
+def _texts(rows) -> tuple[list[str], list[int], list[str]]:
+    out = [(" ".join(x for x in (r["title"], r["lead"], r["text"]) if x), r["category"], r["source"])
+           for r in rows if r["category"] is not None]
+    return [t for t, _, _ in out], [c for _, c, _ in out], [s for _, _, s in out]
+
+
+def _model():
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
-    from sklearn.metrics import accuracy_score, f1_score
+    from sklearn.pipeline import make_pipeline
 
     tok = PersianTokenizer()
+    return make_pipeline(TfidfVectorizer(tokenizer=tok.tokenize, token_pattern=None, lowercase=False,
+                                         ngram_range=(1, 2), min_df=2, max_features=200_000, sublinear_tf=True),
+                         LogisticRegression(max_iter=2000, C=10.0))
 
-    def rows(split):
-        out = [(" ".join(x for x in (r["title"], r["lead"], r["text"]) if x), r["category"])
-               for r in ds[split] if r["category"] is not None]
-        return [t for t, _ in out], [c for _, c in out]
 
-    x_train, y_train = rows("train")
-    x_test, y_test = rows("test")
+def _interval(y_true: list[int], y_pred: list[int]) -> dict:
+    """Accuracy and macro-F1 with percentile bootstrap 95% intervals (seeded: the same every run)."""
+    import numpy as np
+    from sklearn.metrics import accuracy_score, f1_score
+
+    rng = np.random.default_rng(0)
+    yt, yp = np.array(y_true), np.array(y_pred)
+    accs, f1s = [], []
+    for _ in range(BOOTSTRAP):
+        pick = rng.integers(0, len(yt), len(yt))
+        accs.append(accuracy_score(yt[pick], yp[pick]))
+        f1s.append(f1_score(yt[pick], yp[pick], average="macro", labels=sorted(set(yt[pick])), zero_division=0))
+    def lo(values: list[float]) -> tuple[float, float]:
+        return round(float(np.percentile(values, 2.5)), 4), round(float(np.percentile(values, 97.5)), 4)
+
+    return {"accuracy": round(accuracy_score(yt, yp), 4), "accuracy_95": [*lo(accs)],
+            "macro_f1": round(f1_score(yt, yp, average="macro", labels=sorted(set(yt)), zero_division=0), 4),
+            "macro_f1_95": [*lo(f1s)]}
+
+
+def classify(ds) -> dict:
+    from sklearn.metrics import accuracy_score, f1_score
+
     names = ds["train"].features["category"].names
-    vectorizer = TfidfVectorizer(tokenizer=tok.tokenize, token_pattern=None, lowercase=False,
-                                 ngram_range=(1, 2), min_df=2, max_features=200_000, sublinear_tf=True)
-    model = LogisticRegression(max_iter=2000, C=10.0)
-    model.fit(vectorizer.fit_transform(x_train), y_train)
-    predicted = model.predict(vectorizer.transform(x_test))
+    x_train, y_train, _ = _texts(ds["train"])
+    x_test, y_test, src_test = _texts(ds["test"])
+    model = _model().fit(x_train, y_train)
+    predicted = list(model.predict(x_test))
     majority = collections.Counter(y_train).most_common(1)[0][0]
+    support = collections.Counter(y_test)
+    per_class = {}
+    f1 = f1_score(y_test, predicted, average=None, labels=sorted(support), zero_division=0)
+    for label, score in zip(sorted(support), f1):
+        per_class[names[label]] = {"support": support[label], "f1": round(float(score), 4),
+                                   "scored": support[label] >= SMALL}
+    scorable = [label for label in sorted(support) if support[label] >= SMALL]
     return {
         "train_articles": len(y_train), "test_articles": len(y_test), "classes": len(set(y_train)),
-        "tfidf_logreg": {"accuracy": round(accuracy_score(y_test, predicted), 4),
-                         "macro_f1": round(f1_score(y_test, predicted, average="macro"), 4)},
+        "tfidf_logreg": {**_interval(y_test, predicted),
+                         "macro_f1_scorable": round(float(f1_score(y_test, predicted, average="macro", labels=scorable,
+                                                                   zero_division=0)), 4)},
         "majority": {"class": names[majority], "accuracy": round(accuracy_score(y_test, [majority] * len(y_test)), 4),
-                     "macro_f1": round(f1_score(y_test, [majority] * len(y_test), average="macro"), 4)},
+                     "macro_f1": round(f1_score(y_test, [majority] * len(y_test), average="macro",
+                                                labels=sorted(support), zero_division=0), 4)},
+        "per_class": per_class,
+        "test_sources": dict(collections.Counter(src_test).most_common()),
+        "cross_outlet": cross_outlet(ds, names),
     }
+
+
+def cross_outlet(ds, names: list[str]) -> list[dict]:
+    """Train on every other outlet's labelled articles (all splits), test on one outlet's: what the
+    labels support across outlets, since each outlet's desks are its own."""
+    from sklearn.metrics import accuracy_score, f1_score
+
+    rows = [r for split in ds for r in ds[split] if r["category"] is not None]
+    x, y, src = _texts(rows)
+    out = []
+    for outlet in sorted(set(src)):
+        train = [i for i, s in enumerate(src) if s != outlet]
+        classes = {y[i] for i in train}
+        test = [i for i, s in enumerate(src) if s == outlet and y[i] in classes]
+        if len(test) < 50 or len(classes) < 2:
+            continue
+        model = _model().fit([x[i] for i in train], [y[i] for i in train])
+        predicted = list(model.predict([x[i] for i in test]))
+        truth = [y[i] for i in test]
+        out.append({"test_outlet": outlet, "train_articles": len(train), "test_articles": len(test),
+                    "test_classes": sorted(names[c] for c in set(truth)),
+                    **_interval(truth, predicted)})
+    return out
 
 
 def summarize(ds) -> dict:
@@ -83,19 +147,48 @@ def summarize(ds) -> dict:
             "lead_novel_bigrams": round(sum(novel2) / max(1, len(novel2)), 4)}
 
 
+def _ci(values: list[float]) -> str:
+    return f"{values[0]:.2f}–{values[1]:.2f}"
+
+
 def table(results: dict, command: str) -> str:
     c, s = results["classification"], results["summarization"]
-    return "\n".join([
+    t = c["tfidf_logreg"]
+    small = [name for name, v in c["per_class"].items() if not v["scored"]]
+    sources = ", ".join(f"`{k}` {v}" for k, v in c["test_sources"].items())
+    lines = [
         "Print them with `.venv/bin/python scripts/baselines.py` (it writes nothing; scikit-learn and "
         "rouge-score come with the test extras, which `bash scripts/test.sh` installs); "
         f"`{command}` rewrites this section.",
         "",
-        f"**Topic classification** ({c['classes']} classes; {c['train_articles']} train, {c['test_articles']} test articles with a category):",
+        f"**Topic classification** ({c['classes']} classes; {c['train_articles']} train, {c['test_articles']} test "
+        f"articles with a category; test articles per outlet: {sources}). The test set is small: one prediction "
+        f"moves macro-F1 by several points, so each figure has its bootstrap 95% interval ({BOOTSTRAP} resamples of "
+        "the test set).",
         "",
-        "| model | accuracy | macro-F1 |",
+        "| model | accuracy (95% interval) | macro-F1 (95% interval) |",
         "|---|---:|---:|",
         f"| majority class (`{c['majority']['class']}`) | {c['majority']['accuracy']:.3f} | {c['majority']['macro_f1']:.3f} |",
-        f"| TF-IDF (words + pairs) + logistic regression | {c['tfidf_logreg']['accuracy']:.3f} | {c['tfidf_logreg']['macro_f1']:.3f} |",
+        f"| TF-IDF (words + pairs) + logistic regression | {t['accuracy']:.3f} ({_ci(t['accuracy_95'])}) | "
+        f"{t['macro_f1']:.3f} ({_ci(t['macro_f1_95'])}) |",
+        "",
+        f"Per class (test support and F1; a class with fewer than {SMALL} test articles is too small to score: "
+        + (", ".join(f"`{n}`" for n in small) if small else "none") + f"; macro-F1 over the classes that can be "
+        f"scored: {t['macro_f1_scorable']:.3f}):",
+        "",
+        "| class | test articles | F1 |",
+        "|---|---:|---:|",
+        *[f"| {name} | {v['support']} | {v['f1']:.3f}{'' if v['scored'] else ' (too small to score)'} |"
+          for name, v in c["per_class"].items()],
+        "",
+        "**Across outlets** (train on every other outlet's labelled articles, all splits; test on one outlet's, "
+        "in the classes the others have): what the labels support, since each outlet's desks are its own.",
+        "",
+        "| test outlet | train / test articles | test classes | accuracy (95%) | macro-F1 (95%) |",
+        "|---|---:|---|---:|---:|",
+        *[f"| `{x['test_outlet']}` | {x['train_articles']} / {x['test_articles']} | {', '.join(x['test_classes'])} | "
+          f"{x['accuracy']:.3f} ({_ci(x['accuracy_95'])}) | {x['macro_f1']:.3f} ({_ci(x['macro_f1_95'])}) |"
+          for x in c["cross_outlet"]],
         "",
         f"**Lead summarization** ({s['test_articles']} test articles with a lead and a body; ROUGE F1 with Khabar's Persian tokenizer):",
         "",
@@ -105,7 +198,8 @@ def table(results: dict, command: str) -> str:
         "",
         f"How extractive the leads are: {s['lead_novel_unigrams']:.1%} of a lead's words and "
         f"{s['lead_novel_bigrams']:.1%} of its word pairs are not in the body.",
-    ])
+    ]
+    return "\n".join(lines)
 
 
 def main() -> None:

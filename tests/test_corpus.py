@@ -352,4 +352,11 @@ def test_baselines_beat_the_majority_and_reproduce_the_card(tmp_path):
     table = card.read_text("utf-8").split("<!-- khabar:baselines -->\n")[1].split("<!-- /khabar:baselines -->")[0]
     assert table.startswith("Print them with `.venv/bin/python scripts/baselines.py` (it writes nothing")
     assert "`.venv/bin/python scripts/baselines.py --update-card README.md` rewrites this section" in table
+    t = c["tfidf_logreg"]
+    assert t["accuracy_95"][0] <= t["accuracy"] <= t["accuracy_95"][1]
+    assert t["macro_f1_95"][0] <= t["macro_f1"] <= t["macro_f1_95"][1]
+    assert sum(v["support"] for v in c["per_class"].values()) == c["test_articles"]
+    assert {v["scored"] for v in c["per_class"].values() if v["support"] < 10} <= {False}
+    assert {x["test_outlet"] for x in c["cross_outlet"]} >= {"farsnews", "tasnimnews"}
+    assert "| class | test articles | F1 |" in table and "**Across outlets**" in table
     assert table.strip() in (REPO / "README.md").read_text("utf-8")

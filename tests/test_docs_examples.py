@@ -1,7 +1,8 @@
 """The docs are executable: every TOML or shell block marked as an example runs here.
 
 A block is an example when the line before its fence is ``<!-- example: KIND -->``:
-``mapping`` (validated and compiled as a mapping file), ``config`` (loaded as a build config,
+``mapping`` (validated and compiled as a mapping file), ``python`` (run in the repository,
+a dataset: the card's load snippet), ``config`` (loaded as a build config,
 with its inputs made and its mappings taken from the repository or the docs' own mapping
 examples) or ``command`` (run with bash in a small copy of the project, whose ``.venv`` is
 this one). Every toml and bash block of docs/*.md must be marked; the README's first block
@@ -23,7 +24,7 @@ from conftest import REPO, SHARED
 from khabar.config import load_config
 from khabar.sources.mapping import load_mapping
 
-EXAMPLE = re.compile(r"<!-- example: (mapping|config|command) -->\n```(toml|bash)\n(.*?)```", re.DOTALL)
+EXAMPLE = re.compile(r"<!-- example: (mapping|config|command|python) -->\n```(toml|bash|python)\n(.*?)```", re.DOTALL)
 BLOCK = re.compile(r"(<!-- example: \w+ -->\n)?```(toml|bash)\n", re.DOTALL)
 DOCS = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
 
@@ -42,7 +43,7 @@ def test_every_block_of_the_docs_is_a_marked_example():
         for m in BLOCK.finditer(doc.read_text("utf-8")):
             assert m.group(1), f"{doc.name}: a ```{m.group(2)} block without <!-- example: ... -->"
     kinds = {kind for _, kind, _ in examples()}
-    assert kinds == {"mapping", "config", "command"}
+    assert kinds == {"mapping", "config", "command", "python"}
 
 
 def _project(tmp_path: Path) -> Path:
@@ -96,6 +97,13 @@ def test_example(where, kind, body, tmp_path):
         (root / "b.toml").write_text(body, "utf-8")
         config = load_config(root / "b.toml", root)
         assert len(config.inputs) == len(data.get("inputs", []))
+    elif kind == "python":             # run in the repository, which is a dataset (the load snippet)
+        env = {**os.environ, "HF_DATASETS_OFFLINE": "1", "HF_HUB_OFFLINE": "1",
+               "HF_DATASETS_CACHE": str(tmp_path / "hf-cache"), "HF_HOME": str(tmp_path / "hf-home")}
+        done = subprocess.run([str(REPO / ".venv" / "bin" / "python"), "-c", body], cwd=REPO, capture_output=True,
+                              text=True, timeout=900, env=env)
+        assert done.returncode == 0, f"{where}: {body}\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}"
+        assert done.stdout.strip(), f"{where}: printed nothing"
     else:
         if "../shared" in body or "configs/shared-news.toml" in body:
             if not SHARED.is_dir():
