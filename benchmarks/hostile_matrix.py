@@ -28,6 +28,8 @@ SEED = (ROOT / "corpus/raw/aa-fa/000_4212da3186e38a21.txt").read_bytes()
 BODY = "متن خبر درباره نشست وزیران در تهران است و گفت‌وگو ادامه دارد"
 JSONL = 'source = "farsnews"\nformat = "jsonl"\n[fields]\ntitle = "t"\nbody = "b"\nurl = "u"\n'
 CSV = 'source = "farsnews"\nformat = "csv"\n[fields]\ntitle = "t"\nbody = "b"\n'
+URDU = ("چونکہ ہر انسان کی ذاتی عزت اور حرمت اور انسانوں کے مساوی اور ناقابلِ انتقال حقوق کو تسلیم کرنا دنیا میں "
+        "آزادی، انصاف اور امن کی بنیاد ہے۔ تمام انسان آزاد اور حقوق و عزت کے اعتبار سے برابر پیدا ہوئے ہیں۔")
 
 
 def rec(n: int, **kw) -> str:
@@ -74,6 +76,23 @@ def cases() -> dict[str, dict]:
             "config": JSONL, "glob": "*.jsonl", "n": 2, "bad": 1},
         "noncharacter U+FFFE in text": {"files": {"x/a.jsonl": (rec(1) + "\n" + rec(2, b=BODY + "\ufffe") + "\n").encode()},
             "config": JSONL, "glob": "*.jsonl", "n": 2, "bad": 1},
+        # round 3 (issue 24): rows that must not be published, and records lost with their file
+        "URL off the outlet (a Fars row on evil.example)": {"files": {"x/a.jsonl": (rec(1) + "\n" + rec(2, u="http://evil.example/phish") + "\n").encode()},
+            "config": JSONL, "glob": "*.jsonl", "n": 2, "bad": 1},
+        "URL with a user name before the host": {"files": {"x/a.jsonl": (rec(1) + "\n" + rec(2, u="https://www.farsnews.ir@evil.example/") + "\n").encode()},
+            "config": JSONL, "glob": "*.jsonl", "n": 2, "bad": 1},
+        "category with a terminal escape": {"files": {"x/a.jsonl": (rec(1) + "\n" + rec(2, c="اقتصادی\x07\x1b[31m") + "\n").encode()},
+            "config": JSONL + 'categories = "c"\n', "glob": "*.jsonl", "n": 2, "bad": 1},
+        "an Urdu record": {"files": {"x/a.jsonl": (rec(1) + "\n" + rec(2, t="انسانی حقوق کا عالمی منشور", b=URDU) + "\n").encode()},
+            "config": JSONL, "glob": "*.jsonl", "n": 2, "bad": 1},
+        "2,000 labels on one record": {"files": {"x/a.jsonl": (rec(1) + "\n" + rec(2, c=[f"برچسب {k}" for k in range(2000)]) + "\n").encode()},
+            "config": JSONL + 'categories = "c"\n', "glob": "*.jsonl", "n": 2, "bad": 1},
+        "JSON array with a key twice in one record": {"files": {"x/a.json": ("[" + ",\n".join([rec(1), rec(2)[:-1] + ', "t": "دو"}', rec(3)]) + "]").encode()},
+            "config": JSONL.replace('format = "jsonl"', 'format = "json"'), "glob": "*.json", "n": 3, "bad": 1},
+        "CSV with one NUL in a row": {"files": {"x/a.csv": ("t,b\n" + "\n".join(f"عنوان {k},{BODY} {'واژه ' * k}" for k in range(1, 4)) + "\n").encode().replace("عنوان 2".encode(), "عنوان 2".encode() + b"\x00")},
+            "config": CSV, "glob": "*.csv", "n": 3, "bad": 1},
+        "CSV row of delimiters only": {"files": {"x/a.csv": ("t,b\n" + f"عنوان 1,{BODY}\n,\n" + f"عنوان 3,{BODY} دیگر\n").encode()},
+            "config": CSV, "glob": "*.csv", "n": 3, "bad": 1},
         "config max_input_bytes = \"abc\"": {"config_only": '[build]\nmax_input_bytes = "abc"'},
         "config ratios = 5": {"config_only": "[build]\nratios = 5"},
         "config inputs = [1, 2]": {"config_only": "inputs = [1, 2]"},

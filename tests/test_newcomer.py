@@ -196,3 +196,18 @@ def test_an_unknown_outlet_message_names_the_mapping_file_plainly(tmp_path):
     with pytest.raises(ConfigError) as err:
         load_config(config, root)
     assert "the mapping m.toml names source(s) 'nosuchoutlet'" in str(err.value) and ".toml.mapping" not in str(err.value)
+
+
+def test_a_date_that_fits_no_format_points_at_the_mapping(tmp_path):
+    root = make_root(tmp_path, {})
+    (root / "x.jsonl").write_text(json.dumps({"t": "خبر درباره بازار و اقتصاد امروز", "b": "متن خبر درباره بازار.",
+                                              "d": "1403/05/01"}, ensure_ascii=False) + "\n", "utf-8")
+    config = write_export_project(root, "x.jsonl", mapping='source = "farsnews"\nformat = "jsonl"\n[fields]\ntitle = "t"\n'
+                                                          'body = "b"\n[date]\nfield = "d"\ncalendar = "gregorian"\n'
+                                                          'formats = ["%Y-%m-%d"]\n')
+    with pytest.raises(BuildError):
+        build(BuildConfig(root=root, build_date=BUILD_DATE, progress=False, workers=1, config=load_config(config, root)))
+    [rej] = [json.loads(x) for x in (root / "corpus/reports/last-failed/rejects.jsonl").read_text("utf-8").splitlines()]
+    assert rej["code"] == "date.unmatched"
+    assert "'1403/05/01' (field 'd') fits none of the mapping's date formats: '%Y-%m-%d'" in rej["message"]
+    assert "mapping's [date] formats" in rej["hint"] and "page may be corrupt" not in rej["hint"]

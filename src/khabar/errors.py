@@ -166,6 +166,10 @@ _TYPES = [
     # date
     ErrorType("date.impossible", "Impossible date", "{raw!r} is not a calendar date ({reason})",
               "Check the date as the source wrote it; the page may be corrupt."),
+    ErrorType("date.unmatched", "Date not in the mapping's form",
+              "{raw!r} (field {field!r}) fits none of the mapping's date {what}: {written}",
+              "Compare the value with the mapping's [date] formats or patterns and add the form the export "
+              "writes (docs/MAPPINGS.md, Dates); try it with khabar import --dry-run MAPPING FILE."),
     ErrorType("date.implausible", "Implausible date",
               "{raw!r} gives {date}, {bound}",
               "Check the date: articles are dated between 1900 (or the outlet's founding) and the build date."),

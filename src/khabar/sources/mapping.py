@@ -97,6 +97,7 @@ class DateRule:
     whole: bool          # formats must match the whole value; patterns are searched
     century: int | None
     origin: str
+    written: tuple[str, ...] = ()     # the formats or patterns as the mapping writes them (for messages)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -336,7 +337,9 @@ class Mapping:
                 return date_from_groups(m.groupdict(), calendar=rule.calendar, raw=written, origin=rule.origin,
                                         zone=source.timezone, limits=limits.for_source(source.founded),
                                         century=rule.century)
-        raise KhabarError("date.impossible", raw=raw, reason=f"it does not fit the mapping's date {'formats' if rule.whole else 'patterns'}")
+        what = "formats" if rule.whole else "patterns"
+        shown = ", ".join(repr(x) for x in (rule.written or ())) or "(none)"
+        raise KhabarError("date.unmatched", raw=raw, what=what, written=shown, field=rule.field)
 
 
 def _scalar(record: dict[str, Any], name: str | None) -> str | None:
@@ -429,7 +432,8 @@ def load_mapping(path: Path) -> Mapping:
         except DateFormatError as exc:
             raise MappingError(f"{path}: $.date.formats: {exc}") from None
         date = DateRule(field=d["field"], calendar=d["calendar"], regexes=regexes, whole="formats" in d,
-                        century=d.get("century"), origin=d.get("origin", f"field {d['field']}"))
+                        century=d.get("century"), origin=d.get("origin", f"field {d['field']}"),
+                        written=tuple(d.get("formats") or d.get("patterns") or ()))
     article_id = None
     if "article_id" in data:
         a = data["article_id"]
