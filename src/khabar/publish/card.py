@@ -22,30 +22,14 @@ from khabar.validate import article_schema
 _FRONT = re.compile(r"\A---\n.*?\n---\n", re.DOTALL)
 SECTIONS = ("fields", "splits", "sources", "categories", "example")
 
-DEFAULT_README = """# Khabar
+def skeleton(sections: list[tuple[str, str]]) -> str:
+    """Headings with empty ``<!-- khabar:NAME -->`` sections, for :func:`fill_sections` to fill."""
+    return "\n\n".join(f"{heading}\n<!-- khabar:{name} -->\n<!-- /khabar:{name} -->" for heading, name in sections) + "\n"
 
-A corpus of Persian news articles.
 
-## Fields
-<!-- khabar:fields -->
-<!-- /khabar:fields -->
-
-## Splits
-<!-- khabar:splits -->
-<!-- /khabar:splits -->
-
-## Sources
-<!-- khabar:sources -->
-<!-- /khabar:sources -->
-
-## Categories
-<!-- khabar:categories -->
-<!-- /khabar:categories -->
-
-## Example record
-<!-- khabar:example -->
-<!-- /khabar:example -->
-"""
+DEFAULT_README = "# Khabar\n\nA corpus of Persian news articles.\n\n" + skeleton([
+    ("## Fields", "fields"), ("## Splits", "splits"), ("## Sources", "sources"), ("## Categories", "categories"),
+    ("## Example record", "example")])
 
 
 def size_category(n: int) -> str:

@@ -16,6 +16,7 @@ from typing import Any
 
 from khabar import __version__
 from khabar.errors import Report
+from khabar.publish import card
 from khabar.registry import LICENSE_NAMES, Source, sources
 
 # The card's sections, in the order the template shows them (filled by khabar.publish.documents).
@@ -38,42 +39,7 @@ print(row["title"], row["attribution"])
 `category` is a ClassLabel that may be empty: {uncategorized} of the rows have no class
 (`category` is None; `categories` keeps the source's own labels).
 
-## Fields
-<!-- khabar:fields -->
-<!-- /khabar:fields -->
-
-## Splits
-<!-- khabar:splits -->
-<!-- /khabar:splits -->
-
-## Sources and rights
-<!-- khabar:sources -->
-<!-- /khabar:sources -->
-
-### Attribution
-<!-- khabar:attribution -->
-<!-- /khabar:attribution -->
-
-### Coverage
-<!-- khabar:coverage -->
-<!-- /khabar:coverage -->
-
-## Categories
-<!-- khabar:categories -->
-<!-- /khabar:categories -->
-
-## Figures
-<!-- khabar:figures -->
-<!-- /khabar:figures -->
-
-## Example record
-<!-- khabar:example -->
-<!-- /khabar:example -->
-
-## How it was built
-<!-- khabar:release -->
-<!-- /khabar:release -->
-
+{sections}
 Built with Khabar (the toolchain, Apache-2.0): every input is in `corpus/manifest.json` with
 its sha256, every input not published is in `corpus/reports/rejects.jsonl` with a code, and
 `khabar verify path/to/this/folder` checks the files against the manifest.
@@ -131,7 +97,10 @@ def card_template(report: Report, numbers: dict[str, Any], split_info: dict[str,
         summary=(f"This dataset was built with Khabar {__version__} from the inputs of one build config. It holds "
                  f"{total} articles of {_names(outlets)}, {_period(numbers)}. It is not the Khabar corpus: "
                  f"its rows are the ones described below, and nothing else."),
-        rights=rights_sentences(report), first_split=first,
+        rights=rights_sentences(report), first_split=first, sections=card.skeleton([
+            ("## Fields", "fields"), ("## Splits", "splits"), ("## Sources and rights", "sources"),
+            ("### Attribution", "attribution"), ("### Coverage", "coverage"), ("## Categories", "categories"),
+            ("## Figures", "figures"), ("## Example record", "example"), ("## How it was built", "release")]),
         uncategorized=f"{uncategorized} ({100 * uncategorized / rows:.0f}%)")
 
 
