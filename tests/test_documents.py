@@ -92,7 +92,7 @@ def test_the_cards_load_snippet_runs_whatever_row_zero_holds(tmp_path):
     readme = (out / "README.md").read_text("utf-8")
     snippet = re.search(r"```python\n(.*?)```", readme, re.DOTALL).group(1)
     assert "int2str" not in snippet and 'khabar.load("path/to/this/folder")' in snippet
-    repo_snippet = re.search(r"## Load it\n\n```python\n(.*?)```", (REPO / "README.md").read_text("utf-8"),
+    repo_snippet = re.search(r"## Load it\n\n(?:<!-- example: python -->\n)?```python\n(.*?)```", (REPO / "README.md").read_text("utf-8"),
                              re.DOTALL).group(1)
     assert "int2str(ds[\"train\"][0][\"category\"])" not in repo_snippet
 
