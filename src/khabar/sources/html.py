@@ -66,10 +66,16 @@ def text(markup: str) -> str:
     return " ".join(" ".join(paragraphs(markup)).split("\n"))
 
 
+# A link whose address holds a space ([name](https://search.example/?q=two words)) is no link
+# to CommonMark, which would leave the brackets and the address in the text; an address in
+# angle brackets may hold spaces, so such a link is written that way before rendering.
+_SPACED_LINK = re.compile(r"\[([^\[\]]*)\]\(([^()<>]*\s[^()<>]*)\)")      # (hard-wrapped text and address too)
+
+
 def from_markdown(text: str) -> str:
     """Markdown (hard-wrapped lines, **bold**, [links](...)) rendered to HTML by markdown-it-py
     (CommonMark; raw HTML in it stays markup), for :func:`paragraphs`."""
-    return _markdown().render(text)
+    return _markdown().render(_SPACED_LINK.sub(lambda m: f"[{m.group(1)}](<{' '.join(m.group(2).split())}>)", text))
 
 
 @functools.cache
