@@ -198,6 +198,10 @@ def test_a_snapshot_harvests_rebuilds_and_releases_without_moving_earlier_splits
     assert newest.startswith(f"{done.version} — 2026-12-02") and done.version == "0.4.0"
     assert f"`tasnimnews` {done.published['tasnimnews']} (+{len(REACHABLE)})" in newest
     assert changelog.count("<!-- khabar:release -->") == 1 and "<!-- khabar:release -->" in newest
+    before = (REPO / "CHANGELOG.md").read_text("utf-8")
+    if "\n## Unreleased\n" in before:                        # the unreleased notes become the release's
+        first_note = before.split("\n## Unreleased\n", 1)[1].strip().splitlines()[0]
+        assert "## Unreleased" not in changelog and first_note in newest
     ledger_after = set((clone / "corpus/splits.tsv").read_text("utf-8").splitlines())
     assert all(line in ledger_after for line in ledger_before)                # earlier splits never move
     assert "Version **0.4.0** of 2026-12-02" in (clone / "README.md").read_text("utf-8")

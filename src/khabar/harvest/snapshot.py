@@ -39,13 +39,24 @@ def next_version(changelog: str) -> str:
     return f"{m.group(1)}.{int(m.group(2)) + 1}.0"
 
 
+_UNRELEASED = re.compile(r"^## Unreleased\s*\n", re.MULTILINE)
+
+
 def add_entry(changelog: str, version: str, date: dt.date, body: str) -> str:
-    """A new newest entry; the build's figures move into it (the older entry keeps its text, without markers)."""
+    """A new newest entry; the build's figures move into it (the older entry keeps its text, without
+    markers). An ``## Unreleased`` section becomes the entry, its notes kept above the snapshot's."""
     changelog = _MARKERS.sub(lambda m: m.group(1), changelog, count=1)
-    entry = f"## {version} — {date.isoformat()}\n\n{body.strip()}\n\n<!-- khabar:release -->\n<!-- /khabar:release -->\n\n"
+    tail = f"{body.strip()}\n\n<!-- khabar:release -->\n<!-- /khabar:release -->\n\n"
+    heading = f"## {version} — {date.isoformat()}\n\n"
+    unreleased = _UNRELEASED.search(changelog)
+    if unreleased:
+        following = _ENTRY.search(changelog, unreleased.end())
+        end = following.start() if following else len(changelog)
+        notes = changelog[unreleased.end():end].strip()
+        return changelog[:unreleased.start()] + heading + (notes + "\n\n" if notes else "") + tail + changelog[end:]
     m = _ENTRY.search(changelog)
     at = m.start() if m else len(changelog)
-    return changelog[:at] + entry + changelog[at:]
+    return changelog[:at] + heading + tail + changelog[at:]
 
 
 def ensure_input(root: Path) -> bool:
