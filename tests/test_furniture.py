@@ -174,3 +174,24 @@ def test_the_furniture_report_adds_up_to_the_rows():
         assert numbers["articles"] == len(mine)
         assert numbers["opening"] == sum(r["normalization"]["furniture"]["opening"] for r in mine)
         assert numbers["rows_with"]["tails"] == sum(1 for r in mine if r["normalization"]["furniture"]["tails"])
+
+
+def test_a_mehr_lead_dateline_moves_to_dateline():
+    """Mehr's leads open with the filing city («شیراز- رئیس ...»): it moves to dateline and
+    dateline_raw (lead_raw keeps it); another outlet's lead that opens with words and a dash stays."""
+    import pyarrow.parquet as pq
+
+    from conftest import REPO
+    from khabar.text.furniture import lead_dateline
+
+    assert lead_dateline("شیراز- رئیس سازمان گفت: بارش‌ها ادامه دارد.", "mehrnews") == (
+        "شیراز", "شیراز-", "رئیس سازمان گفت: بارش‌ها ادامه دارد.")
+    assert lead_dateline("مانورهای نظامی - ادامه دارد و گفت.", "farsnews") is None
+    rows = [r for p in sorted((REPO / "corpus/data").glob("*.parquet"))
+            for r in pq.read_table(p, columns=["source", "lead", "lead_raw", "dateline", "dateline_raw"]).to_pylist()]
+    mehr = [r for r in rows if r["source"] == "mehrnews" and r["lead"]]
+    opening = [r for r in mehr if lead_dateline(r["lead"], "mehrnews") is not None
+               and lead_dateline(r["lead"], "mehrnews")[0] == r["dateline"]]
+    assert not opening
+    dated = [r for r in mehr if r["dateline"]]
+    assert len(dated) > 150 and all(r["lead_raw"].lstrip().startswith(r["dateline_raw"]) for r in dated)

@@ -15,7 +15,7 @@ from khabar.record import Article, RawArticle, record_id
 from khabar.sources.decode import check_mojibake
 from khabar.registry import Source, Taxonomy
 from khabar.text.normalize import ZWNJ, Changes, normalize, normalize_line
-from khabar.text.furniture import strip_body, strip_lead, summary
+from khabar.text.furniture import lead_dateline, strip_body, strip_lead, summary
 from khabar.text.offsets import align, piece_anchors
 from khabar.text.segment import sentences, token_count
 
@@ -157,6 +157,14 @@ def changes_made(reader: str, cuts: dict[str, int], changes: Changes) -> str:
     return "; ".join(done) + " (text_raw keeps the original)"
 
 
+def _raw_dateline(lead_raw: str | None, normalized: str) -> str:
+    """The dateline as the raw lead writes it (its first words up to the dash), else the normalized one."""
+    from khabar.text.furniture import _DATELINE
+
+    m = _DATELINE.match((lead_raw or "").lstrip())
+    return m.group(0).strip() if m else normalized
+
+
 MAX_LABELS = 64          # category labels a record may have (real ones have under 10)
 
 
@@ -177,10 +185,17 @@ def assemble(raw: RawArticle, source: Source, taxonomy: Taxonomy) -> Article:
     lead, lead_formula, lead_cuts = strip_lead(
         _optional(raw.lead[len(raw.lead_prefix):] if raw.lead and raw.lead_prefix else raw.lead, changes, compounds),
         source.key)
+    dated = lead_dateline(lead, source.key)          # «شیراز- ...»: the filing city, out of the lead
+    if dated is not None:
+        lead_cuts["lead-opening"] += 1
+        lead = dated[2]
     cuts = stripped.cuts + lead_cuts
     if not (title or lead or paragraphs):
         raise KhabarError("layout.empty-record")
     dateline = normalize_line(raw.dateline_city, changes=changes, compounds=compounds) if raw.dateline_city else None
+    dateline_raw = raw.dateline
+    if dated is not None and dateline is None:
+        dateline, dateline_raw = dated[0], _raw_dateline(raw.lead, dated[1])
     text = "\n\n".join(paragraphs) or None
     date = raw.date
     url = raw.url or (source.url_for(raw.article_id) if raw.article_id else None)
@@ -212,7 +227,7 @@ def assemble(raw: RawArticle, source: Source, taxonomy: Taxonomy) -> Article:
         date_raw=date.raw if date else None,
         date_origin=date.origin if date else None,
         dateline=dateline,
-        dateline_raw=raw.dateline,
+        dateline_raw=dateline_raw,
         categories=list(raw.categories),
         category=category,
         category_origin=category_origin,

@@ -100,6 +100,7 @@ class Rules:
             ("name", re.compile(f"{_Q}*{names}{_Q}*{_END}")),
         ]
         self.named = re.compile(f"{names}|{after}")             # one scan: does the text name the outlet at all
+        self.lead_dateline = bool(outlet.get("lead_dateline", False))
 
 
 @functools.cache
@@ -229,6 +230,20 @@ def strip_lead(lead: str | None, source: str) -> tuple[str | None, str | None, c
         pos = e.end
     lead = "".join(out) + lead[pos:]
     return (lead.strip() if has_words(lead) else None), formula, cuts
+
+
+_DATELINE = re.compile(r"^([\u0600-\u06ff\u200c]+(?: [\u0600-\u06ff\u200c]+){0,2})\s*[-–—]\s*(?=\S)")
+
+
+def lead_dateline(lead: str | None, source: str) -> tuple[str, str, str] | None:
+    """For an outlet whose leads open with a dateline (``lead_dateline`` in the catalogue): the
+    dateline's place, the dateline as written (place and dash) and the lead after it; else None."""
+    if not lead or not rules(source).lead_dateline:
+        return None
+    m = _DATELINE.match(lead)
+    if m is None or not has_words(lead[m.end():]):
+        return None
+    return m.group(1), m.group(0).strip(), lead[m.end():]
 
 
 def strip_body(paragraphs: list[str], source: str) -> Stripped:
