@@ -157,6 +157,20 @@ def changes_made(reader: str, cuts: dict[str, int], changes: Changes) -> str:
     return "; ".join(done) + " (text_raw keeps the original)"
 
 
+def _dateline(raw: RawArticle, lead: str | None, source: Source, changes: Changes, compounds: bool,
+              lead_cuts: Any) -> tuple[str | None, str | None, str | None]:
+    """(lead, dateline, dateline_raw): the page's own dateline, or one the lead opens with where the
+    outlet writes it there (``lead_dateline``: «شیراز- ...», the filing city), moved out of the lead."""
+    dateline = normalize_line(raw.dateline_city, changes=changes, compounds=compounds) if raw.dateline_city else None
+    dated = lead_dateline(lead, source.key)
+    if dated is None:
+        return lead, dateline, raw.dateline
+    lead_cuts["lead-opening"] += 1
+    if dateline is not None:
+        return dated[2], dateline, raw.dateline
+    return dated[2], dated[0], _raw_dateline(raw.lead, dated[1])
+
+
 def _raw_dateline(lead_raw: str | None, normalized: str) -> str:
     """The dateline as the raw lead writes it (its first words up to the dash), else the normalized one."""
     from khabar.text.furniture import _DATELINE
@@ -185,17 +199,10 @@ def assemble(raw: RawArticle, source: Source, taxonomy: Taxonomy) -> Article:
     lead, lead_formula, lead_cuts = strip_lead(
         _optional(raw.lead[len(raw.lead_prefix):] if raw.lead and raw.lead_prefix else raw.lead, changes, compounds),
         source.key)
-    dated = lead_dateline(lead, source.key)          # «شیراز- ...»: the filing city, out of the lead
-    if dated is not None:
-        lead_cuts["lead-opening"] += 1
-        lead = dated[2]
+    lead, dateline, dateline_raw = _dateline(raw, lead, source, changes, compounds, lead_cuts)
     cuts = stripped.cuts + lead_cuts
     if not (title or lead or paragraphs):
         raise KhabarError("layout.empty-record")
-    dateline = normalize_line(raw.dateline_city, changes=changes, compounds=compounds) if raw.dateline_city else None
-    dateline_raw = raw.dateline
-    if dated is not None and dateline is None:
-        dateline, dateline_raw = dated[0], _raw_dateline(raw.lead, dated[1])
     text = "\n\n".join(paragraphs) or None
     date = raw.date
     url = raw.url or (source.url_for(raw.article_id) if raw.article_id else None)
