@@ -96,3 +96,12 @@ def test_a_page_with_no_body_is_a_coded_reject_and_the_generic_reader_takes_a_pl
                         content_type="text/html", source=hamshahri, origin="t", limits=LIMITS)
     assert page.path == "generic" and page.article.title == story.title and page.article.categories == ["فرهنگی"]
     assert "آخرین اخبار" not in " ".join(page.article.paragraphs)         # the aside is not the article
+
+
+def test_a_modified_date_without_a_time_beside_a_published_time():
+    """datePublished with its time, dateModified a calendar day: both read (the day of each)."""
+    story = stories("tasnimnews")[0]
+    url, markup = PAGES["tasnimnews"](story)
+    page = read(markup.replace('"dateModified": "2025-09-05T11:00:00+03:30"', '"dateModified": "2025-09-06"'), url,
+                "tasnimnews")
+    assert page.article.date.updated == "2025-09-06" and page.article.date.published_at == "2025-09-05T06:42:00Z"

@@ -165,11 +165,8 @@ def _row_licences(root: Path, files: list[dict[str, Any]]) -> set[str]:
         except Exception:  # noqa: BLE001 - already reported
             continue
         for source, licence in set(zip(table.column("source").to_pylist(), table.column("license").to_pylist())):
-            if not licence:
-                continue
-            src = registry.get(source)
-            backed = src.open or src.redistribution != "yes" if src else licence not in card.HUB_LICENSES
-            found.add(licence if backed else f"LicenseRef-unverified-{licence}")
+            if licence:
+                found.add(card.claimed_licence(registry.get(source), licence))
     return found
 
 
@@ -354,10 +351,10 @@ def _check_croissant(root: Path, files: list[dict[str, Any]], out: Verification)
             out.problems.append(f"croissant.json: contentUrl {url!r} points outside the dataset")
         elif url.startswith("corpus/data/"):
             out.problems.append(f"croissant.json: contentUrl {url!r} is not in the manifest")
-    from khabar.publish.documents import _license_text
+    from khabar.publish.documents import license_text
 
     licence = data.get("license") if isinstance(data, dict) else None
-    expected = _license_text(_row_licences(root, files))
+    expected = license_text(_row_licences(root, files))
     if licence != expected:
         out.problems.append(f"croissant.json: its license {str(licence)[:80]!r} is not what the rows' licences give "
                             f"({expected[:80]!r})")

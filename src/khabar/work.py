@@ -312,7 +312,6 @@ def ordered_map(units: Iterable[Unit], latest: Any, workers: int, window: int = 
             yield worker.run(unit)
         return
     from concurrent.futures import ProcessPoolExecutor
-    from concurrent.futures.process import BrokenProcessPool
 
     from khabar.text.zwnj import default_restorer
 

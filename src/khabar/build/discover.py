@@ -14,6 +14,7 @@ from pathlib import Path
 from khabar.build.settings import BuildConfig, BuildError
 from khabar.config import ConfigError, ExportInput, WarcInput, corpus_inputs
 from khabar.sources.mapping import Mapping
+from khabar.sources.warc import UNKNOWN, bookkeeping
 
 
 @dataclasses.dataclass
@@ -78,7 +79,7 @@ def discover(cfg: BuildConfig) -> list[InputItem]:
     for export, files in listed:
         for path, refused in files:
             if isinstance(export, WarcInput):
-                items.append(InputItem(path=path, origin=origin_of(path, cfg.root), source="(unknown)", warc=export,
+                items.append(InputItem(path=path, origin=origin_of(path, cfg.root), source=UNKNOWN, warc=export,
                                        refused=refused))
                 continue
             items.append(InputItem(path=path, origin=origin_of(path, cfg.root), source=export.mapping.default_source(),
@@ -89,8 +90,6 @@ def discover(cfg: BuildConfig) -> list[InputItem]:
 def _harvest_bookkeeping(exports_: list[ExportInput | WarcInput]) -> set[str]:
     """The files ``khabar harvest`` keeps beside its WARC files (its state, a file still being
     written): not inputs, so not read as pages of a source named after their folder."""
-    from khabar.sources.warc import bookkeeping
-
     found: set[str] = set()
     for export in exports_:
         if isinstance(export, WarcInput) and export.path.is_dir():

@@ -79,11 +79,11 @@ def _captures(item: InputItem, cfg: BuildConfig, seconds: dict[str, float]) -> I
             chunk.append(entry)
             if len(chunk) >= PAGES:
                 seconds["read"] += time.perf_counter() - t0
-                yield Unit("warc", "(unknown)", origin=item.origin, records=chunk, input_file=input_file)
+                yield Unit("warc", warc.UNKNOWN, origin=item.origin, records=chunk, input_file=input_file)
                 chunk, t0, input_file = [], time.perf_counter(), None
         seconds["read"] += time.perf_counter() - t0
         if chunk or input_file is not None:
-            yield Unit("warc", "(unknown)", origin=item.origin, records=chunk, input_file=input_file)
+            yield Unit("warc", warc.UNKNOWN, origin=item.origin, records=chunk, input_file=input_file)
     except OSError as exc:
         seconds["read"] += time.perf_counter() - t0
         yield Unit("error", warc.UNKNOWN, origin=item.origin,

@@ -44,6 +44,14 @@ def size_category(n: int) -> str:
 HUB_LICENSES = {"CC-BY-4.0": "cc-by-4.0", "CC-BY-SA-4.0": "cc-by-sa-4.0", "CC0-1.0": "cc0-1.0"}
 
 
+def claimed_licence(source: Any, licence: str) -> str:
+    """A row's licence as a card or Croissant may claim it: as written when a registry entry
+    (``schema/sources.yaml``) vouches for the outlet; an open licence that only a mapping's inline
+    outlet declares (or whose outlet the registry does not know) is not claimed as that licence."""
+    vouched = source is not None and not source.inline
+    return licence if vouched or licence not in HUB_LICENSES else f"LicenseRef-unverified-{licence}"
+
+
 def license_metadata(licenses: set[str]) -> dict[str, Any]:
     """The card's licence keys: the Hub id when every row has the same open licence, else
     ``other`` with a pointer to the per-row licences."""

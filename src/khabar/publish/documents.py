@@ -107,8 +107,7 @@ def _licenses(report: Report) -> set[str]:
     """The licences of the published rows, as the card may claim them: a licence that no registry
     evidence backs (an inline outlet's declaration) is not claimed as that licence."""
     registry = sources()
-    return {registry[s].license if registry[s].open or registry[s].redistribution != "yes"
-            else f"LicenseRef-unverified-{registry[s].license}"
+    return {card.claimed_licence(registry[s], registry[s].license)
             for s, n in report.published.items() if n > 0 and s in registry}
 
 
@@ -119,10 +118,10 @@ def _croissant(pub: Published) -> str:
         pub.files, configs_present, version=release.version if release else __version__,
         date_published=release.date if release else "", cite_as=release.bibtex() if release else "",
         description=DESCRIPTION if pub.repository else own.description(pub.report, pub.numbers),
-        license_text=_license_text(_licenses(pub.report)), url=URL))
+        license_text=license_text(_licenses(pub.report)), url=URL))
 
 
-def _license_text(licenses: set[str]) -> str:
+def license_text(licenses: set[str]) -> str:
     if licenses == {"CC-BY-4.0"}:
         return ("Article texts: CC BY 4.0 (https://creativecommons.org/licenses/by/4.0/), by their outlets; credit "
                 "each row with its attribution field. Toolchain: Apache-2.0.")

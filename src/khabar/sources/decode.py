@@ -161,6 +161,9 @@ _OTHER = set(range(ord("A"), ord("Z") + 1)) | set(range(ord("a"), ord("z") + 1))
 _KEEP_OTHER = bytes(b for b in range(256) if b not in _OTHER)
 
 
+LANGUAGE_SAMPLE = 4000      # characters of a record the language check reads: enough to tell, cheap on long articles
+
+
 def check_persian(text: str) -> None:
     """Reject text whose letters are mostly not Arabic script, or that is Arabic rather than Persian."""
     data = text.encode("utf-8", "surrogatepass")

@@ -214,9 +214,10 @@ def _read_csv_by_lines(raw: bytes, encoding: str, delimiter: str, columns: list[
     decoded = list(_line_texts(raw, encoding))             # raises for a file that is mostly not text
     bad = {lineno: item for lineno, item in decoded if isinstance(item, KhabarError)}
     parts = []
+    raw_lines = raw.split(b"\n") if bad else []
     for lineno, item in decoded:
         if isinstance(item, KhabarError):
-            chunk = raw.split(b"\n")[lineno - 1].removesuffix(b"\r")
+            chunk = raw_lines[lineno - 1].removesuffix(b"\r")
             item = chunk.replace(b"\x00", b"\xff").decode(encoding, errors="replace").replace("\ufffd", _MARK)
         parts.append(item)
     for n, lineno, item in _read_csv_text("\n".join(parts), delimiter, columns):

@@ -30,11 +30,10 @@ from khabar.paths import schema_dir
 from khabar.record import PublicationDate, RawArticle, sha256_hex
 from khabar.registry import RegistryError, Source, make_source
 from khabar.sources import html
-from khabar.sources.decode import check_persian
+from khabar.sources.decode import LANGUAGE_SAMPLE, check_persian
 from khabar.validate import json_path
 
 
-LANGUAGE_SAMPLE = 4000      # characters the language check reads: enough to tell, cheap on long articles
 
 
 class MappingError(Exception):

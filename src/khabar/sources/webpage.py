@@ -39,13 +39,13 @@ from khabar.paths import schema_dir
 from khabar.record import PublicationDate, RawArticle, sha256_hex
 from khabar.registry import RegistryError, Source
 from khabar.sources import html
-from khabar.sources.decode import check_mojibake, check_persian
+from khabar.sources.decode import LANGUAGE_SAMPLE, check_mojibake, check_persian
+from khabar.sources.mapping import iri_safe
 
 RULE_KEYS = ("scope", "title", "lead", "body", "drop", "section", "tags", "date")
 ARTICLE_TYPES = frozenset({"NewsArticle", "Article", "ReportageNewsArticle", "AnalysisNewsArticle",
                            "OpinionNewsArticle", "BackgroundNewsArticle", "ReviewNewsArticle", "BlogPosting",
                            "LiveBlogPosting"})
-LANGUAGE_SAMPLE = 3000
 GENERIC_LEAST = 80        # characters the generic reader must find to call it an article's body
 
 
@@ -57,20 +57,22 @@ class PageRules:
     article_url: re.Pattern[str] | None
     selectors: dict[str, tuple[CSSSelector, ...]]
 
+    def _match(self, url: str) -> re.Match[str] | None:
+        """``article_url`` searched in the URL's path and query."""
+        assert self.article_url is not None
+        parts = urlsplit(url)
+        return self.article_url.search(parts.path + (f"?{parts.query}" if parts.query else ""))
+
     def article_id(self, url: str | None) -> str | None:
         """The outlet's article id in ``url`` (its path and query), or None."""
         if not url or self.article_url is None:
             return None
-        parts = urlsplit(url)
-        m = self.article_url.search(parts.path + (f"?{parts.query}" if parts.query else ""))
+        m = self._match(url)
         return ascii_digits(m.group("id")) if m and m.groupdict().get("id") else None
 
     def is_article(self, url: str) -> bool:
         """Does ``url`` look like one of the outlet's article pages (true when no pattern is given)?"""
-        if self.article_url is None:
-            return True
-        parts = urlsplit(url)
-        return bool(self.article_url.search(parts.path + (f"?{parts.query}" if parts.query else "")))
+        return self.article_url is None or self._match(url) is not None
 
 
 @functools.cache
@@ -432,14 +434,8 @@ def _canonical(url: str, candidates: list[str], source: Source) -> str | None:
         parts = urlsplit(absolute)
         if parts.scheme in ("http", "https") and parts.hostname and source.owns(parts.hostname) \
                 and not parts.username and not parts.password:
-            return html_safe(absolute)
+            return iri_safe(absolute)
     return None
-
-
-def html_safe(url: str) -> str:
-    from khabar.sources.mapping import iri_safe
-
-    return iri_safe(url)
 
 
 def _date(meta: Structured, date_el: Any, source: Source, limits: DateLimits) -> PublicationDate | None:
@@ -451,21 +447,25 @@ def _date(meta: Structured, date_el: Any, source: Source, limits: DateLimits) ->
     moment = _iso(raw)
     if moment is None:
         raise KhabarError("date.impossible", raw=raw, reason=f"the page's {where} is not an ISO 8601 date")
-    limits.for_source(source.founded).check(moment.date() if isinstance(moment, dt.datetime) else moment, raw)
-    updated = _iso(meta.modified) if meta.modified else None
+    limits.for_source(source.founded).check(_day(moment), raw)
+    modified = _iso(meta.modified) if meta.modified else None
+    updated = _day(modified).isoformat() if modified is not None else None
     if isinstance(moment, dt.datetime):
-        offset = moment.utcoffset()
-        at = instant(moment.replace(tzinfo=None), zone=source.timezone, offset=offset)
-        return PublicationDate(published=moment.date().isoformat(), raw=raw, origin=where or "page",
-                               published_at=at.utc, offset=at.offset,
-                               updated=updated.date().isoformat() if updated is not None else None)
-    return PublicationDate(published=moment.isoformat(), raw=raw, origin=where or "page",
-                           updated=updated.date().isoformat() if isinstance(updated, dt.datetime) else
-                           (updated.isoformat() if updated is not None else None))
+        at = instant(moment.replace(tzinfo=None), zone=source.timezone, offset=moment.utcoffset())
+        return PublicationDate(published=_day(moment).isoformat(), raw=raw, origin=where or "page",
+                               published_at=at.utc, offset=at.offset, updated=updated)
+    return PublicationDate(published=moment.isoformat(), raw=raw, origin=where or "page", updated=updated)
+
+
+def _day(moment: dt.datetime | dt.date) -> dt.date:
+    """The calendar day of a date, or of a time as written (its own offset's day)."""
+    return moment.date() if isinstance(moment, dt.datetime) else moment
 
 
 def _iso(raw: str) -> dt.datetime | dt.date | None:
-    value = ascii_digits(raw.strip()).replace(" ", "T", 1) if "T" not in raw else ascii_digits(raw.strip())
+    value = ascii_digits(raw.strip())
+    if "T" not in value:
+        value = value.replace(" ", "T", 1)             # '2025-09-05 10:12:00' as ISO writes it
     if value.endswith(("Z", "z")):
         value = value[:-1] + "+00:00"
     try:
