@@ -138,7 +138,7 @@ static PyObject *word_hashes(PyObject *self, PyObject *arg) {
 /* offsets._DROPPABLE: white space normalization folds or drops, tatweel, ZWNJ, marks, CR, embeddings */
 static int is_droppable(Py_UCS4 c) {
     return c == ' ' || c == '\t' || c == 0x00A0 || (c >= 0x2000 && c <= 0x200A) || c == 0x202F || c == 0x205F
-        || c == 0x3000 || c == 0x0640 || c == ZWNJ || c == 0x200E || c == 0x200F || c == '\r'
+        || c == 0x3000 || c == 0x0640 || c == ZWNJ || c == 0x200E || c == 0x200F || c == 0x061C || c == '\r'
         || (c >= 0x202A && c <= 0x202C) || (c >= 0x2066 && c <= 0x2069);
 }
 /* offsets._SAME: the raw character that normalization replaces one for one, or 0 */
@@ -146,8 +146,8 @@ static Py_UCS4 same_as(Py_UCS4 r) {
     switch (r) {
     case 0x064A: case 0x0649: return 0x06CC;
     case 0x0643: return 0x06A9;
-    case 0x200E: case 0x200F: return ZWNJ;
-    default: return 0;
+    case 0x200E: case 0x200F: case 0x061C: return ZWNJ;
+    default: return (r >= 0x0660 && r <= 0x0669) ? r + 0x90 : 0;     /* Arabic-Indic digit -> Persian */
     }
 }
 
@@ -209,6 +209,10 @@ static int is_non_joining(Py_UCS4 c) {
     default: return 0;
     }
 }
+/* letters._DIRECTION: LRM, RLM, ALM */
+static int is_mark(Py_UCS4 c) { return c == 0x200E || c == 0x200F || c == 0x061C; }
+/* letters._vowel_mark: an Arabic vowel mark */
+static int is_vowel_mark(Py_UCS4 c) { return (c >= 0x064B && c <= 0x065F) || c == 0x0670; }
 /* normalize._SPACES */
 static int is_fold_space(Py_UCS4 c) {
     return c == ' ' || c == '\t' || c == 0x00A0 || (c >= 0x2000 && c <= 0x200A) || c == 0x202F || c == 0x205F
@@ -233,18 +237,18 @@ static PyObject *clean_line(PyObject *self, PyObject *arg) {
         if (c == 0x0640 || is_embedding(c)) continue;
         if (c == 0x064A || c == 0x0649) c = 0x06CC;
         else if (c == 0x0643) c = 0x06A9;
-        else if (c == 0x200E || c == 0x200F) marks = 1;
+        else if (c >= 0x0660 && c <= 0x0669) c += 0x90;               /* Arabic-Indic digit -> Persian */
+        else if (c == 0x200E || c == 0x200F || c == 0x061C) marks = 1;
         a[m++] = c;
     }
-    /* 2. a run of LRM/RLM between two Arabic letters becomes one ZWNJ */
+    /* 2. a run of LRM/RLM/ALM between two Arabic letters becomes one ZWNJ; elsewhere it goes */
     Py_ssize_t k = 0;
     for (Py_ssize_t i = 0; i < m;) {
         Py_UCS4 c = a[i];
-        if (marks && (c == 0x200E || c == 0x200F)) {
+        if (marks && is_mark(c)) {
             Py_ssize_t e = i;
-            while (e < m && (a[e] == 0x200E || a[e] == 0x200F)) e++;
+            while (e < m && is_mark(a[e])) e++;
             if (i > 0 && is_arabic_letter(a[i - 1]) && e < m && is_arabic_letter(a[e])) b[k++] = ZWNJ;
-            else for (Py_ssize_t x = i; x < e; x++) b[k++] = a[x];
             i = e;
             continue;
         }
@@ -253,13 +257,16 @@ static PyObject *clean_line(PyObject *self, PyObject *arg) {
         i++;
     }
     if (marks) for (Py_ssize_t i = 0; i < k; i++) if (b[i] == ZWNJ) { zwnj = 1; break; }
-    /* 3. a ZWNJ run stays one ZWNJ between two letters that join; else it is stray */
+    /* 3. a ZWNJ run stays one ZWNJ between two letters that join (the first with its vowel marks); else stray */
     m = 0;
     for (Py_ssize_t i = 0; i < k;) {
         if (zwnj && b[i] == ZWNJ) {
             Py_ssize_t e = i;
             while (e < k && b[e] == ZWNJ) e++;
-            if (i > 0 && e < k && !is_space(b[i - 1]) && !is_space(b[e]) && !is_non_joining(b[i - 1])) a[m++] = ZWNJ;
+            Py_ssize_t before = i - 1;
+            while (before >= 0 && is_vowel_mark(b[before])) before--;
+            if (before >= 0 && e < k && Py_UNICODE_ISALPHA(b[before]) && Py_UNICODE_ISALPHA(b[e])
+                && !is_non_joining(b[before])) a[m++] = ZWNJ;
             i = e;
             continue;
         }
@@ -298,6 +305,6 @@ PyMODINIT_FUNC PyInit_khabar_native(void) {
     crc_init();
     classes_init();
     PyObject *m = PyModule_Create(&module);
-    if (m && PyModule_AddIntConstant(m, "API", 1) < 0) { Py_DECREF(m); return NULL; }
+    if (m && PyModule_AddIntConstant(m, "API", 2) < 0) { Py_DECREF(m); return NULL; }
     return m;
 }

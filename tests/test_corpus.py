@@ -82,7 +82,7 @@ def test_every_input_of_the_shipped_corpus_is_accounted_for():
     for row in manifest["inputs"]:
         assert row["read"] == row["published"] + row["rejected"] + row["duplicates"] + row["taken_down"]
     rejects = [json.loads(line) for line in (REPO / "corpus/reports/rejects.jsonl").read_text("utf-8").splitlines()]
-    assert {r["code"] for r in rejects} <= {"record.duplicate-id", "date.implausible", "text.control-chars",
+    assert {r["code"] for r in rejects} <= {"record.duplicate-id", "date.implausible", "text.control-chars", "layout.no-article",
                                             "rights.not-redistributable"}
     seed = [r for r in rejects if r["origin"].startswith("corpus/raw/aa-fa/")]
     assert [r["code"] for r in seed] == ["rights.not-redistributable"]

@@ -37,7 +37,8 @@ def _record(n: int, **extra) -> dict:
 
 
 def _hostile_export(path):
-    good = [json.dumps(_record(1), ensure_ascii=False),
+    other = " ".join(reversed(BODY.split()))          # a text of its own: BODY is inside record 2, a copy
+    good = [json.dumps(_record(1, content=other), ensure_ascii=False),
             json.dumps(_record(2, content=f"{BODY}\u2028ادامه خبر\u2029پایان"), ensure_ascii=False)]
     bad = {
         '{"headline": ' + "[" * 3000 + "]" * 3000 + "}": "layout.bad-record",                     # deep nesting

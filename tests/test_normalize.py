@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from khabar.text.normalize import ZWNJ, normalize, normalize_line
 
 
@@ -41,6 +43,24 @@ def test_correct_zwnj_words_are_kept():
 
 
 def test_digits_dates_latin_and_urls_untouched():
-    for text in ("24.12.2025", "۱۵.۰۸.۲۰۲۴", "٣٫١٤", "Bu haberi paylaşın", "https://www.aa.com.tr/fa/a-b?x=1",
+    for text in ("24.12.2025", "۱۵.۰۸.۲۰۲۴", "۳٫۱۴", "Bu haberi paylaşın", "https://www.aa.com.tr/fa/a-b?x=1",
                  "info@example.com", "(HAS)", "1404-04-21 11:30:16+0330"):
         assert normalize_line(text) == text
+
+
+# Real lines (corpus/raw, Mehr and Tasnim, CC BY 4.0).
+@pytest.mark.parametrize("raw, expected", [
+    # Arabic-Indic digits typed beside Persian ones become Persian (٢٠ -> ۲۰); Latin digits stay
+    ("ز این تعداد ۵۳ واحد چاپ افست، ٢٠ واحد چاپ سیلک، ۵۸ واحد چاپ", "ز این تعداد ۵۳ واحد چاپ افست، ۲۰ واحد چاپ سیلک، ۵۸ واحد چاپ"),
+    ("سبدنفتی اوپک شامل ١٤ نوع نفت\u200cخام در سال 2024", "سبدنفتی اوپک شامل ۱۴ نوع نفت\u200cخام در سال 2024"),
+    # direction marks: a half-space inside a word, else nothing; a ZWNJ beside punctuation or a space goes
+    ("ه فقط اختصاص به قدس داشته\u200f\u200e \u200e\u200fباشد. روز", "ه فقط اختصاص به قدس داشته باشد. روز"),
+    ("پای صحبت\u200eهای رزمندگان و خانواده\u200eها", "پای صحبت\u200cهای رزمندگان و خانواده\u200cها"),
+    ("لا تُظْلَمُون\u200f؛ نه ستم", "لا تُظْلَمُون؛ نه ستم"),
+    ("کلمه\u200f\xa0«نزغ» به معنای", "کلمه «نزغ» به معنای"),
+    ("«\u200cنزغ\u200c» و ۲۰\u200cساله", "«نزغ» و ۲۰ساله"),
+])
+def test_digit_scripts_direction_marks_and_stray_zwnjs(raw, expected):
+    line = normalize_line(raw, restore=False)
+    assert line == expected
+    assert not set(line) & set("\u200e\u200f\u061c\u202a\u202b\u202c\u2066\u2067\u2068\u2069\u200d")

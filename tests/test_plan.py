@@ -28,7 +28,7 @@ class Members:
         return min(group, key=lambda i: (-self.lengths[i], self.dates[i] or "9999", self.ids[i]))
 
     def duplicate(self, i: int, rep: int) -> Duplicate:
-        return Duplicate(index=i, representative=rep, kind="near", similarity=0.9)
+        return Duplicate(index=i, representative=rep, kind="near", similarity=0.9, containment=0.95)
 
 
 def _entry(key: str, scope: str = "record") -> Entry:

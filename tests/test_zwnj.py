@@ -183,8 +183,9 @@ def test_the_record_decides_by_its_own_zwnjs():
 
     # a real sentence with its ZWNJs (سیتیزن‌ها) and a joined name: the name stays joined
     assert "کیروش" in text("این گل سیتیزن‌ها به رکورد رسید و کیروش از آن گفت")
-    # the same words with no ZWNJ anywhere: the record lost them, every rule applies
-    assert "سیتی‌زن‌ها" in text("این گل سیتیزنها به رکورد رسید")
+    # the same words with no ZWNJ anywhere: the record lost them, every rule applies, and the
+    # name is still a name (data/joined.txt) that takes its plural
+    assert "سیتیزن‌ها" in text("این گل سیتیزنها به رکورد رسید")
 
 
 @needs_shared
@@ -209,3 +210,45 @@ def test_names_in_varzesh3_running_text_are_left_as_written():
                 assert len(re.findall(rf"(?<![\w\u200c]){word}", out)) == joined, (word, doc[:80])
                 checked += 1
     assert checked >= 20
+
+
+# Lines of the shipped corpus (corpus/raw, CC BY 4.0) that lost their ZWNJs, as the audit found them
+# restored wrongly: each is normalized as a line with no ZWNJ anywhere (every rule applies).
+@pytest.mark.parametrize("line, expected", [
+    # a name, a homograph, a transliteration: as written
+    ("کیروش و سیتیزن در جانفزا", "کیروش و سیتیزن در جانفزا"),
+    ("بهنام محمدی", "بهنام محمدی"),
+    ("استرالیا هفته جاری کردهای عراق را تسلیح میکند", "استرالیا هفته جاری کردهای عراق را تسلیح می‌کند"),
+    # ... the homograph's other reading where a clause ends on it
+    ("برای روز قیامت چه کاری کردهای؟", "برای روز قیامت چه کاری کرده‌ای؟"),
+    # Arabic clauses are Arabic, the Persian around them is restored
+    ("آیه شریفه «لایکلف الله نفسا الا وسعها» برای هرکس میتواند",
+     "آیه شریفه «لایکلف الله نفسا الا وسعها» برای هرکس می‌تواند"),
+    ("لایکلّف اللّه نفساً الّا وسعها، توان خود را", "لایکلّف اللّه نفساً الّا وسعها، توان خود را"),
+    ("یلزم التحرز عنها کانت له الولایه علیه من باب", "یلزم التحرز عنها کانت له الولایه علیه من باب"),
+    # a consonant heh takes ای joined; "X و Y" compounds keep their Y; تنها+یش
+    ("با حضور کاراته کاهای ۴۰ کشور", "با حضور کاراته کاهای ۴۰ کشور"),
+    ("جهت انجام گفت و گوهای مسالمت آمیز", "جهت انجام گفت و گوهای مسالمت آمیز"),
+    ("برای کنترل رفت و آمدهای مردم", "برای کنترل رفت و آمدهای مردم"),
+    ("تنهایش را با او پر میکند", "تنهایش را با او پر می‌کند"),
+    # and what should be restored still is
+    ("رئیسجمهور در گفتوگو با همکاریهای منطقهای", "رئیس‌جمهور در گفت‌وگو با همکاری‌های منطقه‌ای"),
+])
+def test_restoration_leaves_names_homographs_and_arabic_as_written(line, expected):
+    assert ZWNJ not in line
+    assert normalize_line(line) == expected
+
+
+def test_the_kept_joined_words_come_from_careful_writers():
+    """data/joined.txt's [careful] part is what scripts/make_joined.py derives from the shipped corpus."""
+    import sys
+    from conftest import REPO
+    from khabar.text import zwnj
+
+    sys.path.insert(0, str(REPO / "scripts"))
+    import make_joined
+
+    parts = zwnj.read_joined(REPO / "src/khabar/text/data/joined.txt")
+    assert parts["careful"] == make_joined.careful_words(REPO)
+    assert {"کیروش", "سیتیزن", "جانفزا"} <= set(parts["names"])
+    assert {"حقوقدان", "یکجانبه"} <= set(parts["careful"])

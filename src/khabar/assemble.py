@@ -15,7 +15,7 @@ from khabar.record import Article, RawArticle, record_id
 from khabar.sources.decode import check_mojibake
 from khabar.registry import Source, Taxonomy
 from khabar.text.normalize import ZWNJ, Changes, normalize, normalize_line
-from khabar.text.furniture import lead_dateline, strip_body, strip_lead, summary
+from khabar.text.furniture import has_words, lead_dateline, strip_body, strip_lead, summary
 from khabar.text.offsets import align, piece_anchors
 from khabar.text.segment import sentences, token_count
 
@@ -179,6 +179,29 @@ def _raw_dateline(lead_raw: str | None, normalized: str) -> str:
     return m.group(0).strip() if m else normalized
 
 
+# characters an export could not hold: U+FFFD, or a run of "?" not after a letter (a question
+# ends a word: "چرا??"; "سال ????" and "(حدود ??درصد)" are digits lost)
+_LOST = re.compile(r"\ufffd|(?<![^\W\d_])(?<!\?)\?{2,}")
+
+
+def lost_characters(text: str | None) -> bool:
+    """Whether ``text`` lost characters before it reached us (the ``characters_lost`` flag)."""
+    return bool(text) and ("\ufffd" in text or "??" in text) and _LOST.search(text) is not None
+
+
+def _check_article(text_raw: str | None, lead: str | None, paragraphs: list[str]) -> None:
+    """A row is an article: it has a text or a lead, and a body the page had is not only credits
+    and furniture (a video item's "گفت‌وگو: ... تهیه شده در ..."). Raises ``layout.no-article``."""
+    if paragraphs:
+        return
+    if text_raw and has_words(text_raw):
+        raise KhabarError("layout.no-article", detail="its body is only credits and the outlet's furniture "
+                                                      f"({text_raw[:80]!r}), so the page's article is not in it")
+    if not lead:
+        raise KhabarError("layout.no-article", detail="it has a headline but neither a body nor a lead "
+                                                      "(a photo or video item, or a page whose text was not captured)")
+
+
 MAX_LABELS = 64          # category labels a record may have (real ones have under 10)
 
 
@@ -203,6 +226,7 @@ def assemble(raw: RawArticle, source: Source, taxonomy: Taxonomy) -> Article:
     cuts = stripped.cuts + lead_cuts
     if not (title or lead or paragraphs):
         raise KhabarError("layout.empty-record")
+    _check_article(text_raw, lead, paragraphs)
     text = "\n\n".join(paragraphs) or None
     date = raw.date
     url = raw.url or (source.url_for(raw.article_id) if raw.article_id else None)
@@ -227,6 +251,7 @@ def assemble(raw: RawArticle, source: Source, taxonomy: Taxonomy) -> Article:
         token_count=token_count(text) if text else None,
         lead_sentence_count=len(sentences(lead)) if lead else None,
         lead_token_count=token_count(lead) if lead else None,
+        characters_lost=any(lost_characters(x) for x in (title, lead, text)),
         published=date.published if date else None,
         published_at=date.published_at if date else None,
         published_offset=date.offset if date else None,

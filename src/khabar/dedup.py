@@ -6,10 +6,15 @@
   with CRC32, memoized, the 5-grams combined in numpy), with ``datasketch``'s permutations
   and scheme, computed in one numpy expression per article (a test holds it equal to
   ``datasketch.MinHash.update_batch``),
-  ``NUM_PERM`` = 64 permutations, banded LSH (16 bands of 4 rows) to find candidate pairs,
-  each pair confirmed when the estimated Jaccard similarity is at least ``THRESHOLD``
-  (0.7: one changed word or an added paragraph stays above it; two different stories
-  about the same event stay below).
+  ``NUM_PERM`` = 64 permutations, banded LSH (32 bands of 2 rows: a pair at Jaccard 0.3 is a
+  candidate with probability 0.95, at 0.5 with 0.9999) to find candidate pairs; a candidate
+  whose estimated similarity is at least ``CANDIDATE`` (0.2) is confirmed on the two
+  articles' **exact** shingle sets (kept on disk beside the signatures): a near duplicate
+  when the exact Jaccard similarity is at least ``THRESHOLD`` (0.7: one changed word or an
+  added paragraph stays above it; two different stories about the same event stay below),
+  or when at least ``CONTAINMENT`` (0.7) of the shorter article's shingles are in the longer
+  one (an early version of a story that a later one grew from). A containment pair whose
+  lengths differ more than about fourfold (Jaccard under 0.2) is not sought.
 * **Clusters**: connected components of exact and confirmed pairs (union-find).
 * **Representative** (the one published): the member with the most content
   (characters of title + lead + text), then the earliest publication date (undated last),
@@ -30,7 +35,7 @@ import hashlib
 import re
 import zlib
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -38,9 +43,12 @@ from khabar.native import native
 from khabar.record import id_parts
 
 NUM_PERM = 64
-BANDS = 16
+BANDS = 32
 ROWS = NUM_PERM // BANDS
 THRESHOLD = 0.7
+CONTAINMENT = 0.7
+CANDIDATE = 0.2
+MIN_SHINGLES = 8         # containment needs this many shingles in the shorter article
 SHINGLE = 5
 SEED = 20251224
 NO_DATE = 99999999
@@ -133,10 +141,25 @@ def signature(text: str) -> np.ndarray:
     The same values as datasketch's ``MinHash(num_perm=NUM_PERM, seed=SEED,
     scheme="affine32").update_batch(shingles)`` (a test holds the two equal), computed
     in one numpy expression instead of a Python loop over the shingles."""
+    return fingerprint(text)[0]
+
+
+def fingerprint(text: str) -> tuple[np.ndarray, np.ndarray]:
+    """A text's MinHash signature and its distinct shingles (sorted uint32), for exact checks."""
+    grams = shingles(text).astype(np.uint32)
     a, b = permutations()
-    permuted = a * _fmix32(shingles(text).astype(np.uint32))      # NUM_PERM x shingles, wrapping uint32
+    permuted = a * _fmix32(grams)      # NUM_PERM x shingles, wrapping uint32
     permuted += b
-    return permuted.min(axis=1)
+    return permuted.min(axis=1), grams
+
+
+def overlap(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
+    """Exact (Jaccard similarity, containment of the smaller in the larger) of two sorted
+    distinct shingle arrays; containment is 0 when the smaller has under ``MIN_SHINGLES``."""
+    common = len(np.intersect1d(a, b, assume_unique=True))
+    union = len(a) + len(b) - common
+    small = min(len(a), len(b))
+    return (common / union if union else 1.0), (common / small if small >= MIN_SHINGLES else 0.0)
 
 
 def similarity(a: np.ndarray, b: np.ndarray) -> float:
@@ -150,7 +173,8 @@ class Duplicate:
     index: int
     representative: int
     kind: str            # 'exact' | 'near'
-    similarity: float
+    similarity: float    # exact Jaccard similarity of the two articles' shingles
+    containment: float   # share of the shorter article's shingles in the other
 
 
 class _UnionFind:
@@ -270,6 +294,47 @@ class SignatureFile:
         self.path.unlink(missing_ok=True)
 
 
+class ShingleStore:
+    """Every article's distinct shingles (sorted uint32), in arrival order: in memory, or with
+    ``path`` appended to a file (8 bytes of offset per article stay in memory), read back only
+    for the candidate pairs the LSH finds."""
+
+    def __init__(self, path: Path | None = None):
+        self.path = path
+        self.ends = Column(np.uint64)
+        self._rows: list[np.ndarray] = []
+        self._fh = path.open("wb") if path else None
+        self._map: np.ndarray | None = None
+
+    def __len__(self) -> int:
+        return self.ends.n
+
+    def append(self, grams: np.ndarray) -> None:
+        grams = np.ascontiguousarray(grams, dtype=np.uint32)
+        end = (int(self.ends[self.ends.n - 1]) if self.ends.n else 0) + len(grams)
+        if self._fh is not None:
+            self._fh.write(grams.tobytes())
+            self._map = None
+        else:
+            self._rows.append(grams)
+        self.ends.append(end)
+
+    def __getitem__(self, i: int) -> np.ndarray:
+        if self._fh is None:
+            return self._rows[i]
+        if self._map is None:
+            self._fh.flush()
+            self._map = np.memmap(self.path, dtype=np.uint32, mode="r") if self.ends[self.ends.n - 1] else np.zeros(0, np.uint32)
+        start = int(self.ends[i - 1]) if i else 0
+        return self._map[start:int(self.ends[i])]
+
+    def close(self) -> None:
+        self._map = None
+        if self._fh is not None:
+            self._fh.close()
+            self.path.unlink(missing_ok=True)
+
+
 class Deduplicator:
     """Collects one compact entry per article (in build order), then clusters them.
 
@@ -281,6 +346,7 @@ class Deduplicator:
 
     def __init__(self, spill: Path | None = None) -> None:
         self._sig: Column | SignatureFile = SignatureFile(spill) if spill else Column(np.uint32, NUM_PERM)
+        self._grams = ShingleStore(spill.with_suffix(".shingles") if spill else None)
         self._digest = Column(np.uint64)
         self._length = Column(np.uint32)
         self._date = Column(np.uint32)
@@ -293,17 +359,20 @@ class Deduplicator:
         return self._key.n
 
     def add(self, record: dict[str, Any], sig: np.ndarray | None = None, digest: bytes | None = None,
-            length: int | None = None) -> int:
-        """Register a record (its signature, digest and content length may come precomputed from
-        a worker; then only its ``id`` and ``published`` are read)."""
+            length: int | None = None, grams: np.ndarray | None = None) -> int:
+        """Register a record (its signature, shingles, digest and content length may come
+        precomputed from a worker; then only its ``id`` and ``published`` are read)."""
         index = len(self)
-        text = content(record) if sig is None or digest is None or length is None else ""
+        text = content(record) if sig is None or grams is None or digest is None or length is None else ""
+        if sig is None or grams is None:
+            sig, grams = fingerprint(text)
         digest = digest if digest is not None else content_digest(text)
         source, key = id_parts(record["id"])
         if source not in self._src_ix:
             self._src_ix[source] = len(self.sources)
             self.sources.append(source)
-        self._sig.append(sig if sig is not None else signature(text))
+        self._sig.append(sig)
+        self._grams.append(grams)
         self._digest.append(int.from_bytes(digest[:8], "big"))
         self._length.append(length if length is not None else len(text))
         published = record.get("published")
@@ -323,9 +392,14 @@ class Deduplicator:
         return self._sig
 
     def close(self) -> None:
-        """Remove the spilled signatures (after clustering; ids, dates and digests stay)."""
+        """Remove the spilled signatures and shingles (after clustering; ids, dates and digests stay)."""
         if isinstance(self._sig, SignatureFile):
             self._sig.close()
+        self._grams.close()
+
+    def overlap(self, a: int, b: int) -> tuple[float, float]:
+        """Exact (Jaccard, containment) of two articles' shingles."""
+        return overlap(self._grams[a], self._grams[b])
 
     def repeated_ids(self) -> np.ndarray:
         """Indices whose id an earlier article already has (the same URL, or the same bytes, twice)."""
@@ -351,7 +425,7 @@ class Deduplicator:
             a, b = int(order[k]), int(order[k + 1])
             if not (skip[a] or skip[b]):
                 uf.union(a, b)
-        for a, b, _ in near_pairs(self.signatures()):
+        for a, b, _ in near_pairs(self.signatures(), self.overlap):
             if not (skip[a] or skip[b]):
                 uf.union(a, b)
         members: dict[int, list[int]] = {}
@@ -364,15 +438,19 @@ class Deduplicator:
         return min(group, key=lambda i: (-int(self._length[i]), int(self._date[i]), self.id_of(i)))
 
     def duplicate(self, i: int, rep: int) -> Duplicate:
-        sigs = self._sig
         exact = self._digest[i] == self._digest[rep]
-        s = 1.0 if exact else similarity(sigs[i], sigs[rep])
-        return Duplicate(index=i, representative=rep, kind="exact" if exact else "near", similarity=round(s, 4))
+        jaccard, contained = (1.0, 1.0) if exact else self.overlap(i, rep)
+        return Duplicate(index=i, representative=rep, kind="exact" if exact else "near",
+                         similarity=round(jaccard, 4), containment=round(contained, 4))
 
 
-def near_pairs(sigs: "np.ndarray | Column | SignatureFile") -> list[tuple[int, int, float]]:
-    """Pairs of rows (a, b, similarity), a < b, whose signatures agree on at least ``THRESHOLD``
-    and share a band.  One band's keys (16 bytes a row) are held at a time."""
+def near_pairs(sigs: "np.ndarray | Column | SignatureFile",
+               exact: "Callable[[int, int], tuple[float, float]] | None" = None) -> list[tuple[int, int, float]]:
+    """Pairs of rows (a, b, similarity), a < b, that share a band and are near duplicates: with
+    ``exact`` (a row pair's exact Jaccard and containment), a candidate whose signatures agree
+    on at least ``CANDIDATE`` and whose exact Jaccard is at least ``THRESHOLD`` or containment
+    at least ``CONTAINMENT``; without it, signatures that agree on at least ``THRESHOLD``.
+    One band's keys (8 bytes a row) are held at a time."""
     n = len(sigs)
     if n < 2:
         return []
@@ -397,6 +475,11 @@ def near_pairs(sigs: "np.ndarray | Column | SignatureFile") -> list[tuple[int, i
     out = []
     for a, b in sorted(pairs):
         s = similarity(sigs[a], sigs[b])
-        if s >= THRESHOLD:
-            out.append((a, b, s))
+        if exact is None:
+            if s >= THRESHOLD:
+                out.append((a, b, s))
+        elif s >= CANDIDATE:
+            jaccard, contained = exact(a, b)
+            if jaccard >= THRESHOLD or contained >= CONTAINMENT:
+                out.append((a, b, jaccard))
     return out

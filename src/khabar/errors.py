@@ -86,6 +86,11 @@ _TYPES = [
     ErrorType("layout.empty-record", "Nothing to publish",
               "the record has no title, no lead and no body text",
               "Check the export and the mapping's [fields]: they may name the wrong columns."),
+    ErrorType("layout.no-article", "No article",
+              "the record is not an article: {detail}",
+              "Nothing to fix when the page really has no article (a photo or video item, a headline); "
+              "if the export or the page holds a body the reader missed, check the mapping's [fields] or the "
+              "outlet's rules in schema/pages.yaml, and schema/furniture.yaml if a rule cut real text."),
     # export: a whole export file that cannot be read as its format
     ErrorType("export.invalid-json", "Invalid JSON", "the file is not valid JSON: {reason}",
               "Repair or re-export the file; for one object per line use format = \"jsonl\" in the mapping."),

@@ -19,7 +19,7 @@ from __future__ import annotations
 import os
 from types import ModuleType
 
-API = 1
+API = 2
 
 
 def _load() -> ModuleType | None:

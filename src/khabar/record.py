@@ -70,6 +70,7 @@ class Article:
     token_count: int | None
     lead_sentence_count: int | None
     lead_token_count: int | None
+    characters_lost: bool
     published: str | None
     published_at: str | None
     published_offset: str | None

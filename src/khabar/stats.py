@@ -25,7 +25,8 @@ from khabar.text.furniture import KINDS as FURNITURE
 
 FIGURES = "figures"
 COLUMNS = ["source", "category", "published", "text", "token_count", "normalization",
-           "title", "lead", "url", "article_id", "published_at", "category_origin", "category_withheld", "regional"]
+           "title", "lead", "url", "article_id", "published_at", "category_origin", "category_withheld", "regional",
+           "characters_lost"]
 LABEL_KEYS = ("label", "source-default", "withheld: desk", "withheld: label-audit", "none", "regional")
 COVERAGE = ("title", "lead", "text", "published", "published_at", "category", "url", "article_id")
 
@@ -44,6 +45,7 @@ class Collector:
         self.span: dict[str, list[str]] = {}       # source -> [first, last] publication month
         self.furniture: dict[str, collections.Counter[str]] = collections.defaultdict(collections.Counter)
         self.labels: dict[str, collections.Counter[str]] = collections.defaultdict(collections.Counter)
+        self.lost: collections.Counter[str] = collections.Counter()      # source -> rows with characters_lost
 
     def add(self, table: Any, split: str) -> None:
         """Count a table or record batch of published rows (at least the ``COLUMNS``) of one split."""
@@ -54,6 +56,7 @@ class Collector:
         for name in COVERAGE:
             valid = pc.is_valid(table.column(name)).to_pylist()
             self.present[name].update(src for src, ok in zip(sources, valid) if ok)
+        self.lost.update(src for src, lost in zip(sources, table.column("characters_lost").to_pylist()) if lost)
         for src, day in zip(sources, table.column("published").to_pylist()):
             if day is not None:
                 month = day.strftime("%Y-%m")
@@ -88,7 +91,8 @@ class Collector:
             "categories_by_split": {s: dict(sorted(c.items())) for s, c in sorted(per_split.items())},
             "per_source": dict(sorted(self.per_source.items())),
             "coverage": {src: {"articles": n, **{name: self.present[name][src] for name in COVERAGE},
-                               "period": self.span.get(src)} for src, n in sorted(self.per_source.items())},
+                               "characters_lost": self.lost[src], "period": self.span.get(src)}
+                         for src, n in sorted(self.per_source.items())},
             "per_month": dict(sorted(self.per_month.items())),
             "labels": {src: {k: self.labels[src][k] for k in LABEL_KEYS} for src in sorted(self.per_source)},
             "furniture": {src: {"articles": n, **{k: self.furniture[src][k] for k in FURNITURE},

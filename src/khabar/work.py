@@ -68,6 +68,7 @@ class Outcome:
     error: Error | None = None
     unmapped: list[str] = dataclasses.field(default_factory=list)
     signature: np.ndarray | None = None
+    shingles: np.ndarray | None = None        # the distinct shingles, for the exact check of a candidate pair
     digest: bytes | None = None
     length: int | None = None                        # characters of the deduplicated content
     input_file: tuple[str, str, int] | None = None   # (path, sha256, bytes) of the input file, on its first outcome
@@ -139,7 +140,7 @@ class Worker:
         record = check_schema(article)
         t1 = time.perf_counter()
         text = dedup.content(record)
-        out.signature = dedup.signature(text)
+        out.signature, out.shingles = dedup.fingerprint(text)
         out.digest = dedup.content_digest(text)
         out.length = len(text)
         self.seconds["validate"] += t1 - t0

@@ -118,7 +118,7 @@ def _collect(items: list[InputItem], cfg: BuildConfig, report: Report, unmapped:
     for out in articles(items, cfg, report, unmapped, seconds, results, inputs, arrow=True):
         record = out.record
         t0 = time.perf_counter()
-        index = dedup.add(record, out.signature, out.digest, out.length)
+        index = dedup.add(record, out.signature, out.digest, out.length, out.shingles)
         t1 = time.perf_counter()
         entry = listing.match(record) if listing.entries else None
         if entry is not None:

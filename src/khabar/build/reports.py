@@ -21,7 +21,7 @@ from khabar.build.discover import origin_of
 from khabar.build.plan import Plan
 from khabar.build.route import Routed
 from khabar.build.settings import BuildConfig
-from khabar.dedup import BANDS, NUM_PERM, THRESHOLD
+from khabar.dedup import BANDS, CONTAINMENT, NUM_PERM, THRESHOLD
 from khabar.errors import CATALOGUE, Report
 from khabar.paths import schema_dir
 from khabar.publish import manifest
@@ -89,7 +89,7 @@ def write_reports(folder: Path, cfg: BuildConfig, report: Report, collected: Col
                              "the class of the copy published: the one with the most text, then the earliest",
         },
         "duplicates": {
-            "threshold": THRESHOLD, "num_perm": NUM_PERM, "bands": BANDS,
+            "threshold": THRESHOLD, "containment": CONTAINMENT, "num_perm": NUM_PERM, "bands": BANDS,
             "per_source": [{"source": s, "exact": dup_kinds[(s, "exact")], "near": dup_kinds[(s, "near")]}
                            for s in sorted({s for s, _ in dup_kinds})],
         },

@@ -138,7 +138,8 @@ class Router:
             source = source_.as_py()
             self.duplicates.append({"id": record_id, "origin": origin_.as_py(), "source": source,
                                     "duplicate_of": self.id_of(d.representative), "kind": d.kind,
-                                    "similarity": d.similarity, "cluster_id": cluster})
+                                    "similarity": d.similarity, "containment": d.containment,
+                                    "cluster_id": cluster})
             report.count_duplicate(source)
             report.published[source] -= 1
         return split

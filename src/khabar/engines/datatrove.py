@@ -103,6 +103,7 @@ def _dump(out: Outcome) -> dict[str, Any]:
     return {"origin": out.origin, "source": out.source, "line": out.line, "record": out.record,
             "error": list(out.error) if out.error else None, "unmapped": out.unmapped,
             "signature": out.signature.tolist() if out.signature is not None else None,
+            "shingles": out.shingles.tolist() if out.shingles is not None else None,
             "digest": out.digest.hex() if out.digest is not None else None, "length": out.length,
             "input_file": list(out.input_file) if out.input_file else None, "skipped": out.skipped, "path": out.path}
 
@@ -112,6 +113,7 @@ def _load(data: dict[str, Any]) -> Outcome:
     return Outcome(origin=data["origin"], source=data["source"], line=data["line"], record=data["record"],
                    error=(error[0], error[1], error[2]) if error else None, unmapped=data["unmapped"],
                    signature=np.array(data["signature"], dtype=np.uint32) if data["signature"] is not None else None,
+                   shingles=np.array(data["shingles"], dtype=np.uint32) if data.get("shingles") is not None else None,
                    digest=bytes.fromhex(data["digest"]) if data["digest"] is not None else None,
                    length=data["length"], input_file=tuple(data["input_file"]) if data["input_file"] else None,
                    skipped=data.get("skipped"), path=data.get("path"))

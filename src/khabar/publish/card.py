@@ -175,13 +175,15 @@ def attribution_section(published: dict[str, int]) -> str:
 
 
 def coverage_table(coverage: dict[str, dict[str, Any]]) -> str:
-    """Per source: how many articles, the share of each field that has a value, and the period."""
+    """Per source: how many articles, the share of each field that has a value, the rows that lost
+    characters before they reached us (``characters_lost``), and the period."""
     names = ("title", "lead", "text", "published", "published_at", "category", "url", "article_id")
-    lines = ["| source | articles | " + " | ".join(f"`{n}`" for n in names) + " | period |",
-             "|---|---:|" + "---:|" * len(names) + "---|"]
+    lines = ["| source | articles | " + " | ".join(f"`{n}`" for n in names) + " | `characters_lost` | period |",
+             "|---|---:|" + "---:|" * len(names) + "---:|---|"]
     for src, row in coverage.items():
         n = row["articles"] or 1
         cells = [f"{100 * row[name] / n:.0f}%" for name in names]
         period = " to ".join(row["period"]) if row.get("period") else "undated"
-        lines.append(f"| `{src}` | {row['articles']} | " + " | ".join(cells) + f" | {period} |")
+        lines.append(f"| `{src}` | {row['articles']} | " + " | ".join(cells)
+                     + f" | {row.get('characters_lost', 0)} | {period} |")
     return "\n".join(lines)

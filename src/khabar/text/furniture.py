@@ -73,13 +73,15 @@ class Rules:
         names = _alternation(outlet.get("names", []))
         after = _alternation(outlet.get("after_media", []))
         self.max_words = int(data["max_words"])
-        self.max_source_words = int(data["max_source_words"])
         own = (f"(?:{_Q}*\\s*{names}\\s*{_Q}*{_END}"
                f"|(?:{media})\\s+(?:[^\\s،,]+\\s+){{0,2}}?{_Q}*{after}{_Q}*{_END})")
         self.own = re.compile(own)
         self.after_alone = re.compile(f"\\s*{_Q}*{after}{_Q}*\\s*$")
+        self.own_tail = re.compile(data["own_tail"])
+        self.newsroom = re.compile(data["newsroom"])
         place = r"(?:\s+(?:از|به استان|به شهر)\s+[^\s،,:؛.]+)?"
-        own_head = f"(?:خبرگزاری|باشگاه خبری|خبرنگار(?:\\s+[^\\s،,]+ی){{0,2}})\\s+{after}|{names}"
+        own_head = (f"(?:(?:خبرنگار|گروه|حوزه|سرویس)(?:\\s+[^\\s،,]+){{0,3}}?\\s+)?(?:خبرگزاری|باشگاه خبری)\\s+(?:{after}|{names})"
+                    f"|خبرنگار(?:\\s+[^\\s،,]+ی){{0,2}}\\s+{after}|{names}|{after}")    # "به گزارش فارس ..."
         self.head = re.compile(f"\\s*{_Q}*(?:{_alternation_raw(data.get('heads', []))}|{own_head}){_Q}*{_END}"
                                f"(?:\\s*«[^»\\n]{{1,20}}»)?{place}\\s+")
         self.media_or_own = re.compile(f"(?:{media}|{own})")
@@ -92,11 +94,13 @@ class Rules:
         self.paragraph = [(name, re.compile(p)) for name, p in data.get("paragraphs", {}).items()]
         self.paragraph_max = int(data.get("paragraph_max_chars", 250))   # longer paragraphs are never furniture
         self.tails = [(name, re.compile(f"(?:{p})$")) for name, p in data.get("tails", {}).items()]
-        desk = r"(?:\s+[^\s،,:؛.«»\"]+ی){0,2}"
+        self.footers = [(name, re.compile(p)) for name, p in data.get("footers", {}).items()]
+        self.footer_max = int(data.get("footer_max_chars", 60))
+        desk = r"(?:\s+(?!خبرگزاری)[^\s،,:؛.«»\"]+ی){0,2}"      # "خبرنگار اقتصادی" (خبرگزاری is no desk)
         bare = f"(?:{_Q}*{names}{_Q}*{_END}|{_Q}*{after}{_Q}*{_END})"
         self.mentions = [
-            ("reporter", re.compile(f"(خبرنگار(?:ان)?{desk})\\s+(?:خبرگزاری\\s+)?{bare}")),
-            ("outlet", re.compile(f"(خبرگزاری|روزنامه|سایت|پایگاه خبری|باشگاه خبرنگاران)\\s+{bare}")),
+            ("reporter", re.compile(f"(?<![\\w\u200c])(خبرنگار(?:ان)?{desk})\\s+(?:خبرگزاری\\s+)?{bare}")),
+            ("outlet", re.compile(f"(?<![\\w\u200c])(خبرگزاری|روزنامه|سایت|پایگاه خبری|باشگاه خبرنگاران)\\s+{bare}")),
             ("name", re.compile(f"{_Q}*{names}{_Q}*{_END}")),
         ]
         self.named = re.compile(f"{names}|{after}")             # one scan: does the text name the outlet at all
@@ -120,34 +124,49 @@ def _words(text: str) -> int:
 
 
 def opening(text: str, r: Rules, own_only: bool = False) -> tuple[int, str] | None:
-    """The attribution formula ``text`` opens with: (where the text after it starts, the formula),
-    or None.  With ``own_only`` only a formula naming the outlet itself counts."""
+    """The outlet's attribution formula ``text`` opens with: (where the text after it starts, the
+    formula), or None.  Only the outlet's own part is furniture: a source it cites (``به نقل از
+    سی‌ان‌ان``) stays in the text, and a formula naming only a third party (``به گزارش خبرگزاری
+    فرانسه از مسکو،``) is content.  With ``own_only`` the formula must name the outlet (an unnamed
+    newsroom, ``به گزارش خبرنگار اقتصادی،``, counts only where a body or lead starts)."""
     m = r.lead_in.match(text)
-    if m is None:
-        return None
+    if m is None or (m.group(1).startswith("به نقل") and not r.own.match(text, m.end())):
+        return None                          # "به نقل از رویترز" is a source; "به نقل از خبرگزاری فارس" is not
     start, after = m.start(1), m.end()
     quoted = r.quoted_own.match(text, after)
-    if quoted and not text.startswith("به نقل از", quoted.end()):
+    if quoted:
+        cite = CITE.match(text, quoted.end())
         d = r.delimiter.match(text, quoted.end())
-        end = d.end() if d else quoted.end()
-        return end, text[start:end].rstrip(" ،,؛:")
+        end = cite.end() if cite else (d.end() if d else quoted.end())
+        return end, text[start:cite.start() if cite else end].rstrip(" ،,؛:")
     d = r.delimiter.search(text, after)
-    if d is not None and "\n" not in text[after:d.start()] and _short(text[after:d.start()], r):
-        formula = text[start:d.start()]
-        named = r.own.search(formula) or r.after_alone.match(formula, after - start)
-        if (named or (not own_only and r.media_or_own.search(formula))) and not _FINITE.search(formula):
-            return d.end(), formula
-    head = r.head.match(text, after)        # no comma: a known head only ("به گزارش این خبرگزاری ...")
+    if d is not None and "\n" not in text[after:d.start()]:
+        cite = CITE.search(text, after, d.start())
+        own = text[after:cite.start() if cite else d.start()]
+        if _own_formula(own, r, own_only) and _words(own) <= r.max_words and not _FINITE.search(own):
+            return (cite.end() if cite else d.end()), text[start:after + len(own)].rstrip()
+    head = r.head.match(text, after)        # a known head only ("به گزارش این خبرگزاری ..."): the rest stays
     if head is not None:
         return head.end(), text[start:head.end()].strip()
     return None
 
 
-def _short(rest: str, r: Rules) -> bool:
-    """Whether what follows the lead-in is short enough for a formula: at most ``max_words`` words
-    naming the newsroom (and place), then at most ``max_source_words`` after "به نقل از"."""
-    own, _, quoted = rest.partition("به نقل از")
-    return _words(own) <= r.max_words and _words(quoted) <= r.max_source_words
+# where a formula goes on to cite a source, "(و) به نقل از": the text resumes at "به"
+CITE = re.compile(r"\s*(?:و\s*)?(?=به\s*نقل\s*از)")
+
+
+def _own_formula(own: str, r: Rules, named_only: bool) -> bool:
+    """Whether ``own`` (a formula after its lead-in, up to a cited source or the comma) is the
+    outlet's: it names the outlet and what follows the name is only a place, a nickname or a desk
+    and reporter byline; or (unless ``named_only``) it names only an unnamed newsroom of its own."""
+    found = None
+    for found in r.own.finditer(own):
+        pass
+    if found is not None:
+        return r.own_tail.fullmatch(own, found.end()) is not None
+    if r.after_alone.match(own):
+        return True
+    return not named_only and r.newsroom.fullmatch(own) is not None
 
 
 # a formula has no sentence end and no finite verb: past them it is the article's first sentence
@@ -167,7 +186,7 @@ def formulas(text: str, r: Rules) -> tuple[int, str] | None:
     found = opening(text, r) or byline(text, r)
     if found is None:
         return None
-    more = opening(text[found[0]:], r)
+    more = opening(text[found[0]:], r, own_only=True)
     return (found[0] + more[0], f"{found[1]}، {more[1]}") if more else found
 
 
@@ -200,11 +219,34 @@ def mentions(text: str, r: Rules, cuts: collections.Counter[str], start: int = 0
                 cuts[f"mention-{name}"] += 1
                 if name == "reporter":          # "خبرنگار اقتصادی خبرگزاری فارس" -> "خبرنگار اقتصادی"
                     edits.append(Piece(m.end(1), m.end(), ""))
-                elif name == "outlet":          # "خبرگزاری فارس" -> "این خبرگزاری"
-                    edits += [Piece(m.start(), m.start(), "این "), Piece(m.end(1), m.end(), "")]
-                else:                           # "ورزش سه" -> "این رسانه"
+                else:                           # "خبرگزاری فارس", "ورزش سه" -> "این رسانه"
                     edits.append(Piece(m.start(), m.end(), NEUTRAL))
     return sorted(edits, key=lambda e: e.start)
+
+
+# Plain-text markup an export kept: a list or subhead mark opening a paragraph ("* افزایش ...",
+# "• ..."), and runs of asterisks anywhere (emphasis "**...**", separators "***"), with the space
+# after them. A single asterisk inside a line (a footnote, "مهرداد حمزه*") is left.
+_LEADING_MARK = re.compile(r"[*•▪●■◾]+\s*")
+_STARS = re.compile(r"\*{2,}\s*")
+
+
+def marks(text: str, lo: int, hi: int, cuts: collections.Counter[str]) -> list[Piece]:
+    """The marks of ``text[lo:hi]`` to remove (empty replacements): a list mark opening it or any
+    of its lines, and runs of asterisks."""
+    edits = []
+    for start in (lo, *(m.end() for m in re.finditer("\n", text[:hi]) if m.end() > lo)):
+        m = _LEADING_MARK.match(text, start, hi)
+        if m:
+            edits.append(Piece(start, m.end(), ""))
+            cuts["marks"] += 1
+    if "**" in text[lo:hi]:
+        for m in _STARS.finditer(text, lo, hi):
+            own_word = m.start() == lo or text[m.start() - 1].isspace()      # "*** سوره": the space goes too
+            end = m.end() if own_word else m.start() + len(m.group().rstrip())
+            edits.append(Piece(m.start(), min(end, hi), ""))
+            cuts["marks"] += 1
+    return _merge([], edits)
 
 
 def has_words(text: str) -> bool:
@@ -225,7 +267,7 @@ def strip_lead(lead: str | None, source: str) -> tuple[str | None, str | None, c
         end, formula = found
         lead = lead[end:]
     out, pos = [], 0
-    for e in mentions(lead, r, cuts):
+    for e in _merge(mentions(lead, r, cuts), marks(lead, 0, len(lead), cuts)):
         out.append(lead[pos:e.start] + e.text)
         pos = e.end
     lead = "".join(out) + lead[pos:]
@@ -255,6 +297,7 @@ def strip_body(paragraphs: list[str], source: str) -> Stripped:
         starts.append(pos)
         pos += len(p) + len(SEPARATOR)
     kept = [i for i, p in enumerate(paragraphs) if not _furniture_paragraph(p, r, cuts)]
+    kept = _footer(kept, paragraphs, r, cuts)
     spans = {i: [0, len(paragraphs[i])] for i in kept}      # the part of each paragraph kept
     if kept:
         for name, pattern in r.tails:
@@ -280,7 +323,7 @@ def strip_body(paragraphs: list[str], source: str) -> Stripped:
             lo += 1
         while hi > lo and p[hi - 1].isspace():
             hi -= 1
-        inner = mentions(p[:hi], r, cuts, lo)
+        inner = _merge(mentions(p[:hi], r, cuts, lo), marks(p, lo, hi, cuts))
         own: list[Piece] = []
         at = lo
         for e in inner:
@@ -301,24 +344,57 @@ def strip_body(paragraphs: list[str], source: str) -> Stripped:
     return Stripped(out, pieces, reported_by, cuts)
 
 
+def _merge(edits: list[Piece], more: list[Piece]) -> list[Piece]:
+    """Two sorted lists of edits as one, an edit overlapping an earlier one left out."""
+    if not more:
+        return edits
+    out: list[Piece] = []
+    for e in sorted(edits + more, key=lambda e: (e.start, e.end)):
+        if not out or e.start >= out[-1].end:
+            out.append(e)
+    return out
+
+
+def _footer(kept: list[int], paragraphs: list[str], r: Rules, cuts: collections.Counter[str]) -> list[int]:
+    """Without a page's footer: a paragraph that is a footer mark ("کد خبر 5731919") and the short
+    paragraphs after it to the end (the reporter's name); a long paragraph after it keeps it all."""
+    for n, i in enumerate(kept):
+        p = paragraphs[i]
+        if len(p) > r.footer_max:
+            continue
+        for name, pattern in r.footers:
+            if pattern.fullmatch(p) and all(len(paragraphs[j]) <= r.footer_max for j in kept[n + 1:]):
+                cuts[name] += len(kept) - n
+                return kept[:n]
+    return kept
+
+
 def _furniture_paragraph(p: str, r: Rules, cuts: collections.Counter[str]) -> bool:
+    """Whether a paragraph is furniture: it, or each of its lines, matches a paragraph rule."""
     if len(p) > r.paragraph_max:
         return False
+    found = [_furniture_line(line, r) for line in p.split("\n")]
+    if not all(found):
+        return False
+    cuts.update(found)
+    return True
+
+
+def _furniture_line(line: str, r: Rules) -> str | None:
     for name, pattern in r.paragraph:
-        if pattern.fullmatch(p):
-            cuts[name] += 1
-            return True
-    return False
+        if pattern.fullmatch(line):
+            return name
+    return None
 
 
-KINDS = ("opening", "lead_opening", "formulas", "paragraphs", "tails", "mentions", "no_words")
+KINDS = ("opening", "lead_opening", "formulas", "paragraphs", "tails", "mentions", "marks", "no_words")
 
 
 def summary(cuts: collections.Counter[str]) -> dict[str, int]:
     """A record's cuts by kind (the ``normalization.furniture`` object)."""
     out = dict.fromkeys(KINDS, 0)
     for name, n in cuts.items():
-        if name in ("opening", "no-words"):
+        if name in ("opening", "no-words", "marks"):
             kind = name.replace("-", "_")
         elif name == "lead-opening":
             kind = "lead_opening"

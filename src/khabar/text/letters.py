@@ -1,8 +1,10 @@
 """Letters, marks and spaces of one line: the part of normalization that needs no lexicon.
 
-Arabic letters to their Persian forms (ي ى → ی, ك → ک), presentation forms to base
-letters, tatweel dropped, a direction mark used as a half-space inside a word turned into
-a ZWNJ, stray and doubled ZWNJs dropped, runs of white space folded into one space.
+Arabic letters to their Persian forms (ي ى → ی, ك → ک) and Arabic-Indic digits to Persian
+ones (٤ → ۴), presentation forms to base letters, tatweel dropped, a direction mark (LRM,
+RLM, ALM) used as a half-space inside a word turned into a ZWNJ and dropped elsewhere,
+directional embeddings and isolates dropped, stray and doubled ZWNJs dropped (a ZWNJ stays
+only between two letters that join), runs of white space folded into one space.
 :func:`clean_line` is what :mod:`khabar.text.normalize` does before ZWNJ restoration, and
 what :mod:`khabar.text.zwnj` does to the words of its lexicon, so both import it from here.
 """
@@ -21,13 +23,16 @@ _LETTERS = {
     "\u064a": "\u06cc",  # ARABIC LETTER YEH -> FARSI YEH
     "\u0649": "\u06cc",  # ALEF MAKSURA -> FARSI YEH
     "\u0643": "\u06a9",  # ARABIC LETTER KAF -> KEHEH
+    # Arabic-Indic digits (٠١٢٣٤٥٦٧٨٩, an Arabic keyboard's) -> Persian digits (۰۱۲۳۴۵۶۷۸۹); Latin
+    # digits are left as written (the one rule for digit scripts: see the dataset card)
+    **{chr(0x0660 + d): chr(0x06F0 + d) for d in range(10)},
 }
 _TABLE = str.maketrans({**_LETTERS, TATWEEL: None})
 
 # Character classes, each written once; the patterns below are built from them.
 PRESENTATION_CHARS = "\ufb50-\ufdff\ufe70-\ufefc"      # Arabic presentation forms
 EMBEDDING_CHARS = "\u202a-\u202c\u2066-\u2069"          # directional embeddings and isolates
-DIRECTION_MARKS = "\u200e\u200f"                          # LRM, RLM
+DIRECTION_MARKS = "\u200e\u200f\u061c"                    # LRM, RLM, ALM
 OTHER_SPACES = "\t\u00a0\u2000-\u200a\u202f\u205f\u3000"   # white space folded into one space
 _PRESENTATION = re.compile(f"[{PRESENTATION_CHARS}]")
 _EMBEDDINGS = re.compile(f"[{EMBEDDING_CHARS}]")
@@ -35,6 +40,7 @@ _SPACES = re.compile(f"[ {OTHER_SPACES}]+")
 # Letters of the Arabic script that never join the next letter: a ZWNJ after them is stray.
 NON_JOINING = frozenset("اآأإدذرزژوؤۀة" + "ء")
 _ARABIC_LETTER = r"[\u0620-\u064a\u066e-\u06d3\u06d5\u06fa-\u06ff]"
+_DIRECTION = re.compile(f"[{DIRECTION_MARKS}]")
 _MARK_IN_WORD = re.compile(f"(?<={_ARABIC_LETTER})[{DIRECTION_MARKS}]+(?={_ARABIC_LETTER})")
 
 
@@ -47,16 +53,25 @@ _ZWNJ_RUN = re.compile(f"{ZWNJ}+")
 
 
 def _keep_zwnj(run: re.Match[str]) -> str:
-    """One ZWNJ for a run between two letters that join; none at either end of a word,
-    next to white space, or after a letter that does not join (the run is stray)."""
+    """One ZWNJ for a run between two letters that join (the first may carry vowel marks:
+    ``مطلقِ‌``); none at either end of a word, next to white space, a digit or punctuation,
+    before a vowel mark, or after a letter that does not join (the run is stray)."""
     start, end = run.span()
     text = run.string
-    if start == 0 or end == len(text):
+    before = start - 1
+    while before >= 0 and _vowel_mark(text[before]):      # a letter's own vowel marks: look past them
+        before -= 1
+    if before < 0 or end == len(text):
         return ""
-    before, after = text[start - 1], text[end]
-    if before.isspace() or after.isspace() or before in NON_JOINING:
+    letter, after = text[before], text[end]
+    if not (letter.isalpha() and after.isalpha()) or letter in NON_JOINING:
         return ""
     return ZWNJ
+
+
+def _vowel_mark(c: str) -> bool:
+    """An Arabic vowel mark (fatha, kasra, tanwin, shadda, sukun, superscript alef)."""
+    return "\u064b" <= c <= "\u065f" or c == "\u0670"
 
 
 _LETTER_KEYS = tuple(_LETTERS) + (TATWEEL,)
@@ -104,6 +119,8 @@ def _clean_line_py(line: str) -> str:
             if _PRESENTATION.search(text):
                 text = _PRESENTATION.sub(_fix_presentation, text).translate(_TABLE)
             text = _MARK_IN_WORD.sub(ZWNJ, text)
+            if _DIRECTION.search(text):
+                text = _DIRECTION.sub("", text)     # elsewhere a direction mark carries no text
         if ZWNJ in text:
             text = _ZWNJ_RUN.sub(_keep_zwnj, text)
     if _ODD_SPACE.search(text):          # most lines are single-spaced already

@@ -3,14 +3,16 @@
 Raw text is never changed in place; this module only computes the normalized
 form that sits beside it.  What it does, in order:
 
-* Arabic letters to their Persian forms (ي ى → ی, ك → ک) and Arabic
-  presentation forms (U+FB50–U+FDFF, U+FE70–U+FEFC) to base letters;
+* Arabic letters to their Persian forms (ي ى → ی, ك → ک), Arabic-Indic digits to
+  Persian digits (٠–٩ → ۰–۹; Latin digits stay as written) and Arabic presentation forms
+  (U+FB50–U+FDFF, U+FE70–U+FEFC) to base letters;
 * removes tatweel (U+0640);
 * drops the zero-width space, word joiner, zero-width joiner and BOM (nothing a reader
   sees), and directional embeddings and isolates;
-* turns a right-to-left or left-to-right mark used as a half-space inside a
-  word into a ZWNJ, collapses doubled ZWNJs, and drops stray ones (next to a
-  space, at either end of a word, or after a letter that does not join);
+* turns a right-to-left, left-to-right or Arabic letter mark used as a half-space
+  inside a word into a ZWNJ and drops it elsewhere, collapses doubled ZWNJs, and drops
+  stray ones (next to a space, a digit or punctuation, at either end of a word, or after
+  a letter that does not join);
 * folds runs of spaces (including no-break and other Unicode spaces) into one
   and trims each line; line and paragraph breaks are kept.
 
@@ -18,7 +20,7 @@ form that sits beside it.  What it does, in order:
   (``میتواند`` -> ``می‌تواند``) and between a word and an affix written with a space
   (``می شود`` -> ``می‌شود``, ``کتاب ها`` -> ``کتاب‌ها``, ``بندر ها`` -> ``بندرها``).
 
-Digits, Latin text, URLs, numbers and dates are left exactly as written.
+Latin digits and text, URLs, numbers and dates are left as written.
 :func:`normalize_text` also counts what it did (:class:`Changes`).
 """
 
@@ -56,7 +58,7 @@ def normalize_line(line: str, restore: bool = True, changes: Changes | None = No
         changes.letters += sum(line.count(c) for c in _LETTER_KEYS)
         if _RARE.search(line):
             changes.letters += len(_PRESENTATION.findall(line))
-        marks = line.count("\u200e") + line.count("\u200f") - text.count("\u200e") - text.count("\u200f")
+        marks = sum(line.count(c) for c in DIRECTION_MARKS)       # none is left in ``text``
         changes.zwnj_removed += max(0, line.count(ZWNJ) + marks - text.count(ZWNJ))   # marks that became ZWNJs count
     if restore and text:
         cleaned = text

@@ -20,8 +20,8 @@ from khabar.native import native
 from khabar.text.normalize import _LETTERS, TATWEEL, ZWNJ
 
 _DROPPABLE = frozenset(" \t\u00a0\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000"
-                       + TATWEEL + ZWNJ + "\u200e\u200f\r\u202a\u202b\u202c\u2066\u2067\u2068\u2069")
-_SAME = {**_LETTERS, "\u200e": ZWNJ, "\u200f": ZWNJ}
+                       + TATWEEL + ZWNJ + "\u200e\u200f\u061c\r\u202a\u202b\u202c\u2066\u2067\u2068\u2069")
+_SAME = {**_LETTERS, "\u200e": ZWNJ, "\u200f": ZWNJ, "\u061c": ZWNJ}
 CHUNK = 16
 
 

@@ -30,7 +30,10 @@ alone: ambiguity keeps the text as written.
 
 **Names** are never split: Persian given names from the ``persian-names`` package
 (MIT, read at run time from the installed package) are left as written (``بهنام``
-the name, not ``به‌نام``; ``پریچهر``).  **The document decides** whether joined words
+the name, not ``به‌نام``; ``پریچهر``), and so are the words of ``data/joined.txt``:
+transliterated names found split (``کیروش``, ``سیتیزن``) and the compounds that the
+shipped corpus's careful writers (documents that keep their ZWNJs) always write joined
+(``حقوقدان``, ``یکجانبه``, ``مهدیشهر``; ``scripts/make_joined.py``).  **The document decides** whether joined words
 were joined by the writer: a document that holds ZWNJs elsewhere kept its ZWNJs, so its
 joined words are written so on purpose (``کیروش``, ``سیتیزن``, ``جانفزا``, ``کردهای``) and
 rules 1 and 2, which split a word in two, are not applied to it (``compounds=False``);
@@ -64,7 +67,8 @@ SUFFIXES = {
     "اشان": "heh", "امان": "heh", "اتان": "heh", "است": "participle",
 }
 # readings that need no ZWNJ: ی/یی after a vowel (بهای, تنهایی)
-NO_ZWNJ_SUFFIXES = {"یی": "اوی", "ی": "او"}
+NO_ZWNJ_SUFFIXES = {"یشان": "او", "یمان": "او", "یتان": "او", "یش": "او", "یم": "او", "یت": "او",
+                    "یی": "اوی", "ی": "او"}          # تنها+یش, صدا+یم
 _SUFFIX_ORDER = sorted(SUFFIXES, key=len, reverse=True)
 MIN_BASE = 2
 MIN_HEH_BASE = 3
@@ -102,6 +106,13 @@ class Lexicon:
                 best[joined] = freq
                 self.compounds[joined] = word
         self.verb_forms = self._verb_forms(verbs)
+        # "X و Y" compounds (گفت‌وگو, رفت‌وآمد): after "X و", a word is Y and a suffix (گفت و گوهای)
+        self.pairs: set[tuple[str, str]] = set()
+        for word in (*self.compounds.values(), *self.web_compounds.values()):
+            x, _, rest = word.partition(ZWNJ)
+            rest = rest.replace(ZWNJ, "")
+            if rest.startswith("و") and len(x) >= 2 and len(rest) >= 3:
+                self.pairs.add((x, rest[1:]))
 
     @staticmethod
     def _verb_forms(verbs: list[tuple[str, str]]) -> frozenset[str]:
@@ -177,7 +188,7 @@ class Restorer:
 
     def __init__(self, lex: Lexicon | None = None, names: frozenset[str] | None = None, compounds: bool = True):
         self.lex = lex or lexicon()
-        self.names = given_names() if names is None else names
+        self.names = given_names() | kept_joined() if names is None else names
         self.compounds = compounds          # False: never split a joined word in two (rules 1 and 2)
         self.cache: dict[str, str] = {}
         self.chunks: dict[str, str] = {}      # chunks that change -> their restored form
@@ -193,8 +204,8 @@ class Restorer:
     def _decide(self, t: str) -> str:
         if ZWNJ in t or len(t) < 3:
             return t
-        if t in self.names:
-            self.rule_of[t] = "name"
+        if t in self.names or t in HOMOGRAPHS:
+            self.rule_of[t] = "name" if t in self.names else "homograph"
             return t
         lex = self.lex
         web_compound = lex.web_compounds.get(t)
@@ -269,15 +280,16 @@ class Restorer:
                     if restored_base != base:
                         consider(self._score(restored_base), suffix, restored_base + suffix)
                 continue
-            if kind in ("heh", "participle") and base[-1] != "ه":
-                continue
+            if kind in ("heh", "participle") and (base[-1] != "ه" or base.endswith("اه")):
+                continue                  # ای after a silent heh only: "راهی", not "راه‌ای"
             restored_base = self.word(base)
             if kind == "adjective":
                 ok = lex.adjective(restored_base) or lex.adjective(base)
             elif kind == "participle":
                 ok = base in lex.verb_forms
             else:
-                ok = lex.strong_nominal(restored_base) or lex.strong_nominal(base) or restored_base != base
+                ok = (lex.strong_nominal(restored_base) or lex.strong_nominal(base) or restored_base != base
+                      or base in self.names)             # a name takes a plural too: سیتیزن‌ها
                 if kind == "heh":
                     ok = ok or base in lex.verb_forms
             if ok:
@@ -293,10 +305,39 @@ class Restorer:
 
     def _chunk(self, chunk: str) -> str:
         """One white-space-separated chunk (a word with its punctuation)."""
-        return _WORD.sub(lambda m: self.word(m.group()), chunk)
+        return _WORD.sub(self._in_chunk, chunk)
+
+    def _in_chunk(self, m: re.Match[str]) -> str:
+        word = m.group()
+        reading = HOMOGRAPHS.get(word)
+        if reading is None:
+            return self.word(word)
+        end = m.end()                           # a verb ends its clause: "چه کرده‌ای؟", not "کردهای عراق"
+        return reading if end < len(m.string) and m.string[end] in CLAUSE_END else word
 
     def text(self, text: str) -> str:
-        """``text`` with ZWNJs restored inside joined words and between affixes written apart."""
+        """``text`` with ZWNJs restored inside joined words and between affixes written apart; an
+        Arabic clause (a Quranic verse, a quotation: ``الا وسعها``) is left as written."""
+        if _ARABIC_HINT.search(text) is None:
+            return self._text(text)
+        return "".join(m.group() if self._arabic(m.group(1)) else self._text(m.group())
+                       for m in _CLAUSE.finditer(text) if m.group())
+
+    def _arabic(self, clause: str) -> bool:
+        """Whether a clause is Arabic: at least a fifth of its words (and one) are Arabic's own
+        (vowel marks, ة, function words, an ال-word no Persian list knows)."""
+        words = clause.split()
+        if not words:
+            return False
+        marked = 0
+        for w in words:
+            core = _UNMARKED.sub("", w)
+            if (_ARABIC_MARKS.search(w) or core in ARABIC_WORDS
+                    or (core.startswith("ال") and len(core) >= 5 and not self.lex.known(core) and core not in self.lex.web)):
+                marked += 1
+        return marked >= max(1, 0.2 * len(words))
+
+    def _text(self, text: str) -> str:
         parts = text.split(" ")
         seen = set(parts).difference(self.same)    # set operations in C: only new chunks cost Python
         for memo in (self.same, self.chunks):
@@ -309,13 +350,32 @@ class Restorer:
             else:
                 self.chunks[chunk] = restored
         if seen and not seen.isdisjoint(self.chunks):
-            text = " ".join(map(self.chunks.get, parts, parts))
+            out = list(map(self.chunks.get, parts, parts))
+            if " و " in text:
+                self._pairs(parts, out)
+            text = " ".join(out)
         if " " in text:
             if "می " in text:
                 text = _SPACED_PREFIX.sub(self._spaced_prefix, text)
             if any(start in text for start in _SPACED_STARTS):
                 text = _SPACED_SUFFIX.sub(self._spaced_suffix, text)
         return text
+
+    def _pairs(self, parts: list[str], out: list[str]) -> None:
+        """After "X و", a changed word that is the Y of a compound "X‌وY" and a suffix is that:
+        "گفت و گوهای" (گو+های, not گوه+ای), "رفت و آمدهای"."""
+        for i in range(2, len(parts)):
+            if parts[i - 1] != "و" or out[i] == parts[i]:
+                continue
+            x, m = _WORD.fullmatch(parts[i - 2]), _WORD.match(parts[i])
+            if x is None or m is None:
+                continue
+            word = m.group()
+            for suffix in _SUFFIX_ORDER:
+                y = word[:-len(suffix)]
+                if word.endswith(suffix) and (x.group(), y) in self.lex.pairs:
+                    out[i] = _join(y, suffix) + parts[i][m.end():]
+                    break
 
     def _spaced_prefix(self, m: re.Match[str]) -> str:
         prefix, word = m.group(1), m.group(2)
@@ -338,6 +398,23 @@ class Restorer:
         return _join(base, suffix)
 
 
+# Homographs: the joined form is a word of its own (کردهای, the Kurds); the affixal reading
+# (کرده‌ای, "you have done") is taken only where the clause ends right after it.
+HOMOGRAPHS = {"کردهای": "کرده\u200cای"}
+CLAUSE_END = "؟?.!،,؛:»)\"'"
+
+# Arabic clauses: a cheap test first (a vowel mark, ة, or a function word), then word by word
+ARABIC_WORDS = frozenset("الا إلا إلی عن فی الذی التی الذین کانت ذلک هذا هذه فإن إنه انه إن "
+                         "ثم لم لن لکم لهم منه منها عنها عنه فیه فیها یکلف لایکلف".split())
+# short vowels and sukun (Persian news writes tanwin and shadda, حتماً and اوّل, but rarely these), ة
+_ARABIC_MARKS = re.compile("[\u064e-\u0650\u0652\u0629]")
+_UNMARKED = re.compile(f"[^{LETTERS}]")
+_MARKED = "[\u064b-\u0652]*"               # a function word may carry vowel marks: الّا
+_ARABIC_HINT = re.compile(f"[\u064e-\u0650\u0652\u0629]|(?<![{LETTERS}])(?:"
+                          + "|".join(_MARKED.join(w) for w in sorted(ARABIC_WORDS, key=len, reverse=True))
+                          + f")(?![{LETTERS}])")
+_CLAUSE = re.compile("([^،؛:.!؟?«»()﴿﴾]*)[،؛:.!؟?«»()﴿﴾]*")
+
 _SPACED_PREFIX = re.compile(f"(?<![{LETTERS}{ZWNJ}])(نمی|می) ([{LETTERS}]{{2,}})(?![{LETTERS}{ZWNJ}])")
 SPACED_SUFFIXES = ("هایشان", "هایمان", "هایتان", "هایی", "هایم", "هایت", "هایش", "های", "ها", "ترین", "تر", "اند")
 _SPACED_SUFFIX = re.compile(   # anchored at a word's start, so a failed try costs one look behind
@@ -345,6 +422,28 @@ _SPACED_SUFFIX = re.compile(   # anchored at a word's start, so a failed try cos
 # " " + each shortest suffix (" ها", " تر", " اند"): a line with none of them has no spaced suffix
 _SPACED_STARTS = tuple(" " + s for s in SPACED_SUFFIXES
                        if not any(s != t and s.startswith(t) for t in SPACED_SUFFIXES))
+
+
+def read_joined(path) -> dict[str, list[str]]:
+    """The parts of ``data/joined.txt`` (``[careful]``, ``[names]``): their words, in order."""
+    parts: dict[str, list[str]] = {}
+    current = None
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("[") and line.endswith("]"):
+            current = parts.setdefault(line[1:-1], [])
+        elif current is not None:
+            current.append(clean_line(line))
+    return parts
+
+
+@functools.cache
+def kept_joined() -> frozenset[str]:
+    """Words written joined on purpose (``data/joined.txt``: names, compounds careful writers join)."""
+    return frozenset(w for words in read_joined(resources.files("khabar.text") / "data" / "joined.txt").values()
+                     for w in words)
 
 
 @functools.cache
