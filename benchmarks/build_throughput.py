@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from khabar.config import load_config  # noqa: E402
-from khabar.build import BuildConfig, build  # noqa: E402
+from khabar.pipeline import BuildConfig, build  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "data" / "news"
 PER_FILE = 10_000
@@ -62,7 +62,7 @@ def article(rng: random.Random, n: int, paragraphs: list[str], titles: list[str]
         size += len(p.encode("utf-8"))
     day = 1 + n % 28
     return {"title": rng.choice(titles), "lead": body[0][:200], "paragraphs": body,
-            "link": f"https://bench.example.ir/news/{n}", "date": f"2024-{1 + n % 12:02d}-{day:02d} 10:{n % 60:02d}",
+            "link": f"https://www.farsnews.ir/news/{n}", "date": f"2024-{1 + n % 12:02d}-{day:02d} 10:{n % 60:02d}",
             "section": rng.choice(["politics", "world", "economy", "sports", "culture", "social"])}
 
 
@@ -121,7 +121,7 @@ def generate(out: Path, n: int) -> tuple[Path, int]:
             fh = (root / "exports" / f"part-{k // PER_FILE:05d}.jsonl").open("w", encoding="utf-8")
         if previous and rng.random() < 0.02:
             a = dict(rng.choice(previous))
-            a["link"] = f"https://mirror.example.ir/news/{k}"
+            a["link"] = f"https://www.farsnews.ir/news/{k}"   # a copy under its own address
             a["paragraphs"] = list(a["paragraphs"])
             words = a["paragraphs"][0].split(" ")
             words[len(words) // 2] = "تغییر"

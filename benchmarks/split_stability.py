@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT / "src"))
 import pyarrow.parquet as pq  # noqa: E402
 
 from khabar.config import load_config  # noqa: E402
-from khabar.build import BuildConfig, build  # noqa: E402
+from khabar.pipeline import BuildConfig, build  # noqa: E402
 
 
 def published(out: Path) -> dict[str, str]:

@@ -34,7 +34,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from warcio.archiveiterator import ArchiveIterator  # noqa: E402
 
-from khabar.build import BuildConfig, build  # noqa: E402
+from khabar.pipeline import BuildConfig, build  # noqa: E402
 from khabar.config import load_config  # noqa: E402
 from web_fixtures import PAGES, Story, Warc, generic_page, stories  # noqa: E402
 

@@ -9,7 +9,7 @@ import pytest
 from conftest import BUILD_DATE, FIXTURES, make_root
 from khabar.dates import DateLimits
 from khabar.errors import CATALOGUE, KhabarError
-from khabar.build import BuildConfig, build
+from khabar.pipeline import BuildConfig, build
 from khabar.registry import sources
 from khabar.sources import aa_fa
 

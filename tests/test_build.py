@@ -13,7 +13,7 @@ import sys
 import pytest
 
 from conftest import BUILD_DATE, FIXTURES, REPO, make_root
-from khabar.build import BuildConfig, BuildError, build
+from khabar.pipeline import BuildConfig, BuildError, build
 from khabar.publish import card, commit
 
 
@@ -211,7 +211,7 @@ def test_shards_are_cut_by_rows_and_by_size(tmp_path):
     import pyarrow.parquet as pq
 
     from khabar.features import arrow_schema, to_arrow_row
-    from khabar.build import parse_page
+    from khabar.pipeline import parse_page
     from khabar.dates import DateLimits
     from khabar.registry import sources
     from khabar.publish.parquet import SplitWriter

@@ -22,7 +22,7 @@ from conftest import BUILD_DATE, REPO, SHARED, make_root, random_article
 from khabar.config import corpus_inputs, load_config
 from khabar.dates import DateLimits
 from khabar.features import from_arrow_row
-from khabar.build import BuildConfig, build
+from khabar.pipeline import BuildConfig, build
 from khabar.registry import sources
 from khabar.sources.mapping import load_mapping
 from khabar.verify import verify

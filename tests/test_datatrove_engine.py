@@ -25,7 +25,7 @@ def _files(root):
 def test_datatrove_build_equals_the_default_build(tmp_path, seed_bytes):
     from khabar.config import load_config
     from khabar.engines.datatrove import build_with_datatrove
-    from khabar.build import BuildConfig, build
+    from khabar.pipeline import BuildConfig, build
 
     pages = {"aa-fa/seed.txt": seed_bytes,
              "aa-fa/tehran.txt": (FIXTURES / "aa_fa" / "tehran_topics.txt").read_bytes(),
@@ -58,7 +58,7 @@ def test_datatrove_build_equals_the_default_build(tmp_path, seed_bytes):
 
 
 def test_the_core_imports_nothing_of_datatrove():
-    code = ("import sys, khabar.build, khabar.cli, khabar.verify, khabar.work; "
+    code = ("import sys, khabar.pipeline, khabar.cli, khabar.verify, khabar.work; "
             "print(any(m.startswith('datatrove') for m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.stdout.strip() == "False"

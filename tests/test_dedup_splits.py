@@ -12,7 +12,7 @@ from conftest import BUILD_DATE, DATED, JSONL_MAPPING, make_root, random_article
 from khabar.check import audit_leakage
 from khabar.config import load_config
 from khabar.features import from_arrow_row
-from khabar.build import BuildConfig, build
+from khabar.pipeline import BuildConfig, build
 from khabar.split import LEDGER, assign, load_ledger
 
 

@@ -9,7 +9,7 @@ import re
 
 from conftest import BUILD_DATE, REPO, make_root, random_article
 
-from khabar.build import BuildConfig, build
+from khabar.pipeline import BuildConfig, build
 from khabar.config import load_config
 from khabar.publish import card
 

@@ -230,7 +230,7 @@ def test_dedup_columns_grow_in_blocks_without_copying(monkeypatch):
 
 
 def test_spool_gives_back_every_row_in_order_across_shards(tmp_path, seed_bytes):
-    from khabar.build import parse_page
+    from khabar.pipeline import parse_page
     from khabar.dates import DateLimits
     from khabar.registry import sources
     from khabar.work import check_schema

@@ -18,7 +18,7 @@ import pytest
 from conftest import BUILD_DATE, REPO, make_root
 from harvest_server import AWAY, BOMB, BUSY, FLAKY, HUGE, LOOP, NORMAL, OLD, PRIVATE, SLOW, Server, article_path
 
-from khabar.build import BuildConfig, build
+from khabar.pipeline import BuildConfig, build
 from khabar.config import load_config
 from khabar.features import from_arrow_row
 from khabar.harvest import HarvestError, Options, harvest
@@ -208,7 +208,7 @@ def test_a_snapshot_harvests_rebuilds_and_releases_without_moving_earlier_splits
 
 
 def test_the_build_never_imports_the_harvester():
-    code = ("import sys, khabar.build, khabar.work, khabar.sources.warc, khabar.sources.webpage, khabar.verify; "
+    code = ("import sys, khabar.pipeline, khabar.work, khabar.sources.warc, khabar.sources.webpage, khabar.verify; "
             "print(sorted(m for m in sys.modules if m.startswith(('khabar.harvest', 'requests', 'protego', 'feedparser'))))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.stdout.strip() == "[]", out.stdout + out.stderr

@@ -13,7 +13,7 @@ from conftest import BUILD_DATE, make_root, write_export_project
 from khabar.config import ConfigError, load_config
 from khabar.dates import DateLimits
 from khabar.errors import CATALOGUE, KhabarError
-from khabar.build import BuildConfig, build
+from khabar.pipeline import BuildConfig, build
 from khabar.registry import sources
 from khabar.sources import exports
 from khabar.sources.mapping import load_mapping
@@ -47,7 +47,7 @@ def test_hostile_pages_each_have_their_code(seed_bytes):
         if code == "input.too-large":
             continue                                   # a property of the build's limit, below
         with pytest.raises(KhabarError) as exc:
-            from khabar.build import parse_page
+            from khabar.pipeline import parse_page
             parse_page(data, name, SOURCE, LIMITS)
         assert exc.value.code == code, name
         assert code in CATALOGUE

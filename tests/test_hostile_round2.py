@@ -17,7 +17,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from conftest import BUILD_DATE, REPO, make_root, random_article
-from khabar.build import BuildConfig, BuildError, build
+from khabar.pipeline import BuildConfig, BuildError, build
 from khabar.config import load_config
 from khabar.verify import verify
 
@@ -191,7 +191,7 @@ def _tmpfs(path, size: str):
 
 def _fault(monkeypatch, code: int):
     """Where no file system can be mounted: the same fault, raised where pass 2 writes."""
-    route = sys.modules["khabar.build.route"]      # the module (khabar.build.route is also the stage's function)
+    route = sys.modules["khabar.pipeline.route"]      # the module (khabar.pipeline.route is also the stage's function)
 
     def fail(*args, **kwargs):
         raise OSError(code, os.strerror(code), "corpus/.staging/data")

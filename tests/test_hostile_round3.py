@@ -16,7 +16,7 @@ import pytest
 
 from conftest import BUILD_DATE, REPO, make_root, random_article, write_export_project
 
-from khabar.build import BuildConfig, build
+from khabar.pipeline import BuildConfig, build
 from khabar.config import load_config
 from khabar.verify import verify
 

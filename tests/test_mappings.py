@@ -9,7 +9,7 @@ import pytest
 
 from conftest import BUILD_DATE, make_root
 from khabar.config import ConfigError, load_config
-from khabar.build import BuildConfig, build
+from khabar.pipeline import BuildConfig, build
 from khabar.sources.mapping import MappingError, load_mapping
 
 # An export shape of our own invention: JSON Lines, Persian keys' values, a Jalali date with

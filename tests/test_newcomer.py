@@ -14,7 +14,7 @@ import pytest
 
 from conftest import BUILD_DATE, REPO, WORDS, make_root, write_export_project
 from khabar.config import ConfigError, load_config
-from khabar.build import BuildConfig, BuildError, build
+from khabar.pipeline import BuildConfig, BuildError, build
 
 
 def _docs_mapping(marker: str) -> str:

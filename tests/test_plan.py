@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from khabar.build.plan import make_plan
+from khabar.pipeline.plan import make_plan
 from khabar.dedup import Duplicate
 from khabar.split import Ledger, assign, temporal_split
 from khabar.takedowns import Entry

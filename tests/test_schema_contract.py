@@ -14,7 +14,7 @@ from conftest import BUILD_DATE, REPO, make_root
 from khabar import validate
 from khabar.errors import catalogue_markdown
 from khabar.features import feature_for, features, from_arrow_row, to_arrow_row
-from khabar.build import BuildConfig, build
+from khabar.pipeline import BuildConfig, build
 from khabar.publish import card
 from khabar.registry import sources, taxonomy
 
@@ -79,7 +79,7 @@ def test_readme_documents_every_field_and_the_docs_are_current():
 
 def test_both_validators_agree_on_mutations(seed_bytes):
     from khabar.dates import DateLimits
-    from khabar.build import parse_page
+    from khabar.pipeline import parse_page
 
     record = parse_page(seed_bytes, "x", sources()["aa-fa"], DateLimits(latest=BUILD_DATE)).to_json(
         validate.schema_fields())
@@ -120,7 +120,7 @@ def test_fast_and_reference_validators_agree_on_real_records_and_mutations():
     import random
 
     from khabar.config import load_config
-    from khabar.build import BuildConfig, articles, discover
+    from khabar.pipeline import BuildConfig, articles, discover
     from khabar.errors import Report
     import collections
     cfg = BuildConfig(root=REPO, build_date=BUILD_DATE, progress=False, workers=1,

@@ -13,7 +13,7 @@ import pytest
 from conftest import BUILD_DATE, REPO, needs_shared
 from khabar.config import load_config
 from khabar.features import from_arrow_row
-from khabar.build import BuildConfig, build
+from khabar.pipeline import BuildConfig, build
 
 pytestmark = needs_shared
 

@@ -15,7 +15,7 @@ from conftest import BUILD_DATE, DATED, FIXTURES, JSONL_MAPPING, make_root, rand
 from khabar import takedowns
 from khabar.config import load_config
 from khabar.features import features
-from khabar.build import BuildConfig, build
+from khabar.pipeline import BuildConfig, build
 from khabar.publish import manifest
 from khabar.verify import verify
 

@@ -15,7 +15,7 @@ import pytest
 from conftest import BUILD_DATE, make_root
 from web_fixtures import PAGES, Warc, generic_page, stories
 
-from khabar.build import BuildConfig, build
+from khabar.pipeline import BuildConfig, build
 from khabar.config import load_config
 from khabar.features import from_arrow_row
 

@@ -16,7 +16,7 @@ from khabar import __version__
 def _cmd_parse(args: argparse.Namespace) -> int:
     from khabar.dates import DateLimits
     from khabar.errors import KhabarError
-    from khabar.build.settings import DEFAULT_MAX_INPUT_BYTES
+    from khabar.pipeline.settings import DEFAULT_MAX_INPUT_BYTES
     from khabar.work import check_schema, parse_page, read_page
     from khabar.registry import sources
 
@@ -57,7 +57,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 def _cmd_build(args: argparse.Namespace) -> int:
     from khabar.config import Config, ConfigError, load_config
-    from khabar.build import BuildConfig, BuildError, build
+    from khabar.pipeline import BuildConfig, BuildError, build
     from khabar.takedowns import TakedownError
 
     root = Path(args.root).resolve()

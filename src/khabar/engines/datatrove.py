@@ -5,7 +5,7 @@ one datatrove ``PipelineStep`` and run by a datatrove executor: stage 1 splits t
 files over ``tasks`` (rank r takes files r, r + tasks, ...) and writes each article's
 outcome, keyed by its place in the input, to ``<work>/outcomes/<rank>.jsonl``.  Stage 2,
 one task, merges those files back into input order and runs the unchanged global steps
-(deduplication, splits, publication) of :func:`khabar.build.build`.  The published
+(deduplication, splits, publication) of :func:`khabar.pipeline.build`.  The published
 files are byte for byte those of the default build.
 
 Locally this uses ``LocalPipelineExecutor``; on a cluster the same two stages run with
@@ -27,7 +27,7 @@ from datatrove.data import Document, DocumentsPipeline
 from datatrove.executor import LocalPipelineExecutor
 from datatrove.pipeline.base import PipelineStep
 
-from khabar.build import BuildConfig, BuildResult, build, discover, units
+from khabar.pipeline import BuildConfig, BuildResult, build, discover, units
 from khabar.work import STAGES, Outcome, Worker
 
 

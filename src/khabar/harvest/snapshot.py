@@ -83,7 +83,7 @@ def snapshot(root: Path, since: dt.date, until: dt.date, outlets: list[str], *, 
              rate: float = 1.0, max_pages: int | None = None, today: dt.date | None = None,
              build_date: dt.date | None = None) -> Snapshot:
     """Harvest ``outlets`` for the period, rebuild the repository, write the CHANGELOG entry."""
-    from khabar.build import BuildConfig, build
+    from khabar.pipeline import BuildConfig, build
 
     before = _published(root)
     harvests = {}

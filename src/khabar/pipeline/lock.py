@@ -14,7 +14,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-from khabar.build.settings import BuildError
+from khabar.pipeline.settings import BuildError
 
 LOCK = ".lock"
 _FULL = {errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)}

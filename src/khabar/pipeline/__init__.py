@@ -28,14 +28,14 @@ from typing import Any
 import pyarrow.parquet as pq
 
 from khabar import stats, takedowns
-from khabar.build.collect import Collected, Results, articles, collect, work
-from khabar.build.discover import InputItem, discover
-from khabar.build.lock import locked, coded, FAULTS
-from khabar.build.plan import Plan, make_plan
-from khabar.build.read import units
-from khabar.build.reports import report_failure, write_manifest, write_reports
-from khabar.build.route import Routed, Router, route
-from khabar.build.settings import BuildConfig, BuildError, BuildResult
+from khabar.pipeline.collect import Collected, Results, articles, collect, work
+from khabar.pipeline.discover import InputItem, discover
+from khabar.pipeline.lock import locked, coded, FAULTS
+from khabar.pipeline.plan import Plan, make_plan
+from khabar.pipeline.read import units
+from khabar.pipeline.reports import report_failure, write_manifest, write_reports
+from khabar.pipeline.route import Routed, Router, route
+from khabar.pipeline.settings import BuildConfig, BuildError, BuildResult
 from khabar.errors import Report
 from khabar.features import arrow_schema
 from khabar.publish import commit, manifest

@@ -20,9 +20,9 @@ from pathlib import Path
 from tqdm import tqdm
 
 from khabar import takedowns
-from khabar.build.discover import InputItem
-from khabar.build.read import units
-from khabar.build.settings import BuildConfig
+from khabar.pipeline.discover import InputItem
+from khabar.pipeline.read import units
+from khabar.pipeline.settings import BuildConfig
 from khabar.dedup import Deduplicator
 from khabar.errors import Report
 from khabar.features import arrow_schema, to_arrow_row

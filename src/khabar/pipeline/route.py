@@ -16,8 +16,8 @@ from typing import Any
 import pyarrow as pa
 
 from khabar import stats
-from khabar.build.plan import Plan
-from khabar.build.settings import BuildConfig
+from khabar.pipeline.plan import Plan
+from khabar.pipeline.settings import BuildConfig
 from khabar.errors import KhabarError, Report
 from khabar.features import arrow_schema, features, from_arrow_row
 from khabar.publish import DATA_DIRS, manifest

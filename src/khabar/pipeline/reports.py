@@ -16,11 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from khabar import __version__, validate
-from khabar.build.collect import Collected
-from khabar.build.discover import origin_of
-from khabar.build.plan import Plan
-from khabar.build.route import Routed
-from khabar.build.settings import BuildConfig
+from khabar.pipeline.collect import Collected
+from khabar.pipeline.discover import origin_of
+from khabar.pipeline.plan import Plan
+from khabar.pipeline.route import Routed
+from khabar.pipeline.settings import BuildConfig
 from khabar.dedup import BANDS, CONTAINMENT, NUM_PERM, THRESHOLD
 from khabar.errors import CATALOGUE, Report
 from khabar.paths import schema_dir

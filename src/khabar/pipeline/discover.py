@@ -11,7 +11,7 @@ import dataclasses
 import os
 from pathlib import Path
 
-from khabar.build.settings import BuildConfig, BuildError
+from khabar.pipeline.settings import BuildConfig, BuildError
 from khabar.config import ConfigError, ExportInput, WarcInput, corpus_inputs
 from khabar.sources.mapping import Mapping
 from khabar.sources.warc import UNKNOWN, bookkeeping

@@ -11,8 +11,8 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-from khabar.build.discover import InputItem
-from khabar.build.settings import BuildConfig
+from khabar.pipeline.discover import InputItem
+from khabar.pipeline.settings import BuildConfig
 from khabar.errors import KhabarError
 from khabar.work import Unit, freeze, read_page
 
