@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from conftest import BUILD_DATE, FIXTURES, make_root, random_article, write_export_project
+from conftest import BUILD_DATE, FIXTURES, REPO, make_root, random_article, write_export_project
 
 pytestmark = pytest.mark.skipif(importlib.util.find_spec("datatrove") is None,
                                 reason="datatrove is not installed (pip install 'khabar[datatrove]')")
@@ -55,6 +55,48 @@ def test_datatrove_build_equals_the_default_build(tmp_path, seed_bytes):
     assert (tmp_path / "work" / "outcomes" / "00002.jsonl").exists()      # three tasks ran
     assert _files(roots["datatrove"]) == _files(roots["default"])
     assert (roots["datatrove"] / "README.md").read_bytes() == (roots["default"] / "README.md").read_bytes()
+
+
+def _project(base, seed_bytes):
+    root = make_root(base, {"aa-fa/seed.txt": seed_bytes,
+                            "aa-fa/tehran.txt": (FIXTURES / "aa_fa" / "tehran_topics.txt").read_bytes()})
+    (root / "exports").mkdir()
+    rng = random.Random(12)
+    for k in range(3):
+        lines = [json.dumps({"t": a["headline"], "b": a["content"], "u": a["permalink"]}, ensure_ascii=False)
+                 for a in (random_article(rng, 1000 * k + n) for n in range(300))]
+        (root / "exports" / f"part-{k}.jsonl").write_text("\n".join(lines) + "\n{broken\n", "utf-8")
+    write_export_project(root, "exports", glob="*.jsonl",
+                         mapping='source = "farsnews"\nformat = "jsonl"\n[fields]\ntitle = "t"\nbody = "b"\nurl = "u"\n')
+    return root
+
+
+def test_the_ray_executor_gives_the_default_builds_files(tmp_path, seed_bytes):
+    """Past one machine for real: both stages on datatrove's RayPipelineExecutor, on a local Ray
+    instance this test starts (two CPUs), publish byte for byte the default build's files."""
+    ray = pytest.importorskip("ray", reason="ray is not installed (pip install ray; the test extra has it)")
+    from khabar.config import load_config
+    from khabar.engines.datatrove import build_with_datatrove
+    from khabar.pipeline import BuildConfig, build
+
+    roots = {name: _project(tmp_path / name, seed_bytes) for name in ("default", "ray")}
+    cfg = lambda root: BuildConfig(root=root, build_date=BUILD_DATE, progress=False,  # noqa: E731
+                                   config=load_config(root / "configs" / "b.toml", root))
+    build(cfg(roots["default"]))
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False,
+             runtime_env={"env_vars": {"PYTHONPATH": str(REPO / "src")}})
+    try:
+        assert ray.is_initialized() and ray.cluster_resources().get("CPU") == 2
+        summary = build_with_datatrove(cfg(roots["ray"]), tmp_path / "work", tasks=3, workers=2, executor="ray",
+                                       mem_per_task_gb=1)
+    finally:
+        ray.shutdown()
+    assert summary["read"] == 2 + 3 * 301
+    assert sorted(p.name for p in (tmp_path / "work" / "outcomes").iterdir()) == ["00000.jsonl", "00001.jsonl", "00002.jsonl"]
+    stats = json.loads((tmp_path / "work" / "logs" / "articles" / "stats.json").read_text())
+    assert stats                                             # datatrove merged the three Ray tasks' stats
+    assert _files(roots["ray"]) == _files(roots["default"])
+    assert (roots["ray"] / "README.md").read_bytes() == (roots["default"] / "README.md").read_bytes()
 
 
 def test_the_core_imports_nothing_of_datatrove():

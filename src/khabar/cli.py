@@ -71,11 +71,12 @@ def _cmd_build(args: argparse.Namespace) -> int:
                       **({"workers": args.workers} if args.workers else {}),
                       fail_on_unmapped=True if args.fail_on_unmapped else None, progress=args.progress)
     try:
-        if args.engine == "datatrove":
+        if args.engine.startswith("datatrove"):
             from khabar.engines.datatrove import build_with_datatrove
 
             work = Path(args.work or (cfg.out_root / "build" / "datatrove")).resolve()
-            summary = build_with_datatrove(cfg, work, tasks=args.tasks, workers=cfg.workers)
+            summary = build_with_datatrove(cfg, work, tasks=args.tasks, workers=cfg.workers,
+                                           executor="ray" if args.engine == "datatrove-ray" else "local")
             print(f"datatrove: {summary['read']} inputs read; splits: "
                   + ", ".join(f"{k} {v}" for k, v in summary["split_rows"].items()))
             return 0
@@ -383,8 +384,9 @@ def parser() -> argparse.ArgumentParser:
     sp.add_argument("--build-date", type=_date, default=dt.date.today(), help="latest plausible date (default: today)")
     sp.add_argument("--fail-on-unmapped", action="store_true", help="fail when a category label is not mapped")
     sp.add_argument("--workers", type=int, help="worker processes for the per-article steps (default: all cores)")
-    sp.add_argument("--engine", choices=["local", "datatrove"], default="local",
-                    help="local: worker processes (default); datatrove: datatrove's executor (khabar[datatrove])")
+    sp.add_argument("--engine", choices=["local", "datatrove", "datatrove-ray"], default="local",
+                    help="local: worker processes (default); datatrove: datatrove's local executor; datatrove-ray: its "
+                         "Ray executor, on the cluster RAY_ADDRESS names or a local Ray (khabar[datatrove], ray)")
     sp.add_argument("--tasks", type=int, default=4, help="with --engine datatrove: tasks the inputs are split into")
     sp.add_argument("--work", help="with --engine datatrove: folder for its logs and intermediate outcomes")
     sp.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,

@@ -8,9 +8,10 @@ one task, merges those files back into input order and runs the unchanged global
 (deduplication, splits, publication) of :func:`khabar.pipeline.build`.  The published
 files are byte for byte those of the default build.
 
-Locally this uses ``LocalPipelineExecutor``; on a cluster the same two stages run with
-``SlurmPipelineExecutor`` or ``RayPipelineExecutor`` (same ``pipeline=[...]`` lists, with
-the work folder on shared storage), see the README.  This is the only module of Khabar
+Locally this uses ``LocalPipelineExecutor``; ``executor="ray"`` runs the same two stages
+with ``RayPipelineExecutor`` on a Ray cluster (a test runs it on a local Ray instance and
+finds the files byte for byte those of the default build); ``SlurmPipelineExecutor`` takes
+the same ``pipeline=[...]`` lists, with the work folder on shared storage, see the README.  This is the only module of Khabar
 that imports datatrove.
 """
 
@@ -130,14 +131,33 @@ def _results(merged: Iterator[dict[str, Any]]) -> Iterator[tuple[list[Outcome], 
         yield [_load(entry["outcome"])], entry["seconds"] or dict.fromkeys(STAGES, 0.0)
 
 
-def build_with_datatrove(cfg: BuildConfig, work: Path, tasks: int = 4, workers: int = 2) -> dict[str, Any]:
-    """Run the build as two datatrove stages with local executors; returns stage 2's summary."""
+EXECUTORS = ("local", "ray")
+
+
+def build_with_datatrove(cfg: BuildConfig, work: Path, tasks: int = 4, workers: int = 2,
+                         executor: str = "local", mem_per_task_gb: float = 2.0) -> dict[str, Any]:
+    """Run the build as two datatrove stages; returns stage 2's summary.
+
+    ``executor="local"``: datatrove's ``LocalPipelineExecutor`` (processes on this machine).
+    ``executor="ray"``: its ``RayPipelineExecutor``, on the Ray cluster this process is connected
+    to (``ray.init(address=...)`` before the call; without one, Ray starts a local instance):
+    stage 1's tasks go wherever the cluster has a CPU, stage 2 is one task that needs
+    ``mem_per_task_gb``. The work folder and the project must be on storage every node sees."""
     folder = str(work / "outcomes")
-    stage1 = LocalPipelineExecutor(pipeline=[KhabarArticles(cfg), OutcomeWriter(folder)], tasks=tasks,
-                                   workers=workers, logging_dir=str(work / "logs" / "articles"),
-                                   skip_completed=False, start_method="fork")
-    stage2 = LocalPipelineExecutor(pipeline=[Publish(cfg, folder, tasks)], tasks=1, workers=1,
-                                   logging_dir=str(work / "logs" / "publish"), skip_completed=False,
-                                   depends=stage1, start_method="fork")
+    if executor == "ray":
+        from datatrove.executor import RayPipelineExecutor
+
+        def make(pipeline: list[Any], n: int, w: int, name: str, depends: Any = None) -> Any:
+            return RayPipelineExecutor(pipeline=pipeline, tasks=n, workers=w, logging_dir=str(work / "logs" / name),
+                                       skip_completed=False, depends=depends, cpus_per_task=1,
+                                       mem_per_cpu_gb=mem_per_task_gb)
+    elif executor == "local":
+        def make(pipeline: list[Any], n: int, w: int, name: str, depends: Any = None) -> Any:
+            return LocalPipelineExecutor(pipeline=pipeline, tasks=n, workers=w, logging_dir=str(work / "logs" / name),
+                                         skip_completed=False, depends=depends, start_method="fork")
+    else:
+        raise ValueError(f"executor is one of {', '.join(EXECUTORS)}, not {executor!r}")
+    stage1 = make([KhabarArticles(cfg), OutcomeWriter(folder)], tasks, workers, "articles")
+    stage2 = make([Publish(cfg, folder, tasks)], 1, 1, "publish", depends=stage1)
     stage2.run()
     return json.loads((work / "result.json").read_text(encoding="utf-8"))
