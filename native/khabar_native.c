@@ -9,6 +9,7 @@
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <string.h>
 #include <stdint.h>
 
 #define ZWNJ 0x200C
@@ -130,6 +131,55 @@ static PyObject *word_hashes(PyObject *self, PyObject *arg) {
     }
     PyObject *result = PyBytes_FromStringAndSize((const char *)out, words * (Py_ssize_t)sizeof(uint32_t));
     PyMem_Free(out);
+    return result;
+}
+
+/* --- dedup.fingerprint ------------------------------------------------------------------- */
+
+static int cmp_u32(const void *x, const void *y) {
+    uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
+    return (a > b) - (a < b);
+}
+
+/* minhash(word_hashes, a, b, shingle) -> (signature, shingles): dedup.fingerprint after
+ * word_hashes: the word n-grams combined as g = g * 0x9E3779B1 + h (mod 2^32), sorted and made
+ * distinct (no word: one shingle 0), then per permutation min(a * fmix32(g) + b) (mod 2^32).
+ * All arguments and results are native-endian uint32 bytes. */
+static PyObject *minhash(PyObject *self, PyObject *args) {
+    Py_buffer words, pa, pb;
+    int shingle;
+    if (!PyArg_ParseTuple(args, "y*y*y*i", &words, &pa, &pb, &shingle)) return NULL;
+    Py_ssize_t n = words.len / 4, perms = pa.len / 4, m;
+    const uint32_t *h = words.buf, *a = pa.buf, *b = pb.buf;
+    uint32_t *g = PyMem_Malloc(sizeof(uint32_t) * (n + 1)), *sig = PyMem_Malloc(sizeof(uint32_t) * (perms + 1));
+    if (!g || !sig || pb.len != pa.len || shingle < 1) {
+        PyMem_Free(g); PyMem_Free(sig); PyBuffer_Release(&words); PyBuffer_Release(&pa); PyBuffer_Release(&pb);
+        return g && sig ? (PyErr_SetString(PyExc_ValueError, "bad permutations or shingle size"), NULL) : PyErr_NoMemory();
+    }
+    if (n == 0) { g[0] = 0; m = 1; }
+    else if (n < shingle) { memcpy(g, h, sizeof(uint32_t) * n); m = n; }
+    else {
+        m = n - shingle + 1;
+        for (Py_ssize_t i = 0; i < m; i++) {
+            uint32_t v = h[i];
+            for (int k = 1; k < shingle; k++) v = v * 0x9E3779B1u + h[i + k];
+            g[i] = v;
+        }
+    }
+    qsort(g, m, sizeof(uint32_t), cmp_u32);
+    Py_ssize_t u = 0;
+    for (Py_ssize_t i = 0; i < m; i++) if (u == 0 || g[i] != g[u - 1]) g[u++] = g[i];
+    for (Py_ssize_t p = 0; p < perms; p++) sig[p] = 0xFFFFFFFFu;
+    for (Py_ssize_t i = 0; i < u; i++) {
+        uint32_t x = g[i];
+        x ^= x >> 16; x *= 0x85EBCA6Bu; x ^= x >> 13; x *= 0xC2B2AE35u; x ^= x >> 16;
+        for (Py_ssize_t p = 0; p < perms; p++) {
+            uint32_t v = a[p] * x + b[p];
+            if (v < sig[p]) sig[p] = v;
+        }
+    }
+    PyObject *result = Py_BuildValue("(y#y#)", (const char *)sig, perms * (Py_ssize_t)4, (const char *)g, u * (Py_ssize_t)4);
+    PyMem_Free(g); PyMem_Free(sig); PyBuffer_Release(&words); PyBuffer_Release(&pa); PyBuffer_Release(&pb);
     return result;
 }
 
@@ -296,6 +346,7 @@ static PyMethodDef methods[] = {
     {"clean_line", clean_line, METH_O, "normalize._clean_line(line), or None: use Python."},
     {"token_count", token_count, METH_O, "Tokens of a text with no URL or e-mail address (segment._PLAIN_TOKEN)."},
     {"word_hashes", word_hashes, METH_O, "CRC-32 of every dedup._WORDISH word, as uint32 bytes (None: use Python)."},
+    {"minhash", minhash, METH_VARARGS, "dedup.fingerprint from word hashes: (signature, shingles) as uint32 bytes."},
     {NULL, NULL, 0, NULL},
 };
 
@@ -305,6 +356,6 @@ PyMODINIT_FUNC PyInit_khabar_native(void) {
     crc_init();
     classes_init();
     PyObject *m = PyModule_Create(&module);
-    if (m && PyModule_AddIntConstant(m, "API", 2) < 0) { Py_DECREF(m); return NULL; }
+    if (m && PyModule_AddIntConstant(m, "API", 3) < 0) { Py_DECREF(m); return NULL; }
     return m;
 }

@@ -143,6 +143,7 @@ def test_fast_paths_agree_with_plain_rules_on_real_news():
         clean = N._clean_line(p)
         assert clean == plain_clean_line(p), p
         assert restorer.text(clean) == plain_restore(fresh, clean), clean
+        assert zwnj._may_be_arabic(clean) == bool(zwnj._ARABIC_HINT.search(clean)), clean
         assert tokens(clean) == TOKEN.findall(clean)
         assert sentence_ends(clean) == plain_sentence_ends(clean)
         norm = N.normalize_line(p)

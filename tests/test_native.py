@@ -43,6 +43,9 @@ def check_twins(line: str) -> None:
         assert any(0xD800 <= ord(c) <= 0xDFFF for c in line)
     else:
         assert np.array_equal(np.frombuffer(packed, dtype=np.uint32).astype(np.uint64), dedup.word_hashes_py(line))
+        sig, grams = dedup.fingerprint(line)                 # native.minhash on those hashes
+        sig_py, grams_py = dedup.fingerprint_py(line)
+        assert np.array_equal(sig, sig_py) and np.array_equal(grams, grams_py) and grams.dtype == grams_py.dtype
     norm = N.normalize_line(line)
     anchors = native.align(line, norm)
     if anchors is not None:

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import os
 import re
 import zlib
 from pathlib import Path
@@ -145,7 +146,30 @@ def signature(text: str) -> np.ndarray:
 
 
 def fingerprint(text: str) -> tuple[np.ndarray, np.ndarray]:
-    """A text's MinHash signature and its distinct shingles (sorted uint32), for exact checks."""
+    """A text's MinHash signature and its distinct shingles (sorted uint32), for exact checks
+    (``native.minhash`` computes both from the words' hashes; :func:`fingerprint_py` is its twin)."""
+    if native is not None:
+        packed = native.word_hashes(text)
+        if packed is not None:
+            a, b = _permutation_bytes()
+            sig, grams = native.minhash(packed, a, b, SHINGLE)
+            return np.frombuffer(sig, dtype=np.uint32), np.frombuffer(grams, dtype=np.uint32)
+    return fingerprint_py(text)
+
+
+_PERMUTATION_BYTES: tuple[bytes, bytes] | None = None
+
+
+def _permutation_bytes() -> tuple[bytes, bytes]:
+    global _PERMUTATION_BYTES
+    if _PERMUTATION_BYTES is None:
+        a, b = permutations()
+        _PERMUTATION_BYTES = (a.ravel().tobytes(), b.ravel().tobytes())
+    return _PERMUTATION_BYTES
+
+
+def fingerprint_py(text: str) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`fingerprint` in numpy."""
     grams = shingles(text).astype(np.uint32)
     a, b = permutations()
     permuted = a * _fmix32(grams)      # NUM_PERM x shingles, wrapping uint32
@@ -303,8 +327,8 @@ class ShingleStore:
         self.path = path
         self.ends = Column(np.uint64)
         self._rows: list[np.ndarray] = []
-        self._fh = path.open("wb") if path else None
-        self._map: np.ndarray | None = None
+        self._fh = path.open("w+b") if path else None
+        self._flushed = True
 
     def __len__(self) -> int:
         return self.ends.n
@@ -314,7 +338,7 @@ class ShingleStore:
         end = (int(self.ends[self.ends.n - 1]) if self.ends.n else 0) + len(grams)
         if self._fh is not None:
             self._fh.write(grams.tobytes())
-            self._map = None
+            self._flushed = False
         else:
             self._rows.append(grams)
         self.ends.append(end)
@@ -322,14 +346,15 @@ class ShingleStore:
     def __getitem__(self, i: int) -> np.ndarray:
         if self._fh is None:
             return self._rows[i]
-        if self._map is None:
+        if not self._flushed:
             self._fh.flush()
-            self._map = np.memmap(self.path, dtype=np.uint32, mode="r") if self.ends[self.ends.n - 1] else np.zeros(0, np.uint32)
+            self._flushed = True
         start = int(self.ends[i - 1]) if i else 0
-        return self._map[start:int(self.ends[i])]
+        # a plain read of the row (a memory map's pages would stay resident: gigabytes at scale)
+        data = os.pread(self._fh.fileno(), 4 * (int(self.ends[i]) - start), 4 * start)
+        return np.frombuffer(data, dtype=np.uint32)
 
     def close(self) -> None:
-        self._map = None
         if self._fh is not None:
             self._fh.close()
             self.path.unlink(missing_ok=True)

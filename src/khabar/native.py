@@ -1,9 +1,10 @@
 """The optional compiled text loops (``native/khabar_native.c``), or None.
 
-Four per-character loops of a build have a C twin: cleaning a line
+Five per-character loops of a build have a C twin: cleaning a line
 (:func:`khabar.text.normalize._clean_line`), counting tokens
 (:func:`khabar.text.segment.token_count`), hashing the words of the dedup content
-(:func:`khabar.dedup.shingles`) and aligning normalized text with raw text
+(:func:`khabar.dedup.shingles`), the shingles and MinHash signature made from those hashes
+(:func:`khabar.dedup.fingerprint`) and aligning normalized text with raw text
 (:func:`khabar.text.offsets.align`).  The Python code is the reference: the twins
 give the same results (tests feed both real and generated text), and a twin returns
 None where it would need what only Python has (presentation forms' NFKC expansion, a
@@ -19,7 +20,7 @@ from __future__ import annotations
 import os
 from types import ModuleType
 
-API = 2
+API = 3
 
 
 def _load() -> ModuleType | None:

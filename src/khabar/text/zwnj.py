@@ -318,7 +318,7 @@ class Restorer:
     def text(self, text: str) -> str:
         """``text`` with ZWNJs restored inside joined words and between affixes written apart; an
         Arabic clause (a Quranic verse, a quotation: ``الا وسعها``) is left as written."""
-        if _ARABIC_HINT.search(text) is None:
+        if not _may_be_arabic(text):
             return self._text(text)
         return "".join(m.group() if self._arabic(m.group(1)) else self._text(m.group())
                        for m in _CLAUSE.finditer(text) if m.group())
@@ -409,10 +409,46 @@ ARABIC_WORDS = frozenset("الا إلا إلی عن فی الذی التی ال�
 # short vowels and sukun (Persian news writes tanwin and shadda, حتماً and اوّل, but rarely these), ة
 _ARABIC_MARKS = re.compile("[\u064e-\u0650\u0652\u0629]")
 _UNMARKED = re.compile(f"[^{LETTERS}]")
-_MARKED = "[\u064b-\u0652]*"               # a function word may carry vowel marks: الّا
+
+
+def _trie(words: frozenset[str]) -> str:
+    """A regular expression matching exactly ``words``, factored by common prefixes (Python's
+    ``re`` tries an alternation's branches one by one; a trie tries each letter once)."""
+    tree: dict = {}
+    for w in words:
+        node = tree
+        for c in w:
+            node = node.setdefault(c, {})
+        node[""] = {}
+
+    def emit(node: dict) -> str:
+        branches = [re.escape(c) + emit(sub) for c, sub in sorted(node.items()) if c]
+        if not branches:
+            return ""
+        body = "(?:" + "|".join(branches) + ")" if len(branches) > 1 or "" in node else branches[0]
+        return body + ("?" if "" in node else "")
+
+    return emit(tree)
+
+
+# "May hold an Arabic clause" (most lines hold none, and it is asked of every line): a short vowel,
+# sukun or ة, or a function word (with or without vowel marks: الّا) standing alone.
+_MARKED = "[\u064b-\u0652]*"
 _ARABIC_HINT = re.compile(f"[\u064e-\u0650\u0652\u0629]|(?<![{LETTERS}])(?:"
                           + "|".join(_MARKED.join(w) for w in sorted(ARABIC_WORDS, key=len, reverse=True))
                           + f")(?![{LETTERS}])")
+# The same answer, fast: a line with no mark at all can only hold an unmarked function word,
+# which a prefix tree finds in a third of the time (the full test runs on the 3% with marks).
+_ANY_MARK = re.compile("[\u064b-\u0652\u0629]")
+_PLAIN_WORD = re.compile(f"(?<![{LETTERS}]){_trie(ARABIC_WORDS)}(?![{LETTERS}])")
+
+
+def _may_be_arabic(text: str) -> bool:
+    if _ANY_MARK.search(text) is None:
+        return _PLAIN_WORD.search(text) is not None
+    return _ARABIC_HINT.search(text) is not None
+
+
 _CLAUSE = re.compile("([^،؛:.!؟?«»()﴿﴾]*)[،؛:.!؟?«»()﴿﴾]*")
 
 _SPACED_PREFIX = re.compile(f"(?<![{LETTERS}{ZWNJ}])(نمی|می) ([{LETTERS}]{{2,}})(?![{LETTERS}{ZWNJ}])")
