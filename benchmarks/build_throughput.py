@@ -9,12 +9,16 @@ corpus/raw/aa-fa/ (the seed article's layout); 2% of the articles are near-copie
 another (one word changed), so deduplication has real work. Everything is generated
 under benchmarks/out/ (ignored by git) and removed afterwards unless --keep.
 
-It then runs `khabar build` (in this process, with --workers worker processes) and, on
-the same bytes, a plain pass-through (read every input file, write it out again) for the
-I/O floor. The last line is one JSON object: articles_per_s, mb_per_s, peak_rss_mb (the
-build's main process), peak_rss_workers_mb, passthrough_ratio (build time / pass-through
-time), stage_seconds (read, parse, normalize, validate, dedup, split, write; worker
-stages are summed over workers) and wall_seconds.
+The input is made in a child process, so this process's memory is the build's. It then
+runs `khabar build` (in this process, with --workers worker processes) and, on the same
+bytes, a plain pass-through (read every input file, write it out again) for the I/O floor.
+The last line is one JSON object: articles_per_s, mb_per_s, peak_rss_mb (the build's main
+process), peak_rss_workers_mb, passthrough_ratio (build time / pass-through time),
+stage_seconds (read, parse, normalize, validate, dedup, split, write; worker stages are
+summed over workers) and wall_seconds.
+
+    --src OTHER/src      measure another commit's code (a git worktree of it), same input
+    --profile FILE       a cProfile table of the build in one process (workers=1) to FILE
 """
 
 from __future__ import annotations
@@ -27,15 +31,12 @@ import os
 import random
 import resource
 import shutil
+import subprocess
 import sys
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "src"))
-
-from khabar.config import load_config  # noqa: E402
-from khabar.pipeline import BuildConfig, build  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "data" / "news"
 PER_FILE = 10_000
@@ -159,34 +160,70 @@ def passthrough(root: Path, out: Path) -> float:
     return elapsed
 
 
+def _load(src: Path):
+    """khabar from the code tree ``src`` (another commit's worktree measures that commit)."""
+    sys.path.insert(0, str(src))
+    from khabar.config import load_config
+    from khabar.pipeline import BuildConfig, build
+    return load_config, BuildConfig, build
+
+
+def _profile(cfg, build, out: Path) -> None:
+    """The build in this one process under cProfile: the functions by own time and by total time."""
+    import cProfile
+    import io
+    import pstats
+
+    profiler = cProfile.Profile()
+    profiler.runcall(build, cfg)
+    text = io.StringIO()
+    stats = pstats.Stats(profiler, stream=text).strip_dirs()
+    stats.sort_stats("tottime").print_stats(40)
+    stats.sort_stats("cumtime").print_stats(60)
+    out.write_text(text.getvalue(), encoding="utf-8")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--n", type=int, default=10_000)
     ap.add_argument("--workers", type=int, default=None)
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "out"))
+    ap.add_argument("--src", default=str(ROOT / "src"), help="the code to measure (default: this tree's src/)")
+    ap.add_argument("--profile", help="write a cProfile table of a one-process build (workers=1) to this file")
     ap.add_argument("--keep", action="store_true")
+    ap.add_argument("--generate-only", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     out = Path(args.out) / f"n{args.n}"
+    if args.generate_only:                     # the child process: its memory is not the build's
+        root, input_bytes = generate(out, args.n)
+        print(input_bytes)
+        return
     if out.exists():
         shutil.rmtree(out)
     t0 = time.perf_counter()
-    root, input_bytes = generate(out, args.n)
+    child = subprocess.run([sys.executable, __file__, "--generate-only", "--n", str(args.n), "--out", args.out],
+                           check=True, capture_output=True, text=True)
+    root, input_bytes = out / "project", int(child.stdout.split()[-1])
     print(f"generated {args.n} articles, {input_bytes / 1e6:.0f} MB, in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
     os.sync()                    # the generated input on disk first: its write-back would slow what is timed
     io_seconds = passthrough(root, out)
     os.sync()
+    load_config, BuildConfig, build = _load(Path(args.src).resolve())
     cfg = BuildConfig(root=root, output=out / "dataset", config=load_config(root / "configs" / "build.toml", root),
-                      progress=False, **({"workers": args.workers} if args.workers else {}))
+                      progress=False, **({"workers": 1} if args.profile else {"workers": args.workers} if args.workers else {}))
     t0 = time.perf_counter()
-    result = build(cfg)
+    if args.profile:
+        _profile(cfg, build, Path(args.profile))
+    else:
+        build(cfg)
     wall = time.perf_counter() - t0
-    published = sum(result.split_rows.values())
+    result = json.loads((out / "dataset" / "corpus" / "reports" / "build.json").read_text("utf-8"))
+    published = sum(result["splits"].values()) if "splits" in result else None
     rss_self = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     rss_children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     report = {
-        "n": args.n, "workers": cfg.workers, "input_mb": round(input_bytes / 1e6, 1),
-        "published": published, "duplicates": sum(result.report.duplicates.values()),
-        "rejected": len(result.report.rejections),
+        "n": args.n, "workers": cfg.workers, "src": str(Path(args.src).resolve()), "input_mb": round(input_bytes / 1e6, 1),
+        "published": published,
         "wall_seconds": round(wall, 1), "articles_per_s": round(args.n / wall, 1),
         "mb_per_s": round(input_bytes / 1e6 / wall, 2),
         "peak_rss_mb": round(rss_self, 1), "peak_rss_workers_mb": round(rss_children, 1),

@@ -51,10 +51,11 @@ def check_characters(raw: RawArticle) -> None:
     (a label of marks alone, as one Fars tag is, stays as the outlet wrote it)."""
     fields = {"title": raw.title, "lead": raw.lead, "dateline": raw.dateline}
     fields.update({f"paragraph {i}": p for i, p in enumerate(raw.paragraphs, start=1)})
-    for name, text in fields.items():
-        flood = _MARK_FLOOD.search(text) if text else None
-        if flood:
-            raise KhabarError("text.mark-flood", field=name, count=len(flood.group()), offset=flood.start())
+    if _MARK_FLOOD.search("\n".join(x for x in fields.values() if x)):     # one scan; a hit is named below
+        for name, text in fields.items():
+            flood = _MARK_FLOOD.search(text) if text else None
+            if flood:
+                raise KhabarError("text.mark-flood", field=name, count=len(flood.group()), offset=flood.start())
     fields["url"] = raw.url
     fields.update({f"label {i}": c for i, c in enumerate(raw.categories, start=1)})
     fields.update({f"topic {i}": t for i, t in enumerate(raw.topics, start=1)})
@@ -65,8 +66,10 @@ def check_characters(raw: RawArticle) -> None:
             except KhabarError as err:
                 err.params["sample"] = f"{name}: {err.params['sample']}"
                 raise
+    if not _EITHER.search("\n".join(x for x in fields.values() if x)):     # one scan for the clean majority
+        return
     for name, text in fields.items():
-        if not text or not _EITHER.search(text):     # one scan for the clean majority
+        if not text or not _EITHER.search(text):
             continue
         for pattern, code in ((_NOT_TEXT, "text.not-unicode"), (_CONTROL, "text.control-chars"),
                               (_OVERRIDE, "text.bidi-override")):
