@@ -229,12 +229,15 @@ def mentions(text: str, r: Rules, cuts: collections.Counter[str], start: int = 0
 # after them. A single asterisk inside a line (a footnote, "مهرداد حمزه*") is left.
 _LEADING_MARK = re.compile(r"[*•▪●■◾]+\s*")
 _STARS = re.compile(r"\*{2,}\s*")
+_ANY_MARK = re.compile("[*•▪●■◾]")
 
 
 def marks(text: str, lo: int, hi: int, cuts: collections.Counter[str]) -> list[Piece]:
     """The marks of ``text[lo:hi]`` to remove (empty replacements): a list mark opening it or any
     of its lines, and runs of asterisks."""
-    edits = []
+    edits: list[Piece] = []
+    if _ANY_MARK.search(text, lo, hi) is None:         # most paragraphs have none: one scan
+        return edits
     for start in (lo, *(m.end() for m in re.finditer("\n", text[:hi]) if m.end() > lo)):
         m = _LEADING_MARK.match(text, start, hi)
         if m:
