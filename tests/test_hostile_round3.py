@@ -48,11 +48,18 @@ def _grow(root, n: int = 6000) -> None:
         "utf-8")
 
 
+def _default_signals() -> None:
+    """In the child: SIGINT as a terminal gives it. A process inherits an ignored SIGINT (pytest's,
+    after a test that ran worker pools or Ray in it, or a shell's background job), and Python
+    then leaves Ctrl-C ignored, as it should; the test is of a build that hears it."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _start(root, workers: int = 2) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "khabar.cli", "build", "--root", str(root), "--config",
                              str(root / "configs/b.toml"), "--build-date", BUILD_DATE.isoformat(), "--no-progress",
                              "--workers", str(workers)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            env={**os.environ, "PYTHONPATH": str(REPO / "src")})
+                            env={**os.environ, "PYTHONPATH": str(REPO / "src")}, preexec_fn=_default_signals)
 
 
 def _wait_for_workers(proc: subprocess.Popen, n: int = 2, seconds: float = 60) -> list[int]:
