@@ -9,7 +9,8 @@ and compared with ``difflib``. Every difference must be one of
 * ``zwnj``: the same letters, joined or split by a ZWNJ (``می شود`` / ``می‌شود``);
 * ``furniture``: words left out that are the outlet's furniture: the opening formula or the
   dateline (``reported_by``, ``dateline_raw``), the outlet naming itself, an end mark, a news
-  code, credits, download buttons, list and emphasis marks, a Markdown link's address;
+  code, credits, download buttons, list and emphasis marks, a Markdown link's address; but
+  never a source the text cites (``به نقل از X`` left out is ``unexplained``);
 * ``neutral``: the outlet's name replaced by ``این رسانه`` (this outlet).
 
 Anything else is ``unexplained``, printed with its context.
@@ -76,8 +77,9 @@ def explain(raw: list[str], new: list[str], row: dict) -> list[tuple[str, str, s
 
             kept = [w for w in left if plain(w)]
             furniture = any(w in moved or w in STRONG for w in left) or all(w.isdigit() for w in left)
+            cites = "نقل" in left and "نقل" not in right      # "به نقل از X" left out: a cited source, not furniture
             neutral = [w for w in right if w not in NEUTRAL and plain(w)]
-            if furniture and "".join(kept) == "".join(neutral):
+            if furniture and not cites and "".join(kept) == "".join(neutral):
                 kind = "neutral" if len(neutral) < len(right) else "furniture"
             else:
                 kind = "unexplained"

@@ -124,3 +124,15 @@ def test_near_copies_are_confirmed_on_exact_shingles():
     jaccard, contained = index.overlap(0, 1)
     assert jaccard < dedup.THRESHOLD <= dedup.CONTAINMENT <= contained       # a story that grew: contained
     assert index.groups() == [[0, 1]]                                        # clustered; the unrelated one not
+
+
+def test_the_word_diff_is_not_blind_to_a_cited_source_cut():
+    """The audit flags what the old rule did: the formula cut with the source it cited."""
+    raw = "به گزارش خبرگزاری مهر به نقل از سی‌ان‌ان، پلیس مریلند امروز اعلام کرد."
+    row = {"reported_by": "به گزارش خبرگزاری مهر به نقل از سی‌ان‌ان", "dateline_raw": None, "dateline": None,
+           "text": "پلیس مریلند امروز اعلام کرد."}
+    kinds = [k for k, _, _ in audit_word_diff.explain(audit_word_diff.fold(raw), audit_word_diff.fold(row["text"]), row)]
+    assert kinds == ["unexplained"]
+    row = {**row, "reported_by": "به گزارش خبرگزاری مهر", "text": "به نقل از سی‌ان‌ان، پلیس مریلند امروز اعلام کرد."}
+    kinds = [k for k, _, _ in audit_word_diff.explain(audit_word_diff.fold(raw), audit_word_diff.fold(row["text"]), row)]
+    assert kinds == ["furniture"]
