@@ -41,13 +41,6 @@ def rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def signature(grams: np.ndarray) -> np.ndarray:
-    a, b = dedup.permutations()
-    permuted = a * dedup._fmix32(grams)
-    permuted += b
-    return permuted.min(axis=1)
-
-
 def feed(index: dedup.Deduplicator, n: int, seed: int = 1) -> tuple[int, float]:
     """N synthetic entries; returns how many were planted copies and the seconds spent in ``add``
     (the rest is making them up: in a build, workers send each entry ready-made)."""
@@ -71,7 +64,7 @@ def feed(index: dedup.Deduplicator, n: int, seed: int = 1) -> tuple[int, float]:
         if digest is None:                                        # an exact copy: the same digest as its base
             digest = grams[:4].tobytes()[:16].ljust(16, b"\0")
         record = {"id": f"farsnews-{i:016x}", "published": f"2024-{1 + i % 12:02d}-{1 + i % 28:02d}"}
-        sig = signature(grams)
+        sig = dedup.minhash(grams)
         t0 = time.perf_counter()
         index.add(record, sig, digest, int(len(grams) * 6), grams)
         adding += time.perf_counter() - t0

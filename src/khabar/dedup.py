@@ -31,6 +31,7 @@ their sort order (8 bytes) are held at a time.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import os
 import re
@@ -157,24 +158,24 @@ def fingerprint(text: str) -> tuple[np.ndarray, np.ndarray]:
     return fingerprint_py(text)
 
 
-_PERMUTATION_BYTES: tuple[bytes, bytes] | None = None
-
-
+@functools.cache
 def _permutation_bytes() -> tuple[bytes, bytes]:
-    global _PERMUTATION_BYTES
-    if _PERMUTATION_BYTES is None:
-        a, b = permutations()
-        _PERMUTATION_BYTES = (a.ravel().tobytes(), b.ravel().tobytes())
-    return _PERMUTATION_BYTES
+    a, b = permutations()
+    return a.ravel().tobytes(), b.ravel().tobytes()
 
 
 def fingerprint_py(text: str) -> tuple[np.ndarray, np.ndarray]:
     """:func:`fingerprint` in numpy."""
     grams = shingles(text).astype(np.uint32)
+    return minhash(grams), grams
+
+
+def minhash(grams: np.ndarray) -> np.ndarray:
+    """The MinHash signature of distinct uint32 shingles (in numpy)."""
     a, b = permutations()
     permuted = a * _fmix32(grams)      # NUM_PERM x shingles, wrapping uint32
     permuted += b
-    return permuted.min(axis=1), grams
+    return permuted.min(axis=1)
 
 
 def overlap(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:

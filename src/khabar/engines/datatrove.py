@@ -145,18 +145,18 @@ def build_with_datatrove(cfg: BuildConfig, work: Path, tasks: int = 4, workers: 
     ``mem_per_task_gb``. The work folder and the project must be on storage every node sees."""
     folder = str(work / "outcomes")
     if executor == "ray":
-        from datatrove.executor import RayPipelineExecutor
+        from datatrove.executor import RayPipelineExecutor as Executor
 
-        def make(pipeline: list[Any], n: int, w: int, name: str, depends: Any = None) -> Any:
-            return RayPipelineExecutor(pipeline=pipeline, tasks=n, workers=w, logging_dir=str(work / "logs" / name),
-                                       skip_completed=False, depends=depends, cpus_per_task=1,
-                                       mem_per_cpu_gb=mem_per_task_gb)
+        options: dict[str, Any] = {"cpus_per_task": 1, "mem_per_cpu_gb": mem_per_task_gb}
     elif executor == "local":
-        def make(pipeline: list[Any], n: int, w: int, name: str, depends: Any = None) -> Any:
-            return LocalPipelineExecutor(pipeline=pipeline, tasks=n, workers=w, logging_dir=str(work / "logs" / name),
-                                         skip_completed=False, depends=depends, start_method="fork")
+        Executor, options = LocalPipelineExecutor, {"start_method": "fork"}
     else:
         raise ValueError(f"executor is one of {', '.join(EXECUTORS)}, not {executor!r}")
+
+    def make(pipeline: list[Any], n: int, w: int, name: str, depends: Any = None) -> Any:
+        return Executor(pipeline=pipeline, tasks=n, workers=w, logging_dir=str(work / "logs" / name),
+                        skip_completed=False, depends=depends, **options)
+
     stage1 = make([KhabarArticles(cfg), OutcomeWriter(folder)], tasks, workers, "articles")
     stage2 = make([Publish(cfg, folder, tasks)], 1, 1, "publish", depends=stage1)
     stage2.run()

@@ -84,7 +84,6 @@ class Rules:
                     f"|خبرنگار(?:\\s+[^\\s،,]+ی){{0,2}}\\s+{after}|{names}|{after}")    # "به گزارش فارس ..."
         self.head = re.compile(f"\\s*{_Q}*(?:{_alternation_raw(data.get('heads', []))}|{own_head}){_Q}*{_END}"
                                f"(?:\\s*«[^»\\n]{{1,20}}»)?{place}\\s+")
-        self.media_or_own = re.compile(f"(?:{media}|{own})")
         self.lead_in = re.compile(f"^{_LEAD_JUNK}({_alternation(data['lead_ins'])})\\s*")
         self.delimiter = re.compile(r"\s*(?:[،,؛:]\s*)+")          # a run of them too: "تسنیم،، ادواردو"
         self.quoted_own = re.compile(f"\\s*{_Q}+\\s*{names}\\s*{_Q}+\\s*(?:و\\s+)?")
@@ -230,6 +229,7 @@ def mentions(text: str, r: Rules, cuts: collections.Counter[str], start: int = 0
 _LEADING_MARK = re.compile(r"[*•▪●■◾]+\s*")
 _STARS = re.compile(r"\*{2,}\s*")
 _ANY_MARK = re.compile("[*•▪●■◾]")
+_NEWLINE = re.compile("\n")
 
 
 def marks(text: str, lo: int, hi: int, cuts: collections.Counter[str]) -> list[Piece]:
@@ -238,7 +238,7 @@ def marks(text: str, lo: int, hi: int, cuts: collections.Counter[str]) -> list[P
     edits: list[Piece] = []
     if _ANY_MARK.search(text, lo, hi) is None:         # most paragraphs have none: one scan
         return edits
-    for start in (lo, *(m.end() for m in re.finditer("\n", text[:hi]) if m.end() > lo)):
+    for start in (lo, *(m.end() for m in _NEWLINE.finditer(text, lo, hi))):
         m = _LEADING_MARK.match(text, start, hi)
         if m:
             edits.append(Piece(start, m.end(), ""))
