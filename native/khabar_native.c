@@ -341,7 +341,146 @@ static PyObject *clean_line(PyObject *self, PyObject *arg) {
     return result;
 }
 
+/* --- zwnj.Restorer._text and zwnj._may_be_arabic ------------------------------------------------ */
+
+/* restore_chunks(text, same, chunks) -> list | (str, bool): the memo half of Restorer._text.
+ * ``text`` split on " " (as str.split(" ")); a chunk in the set ``same`` stays, one in the
+ * dict ``chunks`` becomes its value.  A chunk in neither: the list of those chunks (Python
+ * works them out, remembers them and asks again).  Else (the text with every chunk replaced
+ * (``text`` itself when none changed), whether a changed chunk follows "و" at index 2 or
+ * later: where Restorer._pairs may apply, which Python's twin then does). */
+static PyObject *restore_chunks(PyObject *self, PyObject *args) {
+    PyObject *text, *same, *chunks;
+    if (!PyArg_ParseTuple(args, "UO!O!", &text, &PySet_Type, &same, &PyDict_Type, &chunks)) return NULL;
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text), start = 0, index = 0;
+    PyObject *out = PyList_New(0), *missing = NULL;
+    if (!out) return NULL;
+    int changed = 0, pairs = 0, after_va = 0;
+    for (Py_ssize_t i = 0; i <= n; i++) {
+        if (i < n && PyUnicode_READ(kind, data, i) != ' ') continue;
+        PyObject *chunk = PyUnicode_Substring(text, start, i), *value = chunk;
+        if (!chunk) goto fail;
+        int is_va = i - start == 1 && PyUnicode_READ(kind, data, start) == 0x0648;
+        int known = PySet_Contains(same, chunk);
+        if (known < 0) { Py_DECREF(chunk); goto fail; }
+        if (!known) {
+            value = PyDict_GetItemWithError(chunks, chunk);
+            if (value) {
+                changed = 1;
+                if (after_va && index >= 2) pairs = 1;
+            } else if (PyErr_Occurred()) { Py_DECREF(chunk); goto fail; }
+            else {
+                if (!missing && !(missing = PyList_New(0))) { Py_DECREF(chunk); goto fail; }
+                if (PyList_Append(missing, chunk) < 0) { Py_DECREF(chunk); goto fail; }
+                value = chunk;
+            }
+        }
+        if (!missing && PyList_Append(out, value) < 0) { Py_DECREF(chunk); goto fail; }
+        Py_DECREF(chunk);
+        after_va = is_va;
+        index++;
+        start = i + 1;
+    }
+    if (missing) { Py_DECREF(out); return missing; }
+    PyObject *result;
+    if (!changed) result = Py_BuildValue("(OO)", text, Py_False);
+    else {
+        PyObject *space = PyUnicode_FromOrdinal(' ');
+        if (!space) goto fail;
+        PyObject *joined = PyUnicode_Join(space, out);
+        Py_DECREF(space);
+        if (!joined) goto fail;
+        result = Py_BuildValue("(NO)", joined, pairs ? Py_True : Py_False);
+    }
+    Py_DECREF(out);
+    return result;
+fail:
+    Py_DECREF(out);
+    Py_XDECREF(missing);
+    return NULL;
+}
+
+/* zwnj.LETTERS: the Arabic-script letters a Persian word is made of */
+static int is_word_letter(Py_UCS4 c) {
+    return (c >= 0x0621 && c <= 0x063A) || (c >= 0x0641 && c <= 0x064A) || c == 0x067E || c == 0x0686
+        || c == 0x0698 || c == 0x06A9 || c == 0x06AF || c == 0x06C0 || c == 0x06CC;
+}
+
+/* plain_arabic_word(text, words, longest) -> bool | None: zwnj._may_be_arabic for a text with
+ * no vowel mark and no ة (None otherwise: Python's pattern decides): whether a maximal run of
+ * zwnj.LETTERS is one of ``words`` (a frozenset of words at most ``longest`` letters long). */
+static PyObject *plain_arabic_word(PyObject *self, PyObject *args) {
+    PyObject *text, *words;
+    Py_ssize_t longest;
+    if (!PyArg_ParseTuple(args, "UO!n", &text, &PyFrozenSet_Type, &words, &longest)) return NULL;
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        if ((c >= 0x064B && c <= 0x0652) || c == 0x0629) Py_RETURN_NONE;
+    }
+    for (Py_ssize_t i = 0; i < n;) {
+        if (!is_word_letter(PyUnicode_READ(kind, data, i))) { i++; continue; }
+        Py_ssize_t e = i + 1;
+        while (e < n && is_word_letter(PyUnicode_READ(kind, data, e))) e++;
+        if (e - i <= longest) {
+            PyObject *word = PyUnicode_Substring(text, i, e);
+            if (!word) return NULL;
+            int found = PySet_Contains(words, word);
+            Py_DECREF(word);
+            if (found < 0) return NULL;
+            if (found) Py_RETURN_TRUE;
+        }
+        i = e;
+    }
+    Py_RETURN_FALSE;
+}
+
+/* --- decode.check_persian ------------------------------------------------------------------- */
+
+/* function_words(text, limit, arabic, persian, longest) -> (arabic hits, persian hits):
+ * decode.check_persian's counts: the runs of [\u0600-\u06ff] in text[:limit], ي as ی and ك as
+ * ک, found in each frozenset (words at most ``longest`` characters long). */
+static PyObject *function_words(PyObject *self, PyObject *args) {
+    PyObject *text, *arabic, *persian;
+    Py_ssize_t limit, longest;
+    if (!PyArg_ParseTuple(args, "UnO!O!n", &text, &limit, &PyFrozenSet_Type, &arabic, &PyFrozenSet_Type, &persian,
+                          &longest)) return NULL;
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text), hits[2] = {0, 0};
+    if (limit < n) n = limit;
+    Py_UCS4 word[16];
+    if (longest > 16) longest = 16;
+    for (Py_ssize_t i = 0; i < n;) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        if (c < 0x0600 || c > 0x06FF) { i++; continue; }
+        Py_ssize_t e = i;
+        while (e < n && (c = PyUnicode_READ(kind, data, e)) >= 0x0600 && c <= 0x06FF) {
+            if (e - i < longest) word[e - i] = c == 0x064A ? 0x06CC : c == 0x0643 ? 0x06A9 : c;
+            e++;
+        }
+        if (e - i <= longest) {
+            PyObject *w = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, word, e - i);
+            if (!w) return NULL;
+            int a = PySet_Contains(arabic, w), p = a < 0 ? -1 : PySet_Contains(persian, w);
+            Py_DECREF(w);
+            if (a < 0 || p < 0) return NULL;
+            hits[0] += a;
+            hits[1] += p;
+        }
+        i = e;
+    }
+    return Py_BuildValue("(nn)", hits[0], hits[1]);
+}
+
 static PyMethodDef methods[] = {
+    {"function_words", function_words, METH_VARARGS, "decode.check_persian's Arabic and Persian function word counts."},
+    {"restore_chunks", restore_chunks, METH_VARARGS, "Restorer._text's memo: the text's chunks replaced, or the unknown chunks."},
+    {"plain_arabic_word", plain_arabic_word, METH_VARARGS, "zwnj._may_be_arabic for a text with no mark (None: use Python)."},
     {"align", align, METH_VARARGS, "offsets.align(raw, norm), or None: use Python."},
     {"clean_line", clean_line, METH_O, "normalize._clean_line(line), or None: use Python."},
     {"token_count", token_count, METH_O, "Tokens of a text with no URL or e-mail address (segment._PLAIN_TOKEN)."},
@@ -356,6 +495,6 @@ PyMODINIT_FUNC PyInit_khabar_native(void) {
     crc_init();
     classes_init();
     PyObject *m = PyModule_Create(&module);
-    if (m && PyModule_AddIntConstant(m, "API", 3) < 0) { Py_DECREF(m); return NULL; }
+    if (m && PyModule_AddIntConstant(m, "API", 4) < 0) { Py_DECREF(m); return NULL; }
     return m;
 }

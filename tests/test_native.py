@@ -20,7 +20,9 @@ from hypothesis import strategies as st
 from conftest import REPO, SHARED_NEWS, needs_shared
 from khabar import dedup
 from khabar.native import native
+from khabar.sources import decode
 from khabar.text import normalize as N
+from khabar.text import zwnj
 from khabar.text import segment
 from khabar.text.offsets import align_py
 from test_fast_paths import HARD, _real_paragraphs
@@ -50,6 +52,26 @@ def check_twins(line: str) -> None:
     anchors = native.align(line, norm)
     if anchors is not None:
         assert anchors == align_py(line, norm)
+    check_restorer_twins(N._clean_line(line))
+    assert native.function_words(line, 3000, decode._ARABIC_WORDS, decode._PERSIAN_WORDS,
+                                 decode._LONGEST_WORD) == decode.function_words_py(line)
+
+
+_MEMO_C, _MEMO_PY = {}, {}
+
+
+def check_restorer_twins(cleaned: str) -> None:
+    """The restorer's memo in C (restore_chunks) and in Python give the same text, each with a
+    memo of its own, for both document kinds; the C test for an Arabic clause is the pattern's."""
+    for compounds in (True, False):
+        c = _MEMO_C.setdefault(compounds, zwnj.Restorer(compounds=compounds))
+        py = _MEMO_PY.setdefault(compounds, zwnj.Restorer(compounds=compounds))
+        assert c._text(cleaned) == py._text_py(cleaned)
+    plain = native.plain_arabic_word(cleaned, zwnj.ARABIC_WORDS, zwnj._LONGEST_ARABIC_WORD)
+    if plain is None:
+        assert zwnj._ANY_MARK.search(cleaned)
+    else:
+        assert plain == (zwnj._PLAIN_WORD.search(cleaned) is not None)
 
 
 @needs_shared
@@ -72,7 +94,8 @@ def test_twins_agree_on_real_news():
 
 
 @settings(max_examples=500, deadline=None)
-@given(st.lists(st.sampled_from(HARD + ["_", "²", "Ⅻ", "\x00", "𝐀", "١٢", "\u06f1.\u06f2", "x'y", "ب'ه", "\ud800"]),
+@given(st.lists(st.sampled_from(HARD + ["_", "²", "Ⅻ", "\x00", "𝐀", "١٢", "\u06f1.\u06f2", "x'y", "ب'ه", "\ud800",
+                                        "گفت", "و", "گوهای", "فی", "الذي", "است", "ة", "\u064e"]),
                 max_size=30))
 def test_twins_agree_on_generated_text(parts):
     check_twins("".join(parts))

@@ -5,9 +5,11 @@ readers: Arrow IPC files (the in-memory format, no encoding step), uncompressed 
 default (measured here, per article: 0.006 ms of CPU to write and about 14 KB of disk;
 Zstandard, the build option ``spool_compression = "zstd"``, takes a third of the disk
 for 0.05 ms more), cut into shards of at most
-``max_rows`` rows.  Rows arrive as whole Arrow tables (a unit's rows, made in a
-worker) or one by one (batched; :mod:`khabar.shards` is the mechanism); pass 2 reads them back in tables of about
-``rows`` rows, in the order they were written.
+``max_rows`` rows.  A worker process writes its unit's rows as a file of their own
+(:func:`write_unit`), which the spool adopts in its place; rows that come to the main
+process arrive as whole Arrow tables or one by one (batched; :mod:`khabar.shards` is the
+mechanism).  Pass 2 reads them back in tables of about ``rows`` rows, in the order they
+were written.
 """
 
 from __future__ import annotations
@@ -40,6 +42,13 @@ class Spool(ShardWriter):
         self._shard.close()
         self._sink.close()
 
+    def adopt(self, path: Path) -> None:
+        """A file of rows a worker wrote (:func:`write_unit`), in its place in the order: the open
+        shard is closed first, so what is written after it comes after it."""
+        self._flush()
+        self._close_shard()
+        self.paths.append(path)
+
     def close(self) -> list[Path]:
         self._finish()
         return list(self.paths)
@@ -53,6 +62,16 @@ class Spool(ShardWriter):
                 sink.close()
             except OSError:
                 pass
+
+
+def write_unit(folder: Path, name: str, table: pa.Table, compression: str = "none") -> Path:
+    """One unit's published rows as a spool file of their own, written where the rows were made
+    (a worker process): the main process then only adopts the file, and no row crosses a pipe."""
+    path = folder / f".unit-{name}.arrow"
+    options = pa.ipc.IpcWriteOptions(compression=None if compression == "none" else compression)
+    with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, table.schema, options=options) as writer:
+        writer.write_table(table)
+    return path
 
 
 def tables(path: Path, rows: int = 1000) -> Iterator[pa.Table]:

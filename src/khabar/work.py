@@ -30,6 +30,7 @@ from khabar.errors import KhabarError
 from khabar.record import Article
 from khabar.registry import Source, sources, taxonomy
 from khabar.sources import page_parser
+from khabar.sources.exports import JsonLine
 from khabar.sources.mapping import Mapping
 
 STAGES = ("read", "parse", "normalize", "validate", "dedup", "split", "write")
@@ -72,8 +73,8 @@ class Outcome:
     digest: bytes | None = None
     length: int | None = None                        # characters of the deduplicated content
     input_file: tuple[str, str, int] | None = None   # (path, sha256, bytes) of the input file, on its first outcome
-    # With Arrow rows (Worker(arrow=True)): the unit's published rows as one Arrow table, on
-    # its first published outcome; ``record`` then keeps only the fields the build's main
+    # With Arrow rows (Worker(arrow=True)): the unit's published rows as one Arrow table (or,
+    # Worker(arrow=Spooling(...)), the path of the spool file holding them), on its first published outcome; ``record`` then keeps only the fields the build's main
     # process reads (SLIM), and ``tabled`` says the row travels in that table.
     table: Any = None
     tabled: bool = False
@@ -82,6 +83,15 @@ class Outcome:
 
 
 SLIM = ("id", "url", "published", "raw_sha256", "source")
+
+
+@dataclasses.dataclass(frozen=True)
+class Spooling:
+    """Where workers write their units' published rows (the build's staging folder), and how
+    (the spool's compression): with it, an outcome's ``table`` is the path of that file."""
+
+    folder: Path
+    compression: str = "none"
 
 
 def check_schema(article: Article) -> dict[str, Any]:
@@ -127,8 +137,9 @@ def read_page(path: Path, max_bytes: int) -> bytes:
 class Worker:
     """Holds what every unit needs (registry, taxonomy, date limits) and the stage clock."""
 
-    def __init__(self, latest: Any, arrow: bool = False, open_only: bool = False):
+    def __init__(self, latest: Any, arrow: "bool | Spooling" = False, open_only: bool = False):
         self.arrow = arrow
+        self.units = 0
         self.open_only = open_only      # publishing into the repository: only redistributable sources
         self.limits = DateLimits(latest=latest)
         self.registry = sources()
@@ -186,6 +197,8 @@ class Worker:
             return out
         try:
             t0 = time.perf_counter()
+            if isinstance(item, JsonLine):
+                item = item.record(line)
             registry = mapping.registry(self.registry)
             parsed = mapping.apply(item, origin=origin, registry=registry, limits=self.limits)
             t1 = time.perf_counter()
@@ -248,20 +261,24 @@ class Worker:
             outcomes[0].input_file = unit.input_file
         if self.arrow:
             t0 = time.perf_counter()
-            tabulate(outcomes)
+            self.units += 1
+            tabulate(outcomes, self.arrow if isinstance(self.arrow, Spooling) else None, f"{os.getpid()}-{self.units}")
             self.seconds["write"] += time.perf_counter() - t0
         return outcomes, self.seconds
 
 
-def tabulate(outcomes: list[Outcome]) -> None:
-    """Turn a unit's published records into one Arrow table (in the worker, so the main process
-    only appends it to the spool) and slim each record to the fields the main process reads."""
+def tabulate(outcomes: list[Outcome], spooling: Spooling | None = None, name: str = "") -> None:
+    """Turn a unit's published records into one Arrow table (in the worker) and slim each record
+    to the fields the main process reads.  With ``spooling`` the worker writes the table to a
+    spool file of its own and the outcome carries the file's path; else the table itself."""
     from khabar.features import arrow_schema, to_arrow_row
+    from khabar.spool import write_unit
 
     published = [o for o in outcomes if o.record is not None]
     if not published:
         return
-    published[0].table = pa.Table.from_pylist([to_arrow_row(o.record) for o in published], schema=arrow_schema())
+    table = pa.Table.from_pylist([to_arrow_row(o.record) for o in published], schema=arrow_schema())
+    published[0].table = table if spooling is None else write_unit(spooling.folder, name, table, spooling.compression)
     for o in published:
         o.record = {k: o.record.get(k) for k in SLIM}
         o.tabled = True
@@ -281,7 +298,7 @@ def _guess_source(mapping: Mapping, record: Any) -> str:
 _WORKER: Worker | None = None
 
 
-def _init(latest: Any, arrow: bool, open_only: bool) -> None:
+def _init(latest: Any, arrow: "bool | Spooling", open_only: bool) -> None:
     global _WORKER
     import signal
 
@@ -300,9 +317,9 @@ def default_workers() -> int:
 
 
 def ordered_map(units: Iterable[Unit], latest: Any, workers: int, window: int = 4,
-                arrow: bool = False, open_only: bool = False) -> Iterator[tuple[list[Outcome], dict[str, float]]]:
+                arrow: "bool | Spooling" = False, open_only: bool = False) -> Iterator[tuple[list[Outcome], dict[str, float]]]:
     """Results of every unit, in input order, with at most ``window`` units per worker in flight
-    (``arrow``: published rows come as Arrow tables, records slimmed; see :func:`tabulate`).
+    (``arrow``: published rows come as Arrow tables, or spool files, records slimmed; see :func:`tabulate`).
 
     A worker that dies (``kill -9``, the out-of-memory killer) ends the build at once with
     ``build.worker-died``, naming the input it was on: a process pool's broken state is seen

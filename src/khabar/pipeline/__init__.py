@@ -73,7 +73,7 @@ def _stages(staging: Path, cfg: BuildConfig, results: Results | None) -> BuildRe
     report, unmapped = Report(), collections.Counter[tuple[str, str]]()
     items = discover(cfg)                                                          # 1
     if results is None:
-        results = work(items, cfg, cfg.seconds, arrow=True)                        # 2, 3
+        results = work(items, cfg, cfg.seconds, spool=staging)                     # 2, 3
     collected = collect(items, cfg, staging, report, unmapped, results)            # 4
     try:
         return _publish(staging, cfg, report, unmapped, collected)

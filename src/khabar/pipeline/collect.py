@@ -27,27 +27,28 @@ from khabar.dedup import Deduplicator
 from khabar.errors import Report
 from khabar.features import arrow_schema, to_arrow_row
 from khabar.spool import Spool
-from khabar.work import STAGES, Outcome, ordered_map, thaw
+from khabar.work import STAGES, Outcome, Spooling, ordered_map, thaw
 
 Results = Iterable[tuple[list[Outcome], dict[str, float]]]
 
 
-def work(items: list[InputItem], cfg: BuildConfig, seconds: dict[str, float], arrow: bool = False) -> Results:
-    """The local engine's per-article work: units in worker processes, results in input order."""
+def work(items: list[InputItem], cfg: BuildConfig, seconds: dict[str, float], spool: Path | None = None) -> Results:
+    """The local engine's per-article work: units in worker processes, results in input order
+    (``spool``: the workers write the published rows there, see :class:`khabar.work.Spooling`)."""
+    arrow = Spooling(spool, cfg.config.spool_compression) if spool is not None else False
     return ordered_map(units(items, cfg, seconds), cfg.build_date, cfg.workers, arrow=arrow, open_only=cfg.open_only)
 
 
 def articles(items: list[InputItem], cfg: BuildConfig, report: Report,
              unmapped: collections.Counter[tuple[str, str]], seconds: dict[str, float] | None = None,
-             results: Results | None = None, inputs: dict[str, tuple[str, int]] | None = None,
-             arrow: bool = False) -> Iterator[Outcome]:
+             results: Results | None = None, inputs: dict[str, tuple[str, int]] | None = None) -> Iterator[Outcome]:
     """Stages parse, normalize, validate (in workers): every input to a valid record, or to a rejection.
 
     (Ids given twice are found after this stage, by sorting, and rejected in pass 2.)"""
     seconds = seconds if seconds is not None else dict.fromkeys(STAGES, 0.0)
     bar = tqdm(total=len(items), desc="build", unit="file", disable=None if cfg.progress is None else not cfg.progress)
     if results is None:
-        results = work(items, cfg, seconds, arrow=arrow)
+        results = work(items, cfg, seconds)
     for outcomes, spent in results:
         for stage, value in spent.items():
             seconds[stage] += value
@@ -115,7 +116,7 @@ def _collect(items: list[InputItem], cfg: BuildConfig, report: Report, unmapped:
              results: Results, spool: Spool, dedup: Deduplicator, listing: takedowns.Takedowns,
              hits: dict[int, takedowns.Entry], inputs: dict[str, tuple[str, int]]) -> None:
     seconds = cfg.seconds
-    for out in articles(items, cfg, report, unmapped, seconds, results, inputs, arrow=True):
+    for out in articles(items, cfg, report, unmapped, seconds, results, inputs):
         record = out.record
         t0 = time.perf_counter()
         index = dedup.add(record, out.signature, out.digest, out.length, out.shingles)
@@ -123,7 +124,9 @@ def _collect(items: list[InputItem], cfg: BuildConfig, report: Report, unmapped:
         entry = listing.match(record) if listing.entries else None
         if entry is not None:
             hits[index] = entry
-        if out.table is not None:
+        if isinstance(out.table, Path):
+            spool.adopt(out.table)                # the unit's rows, written by the worker
+        elif out.table is not None:
             spool.write_table(out.table)          # the unit's rows, made Arrow in the worker
         elif not out.tabled:
             spool.write(to_arrow_row(record))

@@ -41,7 +41,7 @@ def units(items: list[InputItem], cfg: BuildConfig, seconds: dict[str, float]) -
             input_file = (item.origin, hashlib.sha256(raw).hexdigest(), len(raw))
             if item.sha256 is not None and item.sha256 != input_file[1]:
                 raise KhabarError("input.checksum-mismatch", expected=item.sha256, found=input_file[1])
-            records = mapping.read(raw, item.path.name)
+            records = mapping.read(raw, item.path.name, lazy=True)
             chunk: list[tuple[str, int | None, Any]] = []
             for n, line, record in records:
                 chunk.append((f"{item.origin}#{n}", line, freeze(record) if isinstance(record, KhabarError) else record))

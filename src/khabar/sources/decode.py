@@ -12,6 +12,7 @@ import itertools
 import re
 
 from khabar.errors import KhabarError
+from khabar.native import native
 
 _BOM = "\ufeff"
 _MAGIC = {
@@ -170,6 +171,22 @@ PERSIAN_EVIDENCE = 8
 LANGUAGE_SAMPLE = 4000      # characters of a record the language check reads: enough to tell, cheap on long articles
 
 
+_LONGEST_WORD = max(map(len, _ARABIC_WORDS | _PERSIAN_WORDS))
+
+
+def function_words(text: str, limit: int = 3000) -> tuple[int, int]:
+    """How many of the words of ``text[:limit]`` are Arabic's function words, and how many Persian's
+    (``native.function_words`` is the compiled twin)."""
+    if native is not None:
+        return native.function_words(text, limit, _ARABIC_WORDS, _PERSIAN_WORDS, _LONGEST_WORD)
+    return function_words_py(text, limit)
+
+
+def function_words_py(text: str, limit: int = 3000) -> tuple[int, int]:
+    words = _WORD.findall(text[:limit].replace("\u064a", "\u06cc").replace("\u0643", "\u06a9"))
+    return sum(map(_ARABIC_WORDS.__contains__, words)), sum(map(_PERSIAN_WORDS.__contains__, words))
+
+
 def check_persian(text: str) -> None:
     """Reject text whose letters are mostly not Arabic script, or that is Arabic rather than Persian."""
     data = text.encode("utf-8", "surrogatepass")
@@ -180,9 +197,7 @@ def check_persian(text: str) -> None:
     share = arabic / letters
     if share < 0.5:
         raise KhabarError("language.not-persian", detail=f"only {share:.0%} of the letters are Arabic script")
-    words = _WORD.findall(text[:3000].replace("\u064a", "\u06cc").replace("\u0643", "\u06a9"))
-    arabic_hits = sum(map(_ARABIC_WORDS.__contains__, words))
-    persian_hits = sum(map(_PERSIAN_WORDS.__contains__, words))
+    arabic_hits, persian_hits = function_words(text)
     if arabic_hits >= 3 and arabic_hits > persian_hits:
         raise KhabarError("language.not-persian",
                           detail=f"Arabic function words ({arabic_hits}) outnumber Persian ones ({persian_hits}): Arabic, not Persian")

@@ -179,20 +179,37 @@ def _records_of_lines(raw: bytes, encoding: str) -> Iterator[tuple[int, int, "st
         yield n, lineno, line
 
 
-def read_jsonl(raw: bytes, encoding: str = "utf-8") -> Iterator[Item]:
+class JsonLine(str):
+    """A JSON Lines record not parsed yet: its line's text.  The build's main process only cuts
+    the file into lines; the worker process that works on the record parses it (:meth:`record`),
+    so no parsed object crosses a pipe."""
+
+    __slots__ = ()
+
+    def record(self, lineno: int | None) -> dict[str, Any]:
+        """The line's object; raises ``layout.bad-record`` for a line that is not one."""
+        try:
+            record = loads(self)
+        except (ValueError, RecursionError) as exc:
+            raise KhabarError("layout.bad-record", line=lineno, detail=f"line {lineno} is not JSON: {_problem(exc)}") from None
+        if not isinstance(record, dict):
+            raise KhabarError("layout.bad-record", line=lineno,
+                              detail=f"line {lineno} is a JSON {type(record).__name__}, not an object")
+        return record
+
+
+def read_jsonl(raw: bytes, encoding: str = "utf-8", lazy: bool = False) -> Iterator[Item]:
+    """Every non-blank line's object, or its rejection; ``lazy``: its :class:`JsonLine`, parsed later."""
     for n, lineno, line in _records_of_lines(raw, encoding):
         if isinstance(line, KhabarError):
             yield n, lineno, line
-            continue
-        try:
-            record = loads(line)
-        except (ValueError, RecursionError) as exc:
-            yield n, lineno, KhabarError("layout.bad-record", line=lineno, detail=f"line {lineno} is not JSON: {_problem(exc)}")
-            continue
-        if isinstance(record, dict):
-            yield n, lineno, record
+        elif lazy:
+            yield n, lineno, JsonLine(line)
         else:
-            yield n, lineno, KhabarError("layout.bad-record", line=lineno, detail=f"line {lineno} is a JSON {type(record).__name__}, not an object")
+            try:
+                yield n, lineno, JsonLine(line).record(lineno)
+            except KhabarError as err:
+                yield n, lineno, err
 
 
 def read_csv(raw: bytes, encoding: str = "utf-8", delimiter: str = ",", columns: list[str] | None = None) -> Iterator[Item]:

@@ -152,8 +152,9 @@ class Mapping:
             cols.append(self.host_field)
         return list(dict.fromkeys(cols))
 
-    def read(self, raw: bytes, file_name: str) -> Iterator[Any]:
-        """The records of one export file of this mapping's format (see :mod:`khabar.sources.exports`)."""
+    def read(self, raw: bytes, file_name: str, lazy: bool = False) -> Iterator[Any]:
+        """The records of one export file of this mapping's format (see :mod:`khabar.sources.exports`);
+        ``lazy``: a JSON Lines record as its line, parsed where it is worked on."""
         from khabar.sources import exports
 
         stem = file_name.rsplit(".", 1)[0] if "." in file_name.lstrip(".") else file_name
@@ -167,7 +168,7 @@ class Mapping:
         if self.format == "text-file":
             return exports.read_text_file(raw, stem, self.encoding)
         if self.format == "jsonl":
-            return exports.read_jsonl(raw, self.encoding)
+            return exports.read_jsonl(raw, self.encoding, lazy)
         return exports.read_json(raw, self.encoding)
 
     def source_keys(self) -> set[str]:

@@ -48,6 +48,7 @@ import gzip
 import re
 from importlib import resources
 
+from khabar.native import native
 from khabar.text.letters import NON_JOINING, ZWNJ, clean_line
 
 # Arabic-script letters a Persian word is made of (no digits, no marks, no ZWNJ).
@@ -338,10 +339,32 @@ class Restorer:
         return marked >= max(1, 0.2 * len(words))
 
     def _text(self, text: str) -> str:
+        if native is not None:              # the memo's lookups in C (the twin of the lines below)
+            result = native.restore_chunks(text, self.same, self.chunks)
+            if isinstance(result, list):
+                self._learn(set(result))
+                result = native.restore_chunks(text, self.same, self.chunks)
+            if isinstance(result, tuple):
+                restored, pairs = result
+                return self._text_py(text) if pairs else self._spaced(restored)
+        return self._text_py(text)
+
+    def _text_py(self, text: str) -> str:
         parts = text.split(" ")
         seen = set(parts).difference(self.same)    # set operations in C: only new chunks cost Python
+        self._learn(seen)
+        if seen and not seen.isdisjoint(self.chunks):
+            out = list(map(self.chunks.get, parts, parts))
+            if " و " in text:
+                self._pairs(parts, out)
+            text = " ".join(out)
+        return self._spaced(text)
+
+    def _learn(self, seen: set[str]) -> None:
+        """Work out and remember the chunks of ``seen`` not remembered yet (bounded memory: a memo
+        that would outgrow CACHE_LIMIT is forgotten first, and relearnt)."""
         for memo in (self.same, self.chunks):
-            if len(memo) + len(seen) > CACHE_LIMIT:    # bounded memory: forget, relearn
+            if len(memo) + len(seen) > CACHE_LIMIT:
                 memo.clear()
         for chunk in seen.difference(self.chunks):
             restored = self._chunk(chunk)
@@ -349,11 +372,9 @@ class Restorer:
                 self.same.add(chunk)
             else:
                 self.chunks[chunk] = restored
-        if seen and not seen.isdisjoint(self.chunks):
-            out = list(map(self.chunks.get, parts, parts))
-            if " و " in text:
-                self._pairs(parts, out)
-            text = " ".join(out)
+
+    def _spaced(self, text: str) -> str:
+        """Affixes written apart (می شود, کتاب ها) joined."""
         if " " in text:
             if "می " in text:
                 text = _SPACED_PREFIX.sub(self._spaced_prefix, text)
@@ -443,7 +464,14 @@ _ANY_MARK = re.compile("[\u064b-\u0652\u0629]")
 _PLAIN_WORD = re.compile(f"(?<![{LETTERS}]){_trie(ARABIC_WORDS)}(?![{LETTERS}])")
 
 
+_LONGEST_ARABIC_WORD = max(map(len, ARABIC_WORDS))
+
+
 def _may_be_arabic(text: str) -> bool:
+    if native is not None:
+        plain = native.plain_arabic_word(text, ARABIC_WORDS, _LONGEST_ARABIC_WORD)
+        if plain is not None:
+            return plain
     if _ANY_MARK.search(text) is None:
         return _PLAIN_WORD.search(text) is not None
     return _ARABIC_HINT.search(text) is not None
