@@ -269,8 +269,8 @@ static int is_fold_space(Py_UCS4 c) {
         || c == 0x3000;
 }
 
-/* clean_line(line) -> str | None: normalize._clean_line; None for a line with presentation
- * forms (their NFKC expansion is left to Python's twin). */
+/* clean_line(line) -> str | None: normalize._clean_line (invisible characters, letters.INVISIBLE_CHARS,
+ * dropped first); None for a line with presentation forms (their NFKC expansion is left to Python's twin). */
 static PyObject *clean_line(PyObject *self, PyObject *arg) {
     text_t t;
     if (text_of(arg, &t) < 0) return NULL;
@@ -284,7 +284,7 @@ static PyObject *clean_line(PyObject *self, PyObject *arg) {
     for (Py_ssize_t i = 0; i < n; i++) {
         Py_UCS4 c = PyUnicode_READ(kind, data, i);
         if (is_presentation(c)) { PyMem_Free(a); PyMem_Free(b); Py_RETURN_NONE; }
-        if (c == 0x0640 || is_embedding(c)) continue;
+        if (c == 0x0640 || is_embedding(c) || c == 0x200B || c == 0x200D || c == 0x2060 || c == 0xFEFF) continue;
         if (c == 0x064A || c == 0x0649) c = 0x06CC;
         else if (c == 0x0643) c = 0x06A9;
         else if (c >= 0x0660 && c <= 0x0669) c += 0x90;               /* Arabic-Indic digit -> Persian */
@@ -422,11 +422,28 @@ static PyObject *plain_arabic_word(PyObject *self, PyObject *args) {
         Py_UCS4 c = PyUnicode_READ(kind, data, i);
         if ((c >= 0x064B && c <= 0x0652) || c == 0x0629) Py_RETURN_NONE;
     }
+    /* the words' (length, first letter, last letter), as bits: most runs are no word, and need no str */
+    uint64_t firsts[17] = {0}, lasts[17] = {0};
+    if (longest > 16) longest = 16;
+    PyObject *it = PyObject_GetIter(words), *w;
+    if (!it) return NULL;
+    while ((w = PyIter_Next(it))) {
+        Py_ssize_t len = PyUnicode_Check(w) ? PyUnicode_GET_LENGTH(w) : 0;
+        if (len > 0 && len <= longest) {
+            firsts[len] |= 1ULL << (PyUnicode_READ_CHAR(w, 0) & 63);
+            lasts[len] |= 1ULL << (PyUnicode_READ_CHAR(w, len - 1) & 63);
+        }
+        Py_DECREF(w);
+    }
+    Py_DECREF(it);
+    if (PyErr_Occurred()) return NULL;
     for (Py_ssize_t i = 0; i < n;) {
         if (!is_word_letter(PyUnicode_READ(kind, data, i))) { i++; continue; }
         Py_ssize_t e = i + 1;
         while (e < n && is_word_letter(PyUnicode_READ(kind, data, e))) e++;
-        if (e - i <= longest) {
+        Py_ssize_t len = e - i;
+        if (len <= longest && (firsts[len] >> (PyUnicode_READ(kind, data, i) & 63) & 1)
+            && (lasts[len] >> (PyUnicode_READ(kind, data, e - 1) & 63) & 1)) {
             PyObject *word = PyUnicode_Substring(text, i, e);
             if (!word) return NULL;
             int found = PySet_Contains(words, word);
@@ -437,6 +454,77 @@ static PyObject *plain_arabic_word(PyObject *self, PyObject *args) {
         i = e;
     }
     Py_RETURN_FALSE;
+}
+
+/* line_counts(line) -> (letters, zwnj and marks): what normalize.normalize_line counts of a line
+ * that changed: Arabic letters, Arabic-Indic digits and tatweels (letters._LETTER_KEYS) plus
+ * presentation forms; and its ZWNJs plus direction marks (letters.DIRECTION_MARKS). */
+static PyObject *line_counts(PyObject *self, PyObject *arg) {
+    text_t t;
+    if (text_of(arg, &t) < 0) return NULL;
+    Py_ssize_t letters = 0, zwnjs = 0;
+    for (Py_ssize_t i = 0; i < t.n; i++) {
+        Py_UCS4 c = AT(t, i);
+        if (c < 0x0600) continue;
+        if (c == 0x064A || c == 0x0649 || c == 0x0643 || c == 0x0640 || (c >= 0x0660 && c <= 0x0669)
+            || is_presentation(c)) letters++;
+        else if (c == ZWNJ || is_mark(c)) zwnjs++;
+    }
+    return Py_BuildValue("(nn)", letters, zwnjs);
+}
+
+/* spaced_affixes(text, suffixes) -> int: whether zwnj._SPACED_PREFIX (bit 1) and
+ * zwnj._SPACED_SUFFIX (bit 2) match anywhere in ``text`` (``suffixes``: the frozenset of
+ * zwnj.SPACED_SUFFIXES), so the patterns run only on a line they change. */
+static PyObject *spaced_affixes(PyObject *self, PyObject *args) {
+    PyObject *text, *suffixes;
+    if (!PyArg_ParseTuple(args, "UO!", &text, &PyFrozenSet_Type, &suffixes)) return NULL;
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    int found = 0;
+    uint64_t firsts[8] = {0}, lasts[8] = {0};     /* the suffixes' (length, first, last letter), as bits */
+    PyObject *it = PyObject_GetIter(suffixes), *w;
+    if (!it) return NULL;
+    while ((w = PyIter_Next(it))) {
+        Py_ssize_t len = PyUnicode_Check(w) ? PyUnicode_GET_LENGTH(w) : 0;
+        if (len > 0 && len < 8) {
+            firsts[len] |= 1ULL << (PyUnicode_READ_CHAR(w, 0) & 63);
+            lasts[len] |= 1ULL << (PyUnicode_READ_CHAR(w, len - 1) & 63);
+        }
+        Py_DECREF(w);
+    }
+    Py_DECREF(it);
+    if (PyErr_Occurred()) return NULL;
+#define LZ(c) (is_word_letter(c) || (c) == ZWNJ)
+    for (Py_ssize_t p = 0; p < n && found != 3; p++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, p);
+        if (!is_word_letter(c) || (p > 0 && LZ(PyUnicode_READ(kind, data, p - 1)))) continue;
+        Py_ssize_t e = p;                                   /* the word starting here: [L][LZ]* */
+        while (e < n && LZ(PyUnicode_READ(kind, data, e))) e++;
+        if (e >= n || PyUnicode_READ(kind, data, e) != ' ') { p = e; continue; }
+        Py_ssize_t q = e + 1, r = q;                        /* the next word: [L]+ then neither L nor ZWNJ */
+        while (r < n && is_word_letter(PyUnicode_READ(kind, data, r))) r++;
+        int whole = r > q && (r >= n || !LZ(PyUnicode_READ(kind, data, r)));
+        if (!(found & 1) && whole && r - q >= 2) {          /* (?<![LZ])(نمی|می) ([L]{2,})(?![LZ]) */
+            Py_ssize_t len = e - p;
+            if ((len == 2 && c == 0x0645 && PyUnicode_READ(kind, data, p + 1) == 0x06CC)
+                || (len == 3 && c == 0x0646 && PyUnicode_READ(kind, data, p + 1) == 0x0645
+                    && PyUnicode_READ(kind, data, p + 2) == 0x06CC)) found |= 1;
+        }
+        if (!(found & 2) && whole && r - q < 8 && (firsts[r - q] >> (PyUnicode_READ(kind, data, q) & 63) & 1)
+            && (lasts[r - q] >> (PyUnicode_READ(kind, data, r - 1) & 63) & 1)) {   /* ([L][LZ]*) (suffix)(?![LZ]) */
+            PyObject *word = PyUnicode_Substring(text, q, r);
+            if (!word) return NULL;
+            int is = PySet_Contains(suffixes, word);
+            Py_DECREF(word);
+            if (is < 0) return NULL;
+            if (is) found |= 2;
+        }
+        p = e;
+    }
+#undef LZ
+    return PyLong_FromLong(found);
 }
 
 /* --- decode.check_persian ------------------------------------------------------------------- */
@@ -478,6 +566,8 @@ static PyObject *function_words(PyObject *self, PyObject *args) {
 }
 
 static PyMethodDef methods[] = {
+    {"line_counts", line_counts, METH_O, "normalize_line's counts of a changed line: (letters, ZWNJs and marks)."},
+    {"spaced_affixes", spaced_affixes, METH_VARARGS, "Whether zwnj's spaced prefix (1) and suffix (2) patterns match."},
     {"function_words", function_words, METH_VARARGS, "decode.check_persian's Arabic and Persian function word counts."},
     {"restore_chunks", restore_chunks, METH_VARARGS, "Restorer._text's memo: the text's chunks replaced, or the unknown chunks."},
     {"plain_arabic_word", plain_arabic_word, METH_VARARGS, "zwnj._may_be_arabic for a text with no mark (None: use Python)."},
@@ -495,6 +585,6 @@ PyMODINIT_FUNC PyInit_khabar_native(void) {
     crc_init();
     classes_init();
     PyObject *m = PyModule_Create(&module);
-    if (m && PyModule_AddIntConstant(m, "API", 4) < 0) { Py_DECREF(m); return NULL; }
+    if (m && PyModule_AddIntConstant(m, "API", 5) < 0) { Py_DECREF(m); return NULL; }
     return m;
 }

@@ -53,6 +53,8 @@ def check_twins(line: str) -> None:
     if anchors is not None:
         assert anchors == align_py(line, norm)
     check_restorer_twins(N._clean_line(line))
+    if cleaned is not None and cleaned != line:
+        assert native.line_counts(line) == N.line_counts(line)
     assert native.function_words(line, 3000, decode._ARABIC_WORDS, decode._PERSIAN_WORDS,
                                  decode._LONGEST_WORD) == decode.function_words_py(line)
 
@@ -67,6 +69,8 @@ def check_restorer_twins(cleaned: str) -> None:
         c = _MEMO_C.setdefault(compounds, zwnj.Restorer(compounds=compounds))
         py = _MEMO_PY.setdefault(compounds, zwnj.Restorer(compounds=compounds))
         assert c._text(cleaned) == py._text_py(cleaned)
+    found = native.spaced_affixes(cleaned, zwnj._SPACED_SET)
+    assert found == (zwnj._SPACED_PREFIX.search(cleaned) is not None) + 2 * (zwnj._SPACED_SUFFIX.search(cleaned) is not None)
     plain = native.plain_arabic_word(cleaned, zwnj.ARABIC_WORDS, zwnj._LONGEST_ARABIC_WORD)
     if plain is None:
         assert zwnj._ANY_MARK.search(cleaned)
@@ -95,7 +99,8 @@ def test_twins_agree_on_real_news():
 
 @settings(max_examples=500, deadline=None)
 @given(st.lists(st.sampled_from(HARD + ["_", "²", "Ⅻ", "\x00", "𝐀", "١٢", "\u06f1.\u06f2", "x'y", "ب'ه", "\ud800",
-                                        "گفت", "و", "گوهای", "فی", "الذي", "است", "ة", "\u064e"]),
+                                        "گفت", "و", "گوهای", "فی", "الذي", "است", "ة", "\u064e", "نمی", "تر", "هایشان",
+                                        "اند", "\u200b", "\ufeff"]),
                 max_size=30))
 def test_twins_agree_on_generated_text(parts):
     check_twins("".join(parts))

@@ -272,12 +272,13 @@ def tabulate(outcomes: list[Outcome], spooling: Spooling | None = None, name: st
     to the fields the main process reads.  With ``spooling`` the worker writes the table to a
     spool file of its own and the outcome carries the file's path; else the table itself."""
     from khabar.features import arrow_schema, to_arrow_row
+    from khabar.shards import table_of
     from khabar.spool import write_unit
 
     published = [o for o in outcomes if o.record is not None]
     if not published:
         return
-    table = pa.Table.from_pylist([to_arrow_row(o.record) for o in published], schema=arrow_schema())
+    table = table_of([to_arrow_row(o.record) for o in published], arrow_schema())
     published[0].table = table if spooling is None else write_unit(spooling.folder, name, table, spooling.compression)
     for o in published:
         o.record = {k: o.record.get(k) for k in SLIM}

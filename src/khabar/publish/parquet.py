@@ -21,7 +21,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from khabar.shards import ShardWriter
+from khabar.shards import ShardWriter, table_of
 
 COMPRESSION = "zstd"
 MAX_SHARD_BYTES = 256 * 1024 * 1024     # a shard is closed once its file reaches this size
@@ -57,7 +57,7 @@ class SplitWriter(ShardWriter):
     def _flush(self) -> None:
         if self._batch:                           # rows given one by one join the row groups too
             rows, self._batch = self._batch, []
-            self.write_table(pa.Table.from_pylist(rows, schema=self.schema))
+            self.write_table(table_of(rows, self.schema))
 
     def _finish(self) -> None:
         self._flush()

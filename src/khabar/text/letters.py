@@ -101,10 +101,8 @@ _INVISIBLE_RE = re.compile(f"[{INVISIBLE_CHARS}]")
 
 
 def _clean_line(line: str) -> str:
-    if _INVISIBLE_RE.search(line):
-        line = line.translate(_INVISIBLE)
     if native is not None:
-        cleaned = native.clean_line(line)
+        cleaned = native.clean_line(line)         # drops the invisible characters itself
         if cleaned is not None:
             return cleaned
     return _clean_line_py(line)
@@ -112,6 +110,8 @@ def _clean_line(line: str) -> str:
 
 def _clean_line_py(line: str) -> str:
     """Letters, marks, ZWNJs and spaces of one line (``native.clean_line`` is its compiled twin)."""
+    if _INVISIBLE_RE.search(line):
+        line = line.translate(_INVISIBLE)
     text = _letters(line)
     if _RARE.search(text):               # most lines hold no mark, ZWNJ or presentation form
         if _MARKS.search(text):

@@ -33,6 +33,7 @@ from khabar.text.letters import (  # noqa: F401  (re-exported: the tests hold th
     EMBEDDING_CHARS, NON_JOINING, OTHER_SPACES, PRESENTATION_CHARS, TATWEEL, ZWNJ, _clean_line, _clean_line_py,
     _fix_presentation, _keep_zwnj, _letters,
 )
+from khabar.native import native
 from khabar.text.zwnj import default_restorer
 
 
@@ -55,17 +56,25 @@ def normalize_line(line: str, restore: bool = True, changes: Changes | None = No
     document kept its ZWNJs, so no joined word is split in two (see :mod:`khabar.text.zwnj`)."""
     text = _clean_line(line)
     if changes is not None and text != line:     # an unchanged line has nothing to count
-        changes.letters += sum(line.count(c) for c in _LETTER_KEYS)
-        if _RARE.search(line):
-            changes.letters += len(_PRESENTATION.findall(line))
-        marks = sum(line.count(c) for c in DIRECTION_MARKS)       # none is left in ``text``
-        changes.zwnj_removed += max(0, line.count(ZWNJ) + marks - text.count(ZWNJ))   # marks that became ZWNJs count
+        letters, zwnjs = native.line_counts(line) if native is not None else line_counts(line)
+        changes.letters += letters
+        changes.zwnj_removed += max(0, zwnjs - text.count(ZWNJ))   # marks that became ZWNJs count
     if restore and text:
         cleaned = text
         text = default_restorer(compounds).text(text)
         if changes is not None:
             changes.zwnj_restored += text.count(ZWNJ) - cleaned.count(ZWNJ)
     return text
+
+
+def line_counts(line: str) -> tuple[int, int]:
+    """What a changed line had to change: its Arabic letters, Arabic-Indic digits, tatweels and
+    presentation forms; its ZWNJs and direction marks (none is left after cleaning)
+    (``native.line_counts`` is the compiled twin)."""
+    letters = sum(line.count(c) for c in _LETTER_KEYS)
+    if _RARE.search(line):
+        letters += len(_PRESENTATION.findall(line))
+    return letters, line.count(ZWNJ) + sum(line.count(c) for c in DIRECTION_MARKS)
 
 
 def normalize(text: str, restore: bool = True, changes: Changes | None = None, compounds: bool = True) -> str:

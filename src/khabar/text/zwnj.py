@@ -374,12 +374,21 @@ class Restorer:
                 self.chunks[chunk] = restored
 
     def _spaced(self, text: str) -> str:
-        """Affixes written apart (می شود, کتاب ها) joined."""
-        if " " in text:
-            if "می " in text:
-                text = _SPACED_PREFIX.sub(self._spaced_prefix, text)
-            if any(start in text for start in _SPACED_STARTS):
-                text = _SPACED_SUFFIX.sub(self._spaced_suffix, text)
+        """Affixes written apart (می شود, کتاب ها) joined (``native.spaced_affixes`` says where
+        the patterns can match at all; the Python test is cheaper but coarser)."""
+        if " " not in text:
+            return text
+        if native is not None:
+            found = native.spaced_affixes(text, _SPACED_SET)
+            if found & 1:
+                joined = _SPACED_PREFIX.sub(self._spaced_prefix, text)
+                if joined != text:
+                    text, found = joined, native.spaced_affixes(joined, _SPACED_SET)
+            return _SPACED_SUFFIX.sub(self._spaced_suffix, text) if found & 2 else text
+        if "می " in text:
+            text = _SPACED_PREFIX.sub(self._spaced_prefix, text)
+        if any(start in text for start in _SPACED_STARTS):
+            text = _SPACED_SUFFIX.sub(self._spaced_suffix, text)
         return text
 
     def _pairs(self, parts: list[str], out: list[str]) -> None:
@@ -483,6 +492,7 @@ _SPACED_PREFIX = re.compile(f"(?<![{LETTERS}{ZWNJ}])(نمی|می) ([{LETTERS}]{{
 SPACED_SUFFIXES = ("هایشان", "هایمان", "هایتان", "هایی", "هایم", "هایت", "هایش", "های", "ها", "ترین", "تر", "اند")
 _SPACED_SUFFIX = re.compile(   # anchored at a word's start, so a failed try costs one look behind
     f"(?<![{LETTERS}{ZWNJ}])([{LETTERS}][{LETTERS}{ZWNJ}]*) ({'|'.join(SPACED_SUFFIXES)})(?![{LETTERS}{ZWNJ}])")
+_SPACED_SET = frozenset(SPACED_SUFFIXES)
 # " " + each shortest suffix (" ها", " تر", " اند"): a line with none of them has no spaced suffix
 _SPACED_STARTS = tuple(" " + s for s in SPACED_SUFFIXES
                        if not any(s != t and s.startswith(t) for t in SPACED_SUFFIXES))
