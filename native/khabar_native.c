@@ -527,6 +527,106 @@ static PyObject *spaced_affixes(PyObject *self, PyObject *args) {
     return PyLong_FromLong(found);
 }
 
+/* --- assemble.check_characters, decode.check_mojibake, dedup.content_digest ------------------- */
+
+/* assemble._EITHER: control characters, bidi overrides, lone surrogates, noncharacters */
+static int is_odd_char(Py_UCS4 c) {
+    return c <= 0x08 || c == 0x0B || c == 0x0C || (c >= 0x0E && c <= 0x1F) || (c >= 0x7F && c <= 0x9F)
+        || c == 0x202D || c == 0x202E || (c >= 0xD800 && c <= 0xDFFF) || (c >= 0xFDD0 && c <= 0xFDEF)
+        || c == 0xFFFE || c == 0xFFFF;
+}
+/* assemble._MARK_FLOOD's class: combining marks */
+static int is_flood_mark(Py_UCS4 c) {
+    return (c >= 0x0300 && c <= 0x036F) || (c >= 0x0610 && c <= 0x061A) || (c >= 0x064B && c <= 0x065F)
+        || c == 0x0670 || (c >= 0x06D6 && c <= 0x06ED) || (c >= 0x1AB0 && c <= 0x1AFF)
+        || (c >= 0x1DC0 && c <= 0x1DFF) || (c >= 0x20D0 && c <= 0x20FF) || (c >= 0xFE20 && c <= 0xFE2F);
+}
+
+/* odd_characters(texts) -> int: over a sequence of str, whether any holds a character of
+ * assemble._EITHER (bit 1) and whether any holds a run of six or more marks of
+ * assemble._MARK_FLOOD (bit 2); the Python code then finds which and where. */
+static PyObject *odd_characters(PyObject *self, PyObject *arg) {
+    PyObject *seq = PySequence_Fast(arg, "a sequence of str is needed");
+    if (!seq) return NULL;
+    int found = 0;
+    for (Py_ssize_t k = 0; k < PySequence_Fast_GET_SIZE(seq); k++) {
+        text_t t;
+        if (text_of(PySequence_Fast_GET_ITEM(seq, k), &t) < 0) { Py_DECREF(seq); return NULL; }
+        Py_ssize_t run = 0;
+        for (Py_ssize_t i = 0; i < t.n; i++) {
+            Py_UCS4 c = AT(t, i);
+            if (c < 0x20 || (c >= 0x7F && c <= 0x9F) || c >= 0x0300) {
+                if (is_odd_char(c)) found |= 1;
+                if (is_flood_mark(c)) { if (++run >= 6) found |= 2; }
+                else run = 0;
+            } else run = 0;
+        }
+    }
+    Py_DECREF(seq);
+    return PyLong_FromLong(found);
+}
+
+/* decode._ARABIC_SCRIPT */
+static int is_arabic_script(Py_UCS4 c) {
+    return (c >= 0x0600 && c <= 0x06FF) || (c >= 0x0750 && c <= 0x077F) || (c >= 0xFB50 && c <= 0xFDFF)
+        || (c >= 0xFE70 && c <= 0xFEFC);
+}
+
+/* mojibake_counts(sample, tail) -> (pairs, arabic): decode.check_mojibake's counts: the
+ * matches of decode._MOJIBAKE_1256 ([طظعغ] then a character of ``tail``, left to right, not
+ * overlapping) and the characters of decode._ARABIC_SCRIPT. */
+static PyObject *mojibake_counts(PyObject *self, PyObject *args) {
+    PyObject *sample, *tail;
+    if (!PyArg_ParseTuple(args, "UU", &sample, &tail)) return NULL;
+    static unsigned char in_tail[0x10000 / 8];
+    static PyObject *built = NULL;
+    if (built != tail) {                               /* the tail's characters as a bitmap, once */
+        memset(in_tail, 0, sizeof in_tail);
+        for (Py_ssize_t i = 0; i < PyUnicode_GET_LENGTH(tail); i++) {
+            Py_UCS4 c = PyUnicode_READ_CHAR(tail, i);
+            if (c < 0x10000) in_tail[c >> 3] |= 1 << (c & 7);
+        }
+        Py_XDECREF(built);
+        Py_INCREF(tail);
+        built = tail;
+    }
+    text_t t;
+    if (text_of(sample, &t) < 0) return NULL;
+    Py_ssize_t pairs = 0, arabic = 0;
+    for (Py_ssize_t i = 0; i < t.n; i++) {
+        Py_UCS4 c = AT(t, i);
+        if (is_arabic_script(c)) arabic++;
+        if ((c == 0x0637 || c == 0x0638 || c == 0x0639 || c == 0x063A) && i + 1 < t.n) {
+            Py_UCS4 d = AT(t, i + 1);
+            if (d < 0x10000 && (in_tail[d >> 3] >> (d & 7) & 1)) {
+                pairs++;
+                if (is_arabic_script(d)) arabic++;
+                i++;
+            }
+        }
+    }
+    return Py_BuildValue("(nn)", pairs, arabic);
+}
+
+/* collapse_space(text) -> str: " ".join(text.split()), white space as str.split() sees it. */
+static PyObject *collapse_space(PyObject *self, PyObject *arg) {
+    text_t t;
+    if (text_of(arg, &t) < 0) return NULL;
+    Py_UCS4 *out = PyMem_Malloc(sizeof(Py_UCS4) * (t.n + 1));
+    if (!out) return PyErr_NoMemory();
+    Py_ssize_t m = 0;
+    int pending = 0;
+    for (Py_ssize_t i = 0; i < t.n; i++) {
+        Py_UCS4 c = AT(t, i);
+        if (is_space(c)) { pending = m > 0; continue; }
+        if (pending) { out[m++] = ' '; pending = 0; }
+        out[m++] = c;
+    }
+    PyObject *result = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, out, m);
+    PyMem_Free(out);
+    return result;
+}
+
 /* --- decode.check_persian ------------------------------------------------------------------- */
 
 /* function_words(text, limit, arabic, persian, longest) -> (arabic hits, persian hits):
@@ -566,6 +666,9 @@ static PyObject *function_words(PyObject *self, PyObject *args) {
 }
 
 static PyMethodDef methods[] = {
+    {"odd_characters", odd_characters, METH_O, "check_characters' scan: bit 1 a control/override/noncharacter, bit 2 a mark flood."},
+    {"mojibake_counts", mojibake_counts, METH_VARARGS, "check_mojibake's counts: (cp1256 pairs, Arabic-script characters)."},
+    {"collapse_space", collapse_space, METH_O, "' '.join(text.split())."},
     {"line_counts", line_counts, METH_O, "normalize_line's counts of a changed line: (letters, ZWNJs and marks)."},
     {"spaced_affixes", spaced_affixes, METH_VARARGS, "Whether zwnj's spaced prefix (1) and suffix (2) patterns match."},
     {"function_words", function_words, METH_VARARGS, "decode.check_persian's Arabic and Persian function word counts."},
@@ -585,6 +688,6 @@ PyMODINIT_FUNC PyInit_khabar_native(void) {
     crc_init();
     classes_init();
     PyObject *m = PyModule_Create(&module);
-    if (m && PyModule_AddIntConstant(m, "API", 5) < 0) { Py_DECREF(m); return NULL; }
+    if (m && PyModule_AddIntConstant(m, "API", 6) < 0) { Py_DECREF(m); return NULL; }
     return m;
 }

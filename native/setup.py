@@ -2,4 +2,4 @@
 
 from setuptools import Extension, setup
 
-setup(ext_modules=[Extension("khabar_native", ["khabar_native.c"], extra_compile_args=["-O2"])])
+setup(ext_modules=[Extension("khabar_native", ["khabar_native.c"], extra_compile_args=["-O3"])])

@@ -23,7 +23,8 @@ from hypothesis import strategies as st
 from conftest import SHARED_NEWS, needs_shared
 from khabar import dedup
 from khabar.features import arrow_schema, to_arrow_row
-from khabar.spool import Spool, tables
+from khabar.shards import table_of
+from khabar.spool import Spool, tables, write_unit
 from khabar.text import normalize as N
 from khabar.text import zwnj
 from khabar.text import offsets, segment
@@ -146,6 +147,7 @@ def test_fast_paths_agree_with_plain_rules_on_real_news():
         assert zwnj._may_be_arabic(clean) == bool(zwnj._ARABIC_HINT.search(clean)), clean
         assert tokens(clean) == TOKEN.findall(clean)
         assert sentence_ends(clean) == plain_sentence_ends(clean)
+        assert segment.sentence_count(clean) == len(segment.sentences(clean))
         norm = N.normalize_line(p)
         assert align(p, norm) == plain_align(p, norm)
         changed += clean != p
@@ -171,6 +173,7 @@ def test_fast_paths_agree_with_plain_rules_on_generated_text(parts):
     assert clean == plain_clean_line(line)
     assert tokens(line) == TOKEN.findall(line)
     assert sentence_ends(line) == plain_sentence_ends(line)
+    assert segment.sentence_count(line) == len(segment.sentences(line))
     restorer = zwnj.default_restorer()
     assert restorer.text(clean) == plain_restore(zwnj.Restorer(restorer.lex), clean)
     norm = N.normalize_line(line)
@@ -249,15 +252,31 @@ def test_spool_gives_back_every_row_in_order_across_shards(tmp_path, seed_bytes)
         spool.write_table(pa.Table.from_pylist(rows[1:9], schema=arrow_schema()))
         for row in rows[9:20]:
             spool.write(row)
-        spool.write_table(pa.Table.from_pylist(rows[20:], schema=arrow_schema()))
-        paths = spool.close()
-        assert len(paths) == 5 and all(p.name.startswith(".spool-") for p in paths)
+        spool.adopt(write_unit(folder, "worker-1", table_of(rows[20:], arrow_schema()), compression))
+        paths = spool.close()        # four shards of the spool's own, then the file a worker wrote
+        assert len(paths) == 5 and all(p.name.startswith(".spool-") for p in paths[:4])
+        assert paths[4].name == ".unit-worker-1.arrow"
         back = [r for p in paths for t in tables(p, rows=4) for r in t.to_pylist()]
         assert [r["id"] for r in back] == [r["id"] for r in rows]
         assert back[7]["text_raw"] == rows[7]["text_raw"] and back[7]["published"] == rows[7]["published"]
         assert unicodedata.normalize("NFC", back[0]["title"]) == back[0]["title"]
         sizes[compression] = sum(p.stat().st_size for p in paths)
     assert sizes["zstd"] < sizes["none"] * 0.7
+
+
+def test_rows_become_the_table_from_pylist_makes(seed_bytes):
+    from khabar.pipeline import parse_page
+    from khabar.dates import DateLimits
+    from khabar.registry import sources
+    from khabar.work import check_schema
+    import datetime as dt
+
+    article = parse_page(seed_bytes, "aa-fa/x.txt", sources()["aa-fa"], DateLimits(latest=dt.date(2026, 11, 29)))
+    base = to_arrow_row(check_schema(article))
+    rows = [base, {**base, "id": "x", "title": None, "not_a_field": 1}, {k: v for k, v in base.items() if k != "lead"}]
+    made = table_of(rows, arrow_schema())
+    assert made.equals(pa.Table.from_pylist(rows, schema=arrow_schema()))
+    assert made.schema.metadata == arrow_schema().metadata and made.column("lead")[2].as_py() is None
 
 
 def test_spilled_signatures_read_back_as_kept_ones(tmp_path, monkeypatch):

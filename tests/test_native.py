@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import REPO, SHARED_NEWS, needs_shared
-from khabar import dedup
+from khabar import assemble, dedup
 from khabar.native import native
 from khabar.sources import decode
 from khabar.text import normalize as N
@@ -53,6 +53,11 @@ def check_twins(line: str) -> None:
     if anchors is not None:
         assert anchors == align_py(line, norm)
     check_restorer_twins(N._clean_line(line))
+    assert native.odd_characters([line, "x"]) == (assemble._EITHER.search(line) is not None) \
+        + 2 * (assemble._MARK_FLOOD.search(line) is not None)
+    assert native.mojibake_counts(line, decode._CP1256_TAIL) == (len(decode._MOJIBAKE_1256.findall(line)),
+                                                                 len(decode._ARABIC_SCRIPT.findall(line)))
+    assert native.collapse_space(line) == " ".join(line.split())
     if cleaned is not None and cleaned != line:
         assert native.line_counts(line) == N.line_counts(line)
     assert native.function_words(line, 3000, decode._ARABIC_WORDS, decode._PERSIAN_WORDS,
@@ -100,7 +105,8 @@ def test_twins_agree_on_real_news():
 @settings(max_examples=500, deadline=None)
 @given(st.lists(st.sampled_from(HARD + ["_", "²", "Ⅻ", "\x00", "𝐀", "١٢", "\u06f1.\u06f2", "x'y", "ب'ه", "\ud800",
                                         "گفت", "و", "گوهای", "فی", "الذي", "است", "ة", "\u064e", "نمی", "تر", "هایشان",
-                                        "اند", "\u200b", "\ufeff"]),
+                                        "اند", "\u200b", "\ufeff", "ط", "پ", "ع", "\u200c", "\x85", "\x1f", "\u202e",
+                                        "\ufdd0", "\u064b\u064b\u064b", "\u0300\u0301\u0302", "\u3000"]),
                 max_size=30))
 def test_twins_agree_on_generated_text(parts):
     check_twins("".join(parts))

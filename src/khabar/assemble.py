@@ -11,13 +11,14 @@ import re
 from typing import Any
 
 from khabar.errors import KhabarError
+from khabar.native import native
 from khabar.record import Article, RawArticle, record_id
 from khabar.sources.decode import check_mojibake
 from khabar.registry import Source, Taxonomy
 from khabar.text.normalize import ZWNJ, Changes, normalize, normalize_line
 from khabar.text.furniture import has_words, lead_dateline, strip_body, strip_lead, summary
 from khabar.text.offsets import align, piece_anchors
-from khabar.text.segment import sentences, token_count
+from khabar.text.segment import sentence_count, token_count
 
 
 def _optional(text: str | None, changes: Changes, compounds: bool) -> str | None:
@@ -45,13 +46,23 @@ _MARK_FLOOD = re.compile(r"[\u0300-\u036f\u0610-\u061a\u064b-\u065f\u0670\u06d6-
                          r"\u20d0-\u20ff\ufe20-\ufe2f]{6,}")
 
 
+def odd_characters(texts: list[str]) -> int:
+    """Whether any of ``texts`` holds a control character, bidi override or noncharacter (bit 1)
+    or a flood of combining marks (bit 2) (``native.odd_characters`` is the compiled twin)."""
+    if native is not None:
+        return native.odd_characters(texts)
+    joined = "\n".join(texts)
+    return (_EITHER.search(joined) is not None) | 2 * (_MARK_FLOOD.search(joined) is not None)
+
+
 def check_characters(raw: RawArticle) -> None:
     """Reject control characters and bidirectional overrides in any text field, labels and the
     URL included, and floods of combining marks (more than five on one letter) in the text
     (a label of marks alone, as one Fars tag is, stays as the outlet wrote it)."""
     fields = {"title": raw.title, "lead": raw.lead, "dateline": raw.dateline}
     fields.update({f"paragraph {i}": p for i, p in enumerate(raw.paragraphs, start=1)})
-    if _MARK_FLOOD.search("\n".join(x for x in fields.values() if x)):     # one scan; a hit is named below
+    found = odd_characters([x for x in fields.values() if x])      # one scan; a hit is named below
+    if found & 2:
         for name, text in fields.items():
             flood = _MARK_FLOOD.search(text) if text else None
             if flood:
@@ -66,8 +77,8 @@ def check_characters(raw: RawArticle) -> None:
             except KhabarError as err:
                 err.params["sample"] = f"{name}: {err.params['sample']}"
                 raise
-    if not _EITHER.search("\n".join(x for x in fields.values() if x)):     # one scan for the clean majority
-        return
+    if not found & 1 and not odd_characters([x for x in (raw.url, *raw.categories, *raw.topics) if x]) & 1:
+        return                                                      # the clean majority
     for name, text in fields.items():
         if not text or not _EITHER.search(text):
             continue
@@ -250,9 +261,9 @@ def assemble(raw: RawArticle, source: Source, taxonomy: Taxonomy) -> Article:
         text_raw=text_raw,
         paragraphs=paragraphs,
         reported_by=stripped.reported_by or lead_formula,
-        sentence_count=len(sentences(text)) if text else None,
+        sentence_count=sentence_count(text) if text else None,
         token_count=token_count(text) if text else None,
-        lead_sentence_count=len(sentences(lead)) if lead else None,
+        lead_sentence_count=sentence_count(lead) if lead else None,
         lead_token_count=token_count(lead) if lead else None,
         characters_lost=any(lost_characters(x) for x in (title, lead, text)),
         published=date.published if date else None,

@@ -62,7 +62,8 @@ def content(record: dict[str, Any]) -> str:
 
 
 def content_digest(text: str) -> bytes:
-    return hashlib.sha256(" ".join(text.split()).encode("utf-8")).digest()[:16]
+    collapsed = native.collapse_space(text) if native is not None else " ".join(text.split())
+    return hashlib.sha256(collapsed.encode("utf-8")).digest()[:16]
 
 
 _WORDISH = re.compile(r"[^\W_][\w\u200c.,/:٫٬'-]*")

@@ -20,7 +20,7 @@ from __future__ import annotations
 import os
 from types import ModuleType
 
-API = 5
+API = 6
 
 
 def _load() -> ModuleType | None:

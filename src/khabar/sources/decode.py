@@ -97,9 +97,13 @@ def check_mojibake(text: str, least: int = 3) -> None:
     Latin-1/Windows-1252 (``Ø¯ÛŒØ¯Ø§Ø±``) and encoded again.  Measured rule: in real Persian
     such pairs are under 2% of the Arabic-script letters; in mojibake they are about half."""
     sample = text[:20000]
-    pairs = _MOJIBAKE_1256.findall(sample)
-    if len(pairs) >= least and 4 * len(pairs) >= len(_ARABIC_SCRIPT.findall(sample)):
-        raise KhabarError("encoding.mojibake", codec="cp1256", sample="".join(pairs[:4]) + "…")
+    if native is not None:                      # both counts in one scan
+        pairs, arabic = native.mojibake_counts(sample, _CP1256_TAIL)
+    else:
+        pairs = len(_MOJIBAKE_1256.findall(sample))
+        arabic = len(_ARABIC_SCRIPT.findall(sample)) if pairs >= least else 0
+    if pairs >= least and 4 * pairs >= arabic:
+        raise KhabarError("encoding.mojibake", codec="cp1256", sample="".join(_MOJIBAKE_1256.findall(sample)[:4]) + "…")
     _check_mojibake(sample, least)
 
 

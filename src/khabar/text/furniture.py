@@ -327,16 +327,10 @@ def strip_body(paragraphs: list[str], source: str) -> Stripped:
         while hi > lo and p[hi - 1].isspace():
             hi -= 1
         inner = _merge(mentions(p[:hi], r, cuts, lo), marks(p, lo, hi, cuts))
-        own: list[Piece] = []
-        at = lo
-        for e in inner:
-            if e.start > at:
-                own.append(Piece(base + at, base + e.start))
-            own.append(Piece(base + e.start, base + e.end, e.text))
-            at = e.end
-        if hi > at:
-            own.append(Piece(base + at, base + hi))
-        text = "".join(p[x.start - base:x.end - base] if x.text is None else x.text for x in own)
+        if not inner:                           # most paragraphs: one piece, as it stands
+            own, text = ([Piece(base + lo, base + hi)] if hi > lo else []), p[lo:hi]
+        else:
+            own, text = _edited(p, base, lo, hi, inner)
         if not has_words(text):
             cuts["no-words"] += 1
             continue
@@ -345,6 +339,20 @@ def strip_body(paragraphs: list[str], source: str) -> Stripped:
         out.append(text)
         pieces.extend(own)
     return Stripped(out, pieces, reported_by, cuts)
+
+
+def _edited(p: str, base: int, lo: int, hi: int, inner: list[Piece]) -> tuple[list[Piece], str]:
+    """The pieces of ``p[lo:hi]`` with the edits ``inner`` made (offsets from ``base``), and its text."""
+    own: list[Piece] = []
+    at = lo
+    for e in inner:
+        if e.start > at:
+            own.append(Piece(base + at, base + e.start))
+        own.append(Piece(base + e.start, base + e.end, e.text))
+        at = e.end
+    if hi > at:
+        own.append(Piece(base + at, base + hi))
+    return own, "".join(p[x.start - base:x.end - base] if x.text is None else x.text for x in own)
 
 
 def _merge(edits: list[Piece], more: list[Piece]) -> list[Piece]:

@@ -50,6 +50,21 @@ def token_count(text: str) -> int:
     return len(tokens(text))
 
 
+def sentence_count(text: str) -> int:
+    """``len(sentences(text))``, without making the list: every sentence end closes one sentence
+    (its piece holds the end's marks), and a paragraph's rest after its last end is one more."""
+    n = 0
+    for paragraph in text.split("\n"):
+        end = 0
+        for m in _SENTENCE_END.finditer(paragraph):
+            n += 1
+            end = m.end()
+        rest = paragraph[end:]
+        if rest and not rest.isspace():
+            n += 1
+    return n
+
+
 def sentences(text: str) -> list[str]:
     out = []
     for paragraph in text.split("\n"):
