@@ -136,9 +136,41 @@ static PyObject *word_hashes(PyObject *self, PyObject *arg) {
 
 /* --- dedup.fingerprint ------------------------------------------------------------------- */
 
-static int cmp_u32(const void *x, const void *y) {
-    uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
-    return (a > b) - (a < b);
+/* Sort n uint32s ascending: least significant byte first, four counting passes (a few
+ * microseconds for an article's shingles, where qsort's comparisons took twenty). */
+static int radix_sort(uint32_t *v, Py_ssize_t n) {
+    if (n < 2) return 0;
+    uint32_t *tmp = PyMem_Malloc(sizeof(uint32_t) * n);
+    if (!tmp) return -1;
+    uint32_t *from = v, *to = tmp;
+    for (int shift = 0; shift < 32; shift += 8) {
+        Py_ssize_t count[257] = {0};
+        for (Py_ssize_t i = 0; i < n; i++) count[((from[i] >> shift) & 0xFF) + 1]++;
+        for (int k = 0; k < 256; k++) count[k + 1] += count[k];
+        for (Py_ssize_t i = 0; i < n; i++) to[count[(from[i] >> shift) & 0xFF]++] = from[i];
+        uint32_t *t = from; from = to; to = t;
+    }
+    PyMem_Free(tmp);                 /* four passes: the sorted values are back in v */
+    return 0;
+}
+
+/* The MinHash signature of u distinct shingles: per permutation p, min over shingles of
+ * a[p] * fmix32(g) + b[p] (mod 2^32).  The loop over permutations vectorizes; on x86-64 it is
+ * also compiled for AVX2 and the CPU picks the version it can run (same results). */
+#if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__)
+__attribute__((target_clones("avx2", "default")))
+#endif
+static void signature(const uint32_t *g, Py_ssize_t u, const uint32_t *a, const uint32_t *b, Py_ssize_t perms,
+                      uint32_t *sig) {
+    for (Py_ssize_t p = 0; p < perms; p++) sig[p] = 0xFFFFFFFFu;
+    for (Py_ssize_t i = 0; i < u; i++) {
+        uint32_t x = g[i];
+        x ^= x >> 16; x *= 0x85EBCA6Bu; x ^= x >> 13; x *= 0xC2B2AE35u; x ^= x >> 16;
+        for (Py_ssize_t p = 0; p < perms; p++) {
+            uint32_t v = a[p] * x + b[p];
+            sig[p] = v < sig[p] ? v : sig[p];
+        }
+    }
 }
 
 /* minhash(word_hashes, a, b, shingle) -> (signature, shingles): dedup.fingerprint after
@@ -166,18 +198,13 @@ static PyObject *minhash(PyObject *self, PyObject *args) {
             g[i] = v;
         }
     }
-    qsort(g, m, sizeof(uint32_t), cmp_u32);
+    if (radix_sort(g, m) < 0) {
+        PyMem_Free(g); PyMem_Free(sig); PyBuffer_Release(&words); PyBuffer_Release(&pa); PyBuffer_Release(&pb);
+        return PyErr_NoMemory();
+    }
     Py_ssize_t u = 0;
     for (Py_ssize_t i = 0; i < m; i++) if (u == 0 || g[i] != g[u - 1]) g[u++] = g[i];
-    for (Py_ssize_t p = 0; p < perms; p++) sig[p] = 0xFFFFFFFFu;
-    for (Py_ssize_t i = 0; i < u; i++) {
-        uint32_t x = g[i];
-        x ^= x >> 16; x *= 0x85EBCA6Bu; x ^= x >> 13; x *= 0xC2B2AE35u; x ^= x >> 16;
-        for (Py_ssize_t p = 0; p < perms; p++) {
-            uint32_t v = a[p] * x + b[p];
-            if (v < sig[p]) sig[p] = v;
-        }
-    }
+    signature(g, u, a, b, perms, sig);
     PyObject *result = Py_BuildValue("(y#y#)", (const char *)sig, perms * (Py_ssize_t)4, (const char *)g, u * (Py_ssize_t)4);
     PyMem_Free(g); PyMem_Free(sig); PyBuffer_Release(&words); PyBuffer_Release(&pa); PyBuffer_Release(&pb);
     return result;
@@ -341,66 +368,200 @@ static PyObject *clean_line(PyObject *self, PyObject *arg) {
     return result;
 }
 
-/* --- zwnj.Restorer._text and zwnj._may_be_arabic ------------------------------------------------ */
+/* --- short words looked up in a frozenset --------------------------------------------------- */
 
-/* restore_chunks(text, same, chunks) -> list | (str, bool): the memo half of Restorer._text.
- * ``text`` split on " " (as str.split(" ")); a chunk in the set ``same`` stays, one in the
- * dict ``chunks`` becomes its value.  A chunk in neither: the list of those chunks (Python
- * works them out, remembers them and asks again).  Else (the text with every chunk replaced
- * (``text`` itself when none changed), whether a changed chunk follows "و" at index 2 or
- * later: where Restorer._pairs may apply, which Python's twin then does). */
-static PyObject *restore_chunks(PyObject *self, PyObject *args) {
-    PyObject *text, *same, *chunks;
-    if (!PyArg_ParseTuple(args, "UO!O!", &text, &PySet_Type, &same, &PyDict_Type, &chunks)) return NULL;
+/* A frozenset of short words as bits of (length, first letter, last letter): a run of letters
+ * that fails them is no word of the set, and needs no str made to ask.  Built once per set
+ * (a set handed in again is the same object: the modules keep them as constants). */
+#define MASK_LEN 16
+typedef struct { PyObject *set; uint64_t firsts[MASK_LEN + 1], lasts[MASK_LEN + 1]; } wordmask_t;
+
+static int wordmask_for(wordmask_t *m, PyObject *set) {
+    if (m->set == set) return 0;
+    memset(m->firsts, 0, sizeof m->firsts);
+    memset(m->lasts, 0, sizeof m->lasts);
+    PyObject *it = PyObject_GetIter(set), *w;
+    if (!it) return -1;
+    while ((w = PyIter_Next(it))) {
+        Py_ssize_t len = PyUnicode_Check(w) ? PyUnicode_GET_LENGTH(w) : 0;
+        if (len > 0 && len <= MASK_LEN) {
+            m->firsts[len] |= 1ULL << (PyUnicode_READ_CHAR(w, 0) & 63);
+            m->lasts[len] |= 1ULL << (PyUnicode_READ_CHAR(w, len - 1) & 63);
+        }
+        Py_DECREF(w);
+    }
+    Py_DECREF(it);
+    if (PyErr_Occurred()) return -1;
+    Py_XDECREF(m->set);
+    Py_INCREF(set);
+    m->set = set;
+    return 0;
+}
+static inline int wordmask_may(const wordmask_t *m, Py_ssize_t len, Py_UCS4 first, Py_UCS4 last) {
+    return len > 0 && len <= MASK_LEN && (m->firsts[len] >> (first & 63) & 1) && (m->lasts[len] >> (last & 63) & 1);
+}
+
+/* --- the restorer's memo in C ---------------------------------------------------------------- */
+
+/* Chunks (white-space-separated pieces of a line) and what the restorer makes of them: NULL for
+ * a chunk that stays as written, else the restored str.  Open addressing on an FNV-1a hash of
+ * the code points; no str is made to look a chunk up.  At ``limit`` chunks it is emptied and
+ * relearnt (bounded memory, as the Python memo). */
+typedef struct { uint64_t h; Py_ssize_t len; Py_UCS4 *chars; PyObject *value; } slot_t;
+typedef struct { slot_t *slots; Py_ssize_t cap, count, limit; } memo_t;
+
+static void memo_clear(memo_t *m) {
+    for (Py_ssize_t i = 0; i < m->cap; i++)
+        if (m->slots[i].chars) { PyMem_Free(m->slots[i].chars); Py_XDECREF(m->slots[i].value); }
+    memset(m->slots, 0, sizeof(slot_t) * m->cap);
+    m->count = 0;
+}
+static void memo_free(PyObject *capsule) {
+    memo_t *m = PyCapsule_GetPointer(capsule, "khabar_native.memo");
+    if (!m) return;
+    memo_clear(m);
+    PyMem_Free(m->slots);
+    PyMem_Free(m);
+}
+static memo_t *memo_of(PyObject *capsule) { return PyCapsule_GetPointer(capsule, "khabar_native.memo"); }
+
+static uint64_t hash_span(int kind, const void *data, Py_ssize_t start, Py_ssize_t end) {
+    uint64_t h = 0xcbf29ce484222325ULL;
+    for (Py_ssize_t i = start; i < end; i++) { h ^= PyUnicode_READ(kind, data, i); h *= 0x100000001b3ULL; }
+    return h;
+}
+/* the slot of a chunk, or the empty slot where it would go */
+static slot_t *memo_find(memo_t *m, uint64_t h, int kind, const void *data, Py_ssize_t start, Py_ssize_t end) {
+    Py_ssize_t mask = m->cap - 1, len = end - start;
+    for (Py_ssize_t i = (Py_ssize_t)(h & mask);; i = (i + 1) & mask) {
+        slot_t *s = &m->slots[i];
+        if (!s->chars) return s;
+        if (s->h == h && s->len == len) {
+            Py_ssize_t k = 0;
+            while (k < len && s->chars[k] == PyUnicode_READ(kind, data, start + k)) k++;
+            if (k == len) return s;
+        }
+    }
+}
+static int memo_grow(memo_t *m) {
+    Py_ssize_t cap = m->cap * 2;
+    slot_t *old = m->slots, *slots = PyMem_Calloc(cap, sizeof(slot_t));
+    if (!slots) { PyErr_NoMemory(); return -1; }
+    for (Py_ssize_t i = 0; i < m->cap; i++) {
+        if (!old[i].chars) continue;
+        for (Py_ssize_t j = (Py_ssize_t)(old[i].h & (cap - 1));; j = (j + 1) & (cap - 1))
+            if (!slots[j].chars) { slots[j] = old[i]; break; }
+    }
+    PyMem_Free(old);
+    m->slots = slots;
+    m->cap = cap;
+    return 0;
+}
+
+/* memo_new(limit) -> memo */
+static PyObject *memo_new(PyObject *self, PyObject *arg) {
+    Py_ssize_t limit = PyLong_AsSsize_t(arg);
+    if (limit == -1 && PyErr_Occurred()) return NULL;
+    memo_t *m = PyMem_Calloc(1, sizeof(memo_t));
+    if (!m) return PyErr_NoMemory();
+    m->cap = 1024;
+    m->limit = limit < 1 ? 1 : limit;
+    if (!(m->slots = PyMem_Calloc(m->cap, sizeof(slot_t)))) { PyMem_Free(m); return PyErr_NoMemory(); }
+    PyObject *capsule = PyCapsule_New(m, "khabar_native.memo", memo_free);
+    if (!capsule) { PyMem_Free(m->slots); PyMem_Free(m); }
+    return capsule;
+}
+
+/* memo_put(memo, chunk, restored | None): remember a chunk (None: it stays as written) */
+static PyObject *memo_put(PyObject *self, PyObject *args) {
+    PyObject *capsule, *chunk, *value;
+    if (!PyArg_ParseTuple(args, "OUO", &capsule, &chunk, &value)) return NULL;
+    memo_t *m = memo_of(capsule);
+    if (!m) return NULL;
+    if (value != Py_None && !PyUnicode_Check(value)) { PyErr_SetString(PyExc_TypeError, "a str or None"); return NULL; }
+    if (m->count >= m->limit) memo_clear(m);
+    if ((m->count + 1) * 2 > m->cap && memo_grow(m) < 0) return NULL;
+    int kind = PyUnicode_KIND(chunk);
+    const void *data = PyUnicode_DATA(chunk);
+    Py_ssize_t len = PyUnicode_GET_LENGTH(chunk);
+    uint64_t h = hash_span(kind, data, 0, len);
+    slot_t *s = memo_find(m, h, kind, data, 0, len);
+    if (s->chars) Py_RETURN_NONE;                             /* known already */
+    Py_UCS4 *chars = PyUnicode_AsUCS4Copy(chunk);
+    if (!chars) return NULL;
+    s->h = h; s->len = len; s->chars = chars;
+    s->value = value == Py_None ? NULL : (Py_INCREF(value), value);
+    m->count++;
+    Py_RETURN_NONE;
+}
+
+/* memo_len(memo) -> int */
+static PyObject *memo_len(PyObject *self, PyObject *capsule) {
+    memo_t *m = memo_of(capsule);
+    return m ? PyLong_FromSsize_t(m->count) : NULL;
+}
+
+/* restore_memo(text, memo) -> list | (str, bool): the memo half of zwnj.Restorer._text.  ``text``
+ * split on " " (as str.split(" ")): the chunks the memo does not know, as a list (Python works
+ * them out, memo_put()s them and asks again); else the text with every chunk replaced (``text``
+ * itself when none changed) and whether a changed chunk follows "و" at index 2 or later (where
+ * Restorer._pairs may apply, which Python's twin then does). */
+static PyObject *restore_memo(PyObject *self, PyObject *args) {
+    PyObject *text, *capsule;
+    if (!PyArg_ParseTuple(args, "UO", &text, &capsule)) return NULL;
+    memo_t *m = memo_of(capsule);
+    if (!m) return NULL;
     int kind = PyUnicode_KIND(text);
     const void *data = PyUnicode_DATA(text);
     Py_ssize_t n = PyUnicode_GET_LENGTH(text), start = 0, index = 0;
-    PyObject *out = PyList_New(0), *missing = NULL;
-    if (!out) return NULL;
+    PyObject *missing = NULL;
     int changed = 0, pairs = 0, after_va = 0;
-    for (Py_ssize_t i = 0; i <= n; i++) {
+    for (Py_ssize_t i = 0; i <= n; i++) {                     /* pass 1: every chunk known? */
         if (i < n && PyUnicode_READ(kind, data, i) != ' ') continue;
-        PyObject *chunk = PyUnicode_Substring(text, start, i), *value = chunk;
-        if (!chunk) goto fail;
+        slot_t *s = memo_find(m, hash_span(kind, data, start, i), kind, data, start, i);
         int is_va = i - start == 1 && PyUnicode_READ(kind, data, start) == 0x0648;
-        int known = PySet_Contains(same, chunk);
-        if (known < 0) { Py_DECREF(chunk); goto fail; }
-        if (!known) {
-            value = PyDict_GetItemWithError(chunks, chunk);
-            if (value) {
-                changed = 1;
-                if (after_va && index >= 2) pairs = 1;
-            } else if (PyErr_Occurred()) { Py_DECREF(chunk); goto fail; }
-            else {
-                if (!missing && !(missing = PyList_New(0))) { Py_DECREF(chunk); goto fail; }
-                if (PyList_Append(missing, chunk) < 0) { Py_DECREF(chunk); goto fail; }
-                value = chunk;
+        if (!s->chars) {
+            PyObject *chunk = PyUnicode_Substring(text, start, i);
+            if (!chunk || (!missing && !(missing = PyList_New(0))) || PyList_Append(missing, chunk) < 0) {
+                Py_XDECREF(chunk); Py_XDECREF(missing); return NULL;
             }
+            Py_DECREF(chunk);
+        } else if (s->value) {
+            changed = 1;
+            if (after_va && index >= 2) pairs = 1;
         }
-        if (!missing && PyList_Append(out, value) < 0) { Py_DECREF(chunk); goto fail; }
-        Py_DECREF(chunk);
         after_va = is_va;
         index++;
         start = i + 1;
     }
-    if (missing) { Py_DECREF(out); return missing; }
-    PyObject *result;
-    if (!changed) result = Py_BuildValue("(OO)", text, Py_False);
-    else {
-        PyObject *space = PyUnicode_FromOrdinal(' ');
-        if (!space) goto fail;
-        PyObject *joined = PyUnicode_Join(space, out);
-        Py_DECREF(space);
-        if (!joined) goto fail;
-        result = Py_BuildValue("(NO)", joined, pairs ? Py_True : Py_False);
+    if (missing) return missing;
+    if (!changed) return Py_BuildValue("(OO)", text, Py_False);
+    Py_ssize_t cap = n + 64, k = 0;                           /* pass 2: the restored text */
+    Py_UCS4 *out = PyMem_Malloc(sizeof(Py_UCS4) * cap);
+    if (!out) return PyErr_NoMemory();
+    start = 0;
+    for (Py_ssize_t i = 0; i <= n; i++) {
+        if (i < n && PyUnicode_READ(kind, data, i) != ' ') continue;
+        slot_t *s = memo_find(m, hash_span(kind, data, start, i), kind, data, start, i);
+        Py_ssize_t len = s->value ? PyUnicode_GET_LENGTH(s->value) : i - start;
+        if (k + len + 1 > cap) {
+            cap = 2 * (k + len + 1);
+            Py_UCS4 *grown = PyMem_Realloc(out, sizeof(Py_UCS4) * cap);
+            if (!grown) { PyMem_Free(out); return PyErr_NoMemory(); }
+            out = grown;
+        }
+        if (start > 0) out[k++] = ' ';
+        if (s->value) for (Py_ssize_t j = 0; j < len; j++) out[k++] = PyUnicode_READ_CHAR(s->value, j);
+        else for (Py_ssize_t j = start; j < i; j++) out[k++] = PyUnicode_READ(kind, data, j);
+        start = i + 1;
     }
-    Py_DECREF(out);
-    return result;
-fail:
-    Py_DECREF(out);
-    Py_XDECREF(missing);
-    return NULL;
+    PyObject *joined = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, out, k);
+    PyMem_Free(out);
+    if (!joined) return NULL;
+    return Py_BuildValue("(NO)", joined, pairs ? Py_True : Py_False);
 }
+
+/* --- zwnj.Restorer._text and zwnj._may_be_arabic ------------------------------------------------ */
 
 /* zwnj.LETTERS: the Arabic-script letters a Persian word is made of */
 static int is_word_letter(Py_UCS4 c) {
@@ -422,28 +583,13 @@ static PyObject *plain_arabic_word(PyObject *self, PyObject *args) {
         Py_UCS4 c = PyUnicode_READ(kind, data, i);
         if ((c >= 0x064B && c <= 0x0652) || c == 0x0629) Py_RETURN_NONE;
     }
-    /* the words' (length, first letter, last letter), as bits: most runs are no word, and need no str */
-    uint64_t firsts[17] = {0}, lasts[17] = {0};
-    if (longest > 16) longest = 16;
-    PyObject *it = PyObject_GetIter(words), *w;
-    if (!it) return NULL;
-    while ((w = PyIter_Next(it))) {
-        Py_ssize_t len = PyUnicode_Check(w) ? PyUnicode_GET_LENGTH(w) : 0;
-        if (len > 0 && len <= longest) {
-            firsts[len] |= 1ULL << (PyUnicode_READ_CHAR(w, 0) & 63);
-            lasts[len] |= 1ULL << (PyUnicode_READ_CHAR(w, len - 1) & 63);
-        }
-        Py_DECREF(w);
-    }
-    Py_DECREF(it);
-    if (PyErr_Occurred()) return NULL;
+    static wordmask_t mask;
+    if (wordmask_for(&mask, words) < 0) return NULL;
     for (Py_ssize_t i = 0; i < n;) {
         if (!is_word_letter(PyUnicode_READ(kind, data, i))) { i++; continue; }
         Py_ssize_t e = i + 1;
         while (e < n && is_word_letter(PyUnicode_READ(kind, data, e))) e++;
-        Py_ssize_t len = e - i;
-        if (len <= longest && (firsts[len] >> (PyUnicode_READ(kind, data, i) & 63) & 1)
-            && (lasts[len] >> (PyUnicode_READ(kind, data, e - 1) & 63) & 1)) {
+        if (e - i <= longest && wordmask_may(&mask, e - i, PyUnicode_READ(kind, data, i), PyUnicode_READ(kind, data, e - 1))) {
             PyObject *word = PyUnicode_Substring(text, i, e);
             if (!word) return NULL;
             int found = PySet_Contains(words, word);
@@ -483,19 +629,8 @@ static PyObject *spaced_affixes(PyObject *self, PyObject *args) {
     const void *data = PyUnicode_DATA(text);
     Py_ssize_t n = PyUnicode_GET_LENGTH(text);
     int found = 0;
-    uint64_t firsts[8] = {0}, lasts[8] = {0};     /* the suffixes' (length, first, last letter), as bits */
-    PyObject *it = PyObject_GetIter(suffixes), *w;
-    if (!it) return NULL;
-    while ((w = PyIter_Next(it))) {
-        Py_ssize_t len = PyUnicode_Check(w) ? PyUnicode_GET_LENGTH(w) : 0;
-        if (len > 0 && len < 8) {
-            firsts[len] |= 1ULL << (PyUnicode_READ_CHAR(w, 0) & 63);
-            lasts[len] |= 1ULL << (PyUnicode_READ_CHAR(w, len - 1) & 63);
-        }
-        Py_DECREF(w);
-    }
-    Py_DECREF(it);
-    if (PyErr_Occurred()) return NULL;
+    static wordmask_t mask;
+    if (wordmask_for(&mask, suffixes) < 0) return NULL;
 #define LZ(c) (is_word_letter(c) || (c) == ZWNJ)
     for (Py_ssize_t p = 0; p < n && found != 3; p++) {
         Py_UCS4 c = PyUnicode_READ(kind, data, p);
@@ -512,8 +647,8 @@ static PyObject *spaced_affixes(PyObject *self, PyObject *args) {
                 || (len == 3 && c == 0x0646 && PyUnicode_READ(kind, data, p + 1) == 0x0645
                     && PyUnicode_READ(kind, data, p + 2) == 0x06CC)) found |= 1;
         }
-        if (!(found & 2) && whole && r - q < 8 && (firsts[r - q] >> (PyUnicode_READ(kind, data, q) & 63) & 1)
-            && (lasts[r - q] >> (PyUnicode_READ(kind, data, r - 1) & 63) & 1)) {   /* ([L][LZ]*) (suffix)(?![LZ]) */
+        if (!(found & 2) && whole && wordmask_may(&mask, r - q, PyUnicode_READ(kind, data, q),
+                                                  PyUnicode_READ(kind, data, r - 1))) {   /* ([L][LZ]*) (suffix)(?![LZ]) */
             PyObject *word = PyUnicode_Substring(text, q, r);
             if (!word) return NULL;
             int is = PySet_Contains(suffixes, word);
@@ -643,6 +778,8 @@ static PyObject *function_words(PyObject *self, PyObject *args) {
     if (limit < n) n = limit;
     Py_UCS4 word[16];
     if (longest > 16) longest = 16;
+    static wordmask_t amask, pmask;
+    if (wordmask_for(&amask, arabic) < 0 || wordmask_for(&pmask, persian) < 0) return NULL;
     for (Py_ssize_t i = 0; i < n;) {
         Py_UCS4 c = PyUnicode_READ(kind, data, i);
         if (c < 0x0600 || c > 0x06FF) { i++; continue; }
@@ -651,7 +788,8 @@ static PyObject *function_words(PyObject *self, PyObject *args) {
             if (e - i < longest) word[e - i] = c == 0x064A ? 0x06CC : c == 0x0643 ? 0x06A9 : c;
             e++;
         }
-        if (e - i <= longest) {
+        if (e - i <= longest && (wordmask_may(&amask, e - i, word[0], word[e - i - 1])
+                                 || wordmask_may(&pmask, e - i, word[0], word[e - i - 1]))) {
             PyObject *w = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, word, e - i);
             if (!w) return NULL;
             int a = PySet_Contains(arabic, w), p = a < 0 ? -1 : PySet_Contains(persian, w);
@@ -666,13 +804,16 @@ static PyObject *function_words(PyObject *self, PyObject *args) {
 }
 
 static PyMethodDef methods[] = {
+    {"memo_new", memo_new, METH_O, "A memo of the restorer's chunks, of at most ``limit`` chunks."},
+    {"memo_put", memo_put, METH_VARARGS, "memo_put(memo, chunk, restored or None)."},
+    {"memo_len", memo_len, METH_O, "How many chunks the memo holds."},
+    {"restore_memo", restore_memo, METH_VARARGS, "Restorer._text's memo: the text's chunks replaced, or the unknown ones."},
     {"odd_characters", odd_characters, METH_O, "check_characters' scan: bit 1 a control/override/noncharacter, bit 2 a mark flood."},
     {"mojibake_counts", mojibake_counts, METH_VARARGS, "check_mojibake's counts: (cp1256 pairs, Arabic-script characters)."},
     {"collapse_space", collapse_space, METH_O, "' '.join(text.split())."},
     {"line_counts", line_counts, METH_O, "normalize_line's counts of a changed line: (letters, ZWNJs and marks)."},
     {"spaced_affixes", spaced_affixes, METH_VARARGS, "Whether zwnj's spaced prefix (1) and suffix (2) patterns match."},
     {"function_words", function_words, METH_VARARGS, "decode.check_persian's Arabic and Persian function word counts."},
-    {"restore_chunks", restore_chunks, METH_VARARGS, "Restorer._text's memo: the text's chunks replaced, or the unknown chunks."},
     {"plain_arabic_word", plain_arabic_word, METH_VARARGS, "zwnj._may_be_arabic for a text with no mark (None: use Python)."},
     {"align", align, METH_VARARGS, "offsets.align(raw, norm), or None: use Python."},
     {"clean_line", clean_line, METH_O, "normalize._clean_line(line), or None: use Python."},
@@ -688,6 +829,6 @@ PyMODINIT_FUNC PyInit_khabar_native(void) {
     crc_init();
     classes_init();
     PyObject *m = PyModule_Create(&module);
-    if (m && PyModule_AddIntConstant(m, "API", 6) < 0) { Py_DECREF(m); return NULL; }
+    if (m && PyModule_AddIntConstant(m, "API", 7) < 0) { Py_DECREF(m); return NULL; }
     return m;
 }

@@ -200,7 +200,7 @@ def test_restorer_memory_is_bounded_and_forgetting_changes_nothing(monkeypatch):
     first = restorer.text(text)
     for k in range(40):
         assert restorer.text(f"{text} واژه{k}") == f"{first} واژه{k}"
-        assert len(restorer.same) <= 16 and len(restorer.chunks) <= 16
+        assert len(restorer.same) <= 16 and len(restorer.chunks) <= 16 and restorer.remembered() <= 16
     assert "می\u200cتواند" in first and "رئیس\u200cجمهور" in first
 
 

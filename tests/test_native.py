@@ -68,12 +68,13 @@ _MEMO_C, _MEMO_PY = {}, {}
 
 
 def check_restorer_twins(cleaned: str) -> None:
-    """The restorer's memo in C (restore_chunks) and in Python give the same text, each with a
+    """The restorer's memo in C (restore_memo) and in Python give the same text, each with a
     memo of its own, for both document kinds; the C test for an Arabic clause is the pattern's."""
     for compounds in (True, False):
         c = _MEMO_C.setdefault(compounds, zwnj.Restorer(compounds=compounds))
         py = _MEMO_PY.setdefault(compounds, zwnj.Restorer(compounds=compounds))
         assert c._text(cleaned) == py._text_py(cleaned)
+        assert c._memo is not None and py._memo is None       # the C memo was used, and only by c
     found = native.spaced_affixes(cleaned, zwnj._SPACED_SET)
     assert found == (zwnj._SPACED_PREFIX.search(cleaned) is not None) + 2 * (zwnj._SPACED_SUFFIX.search(cleaned) is not None)
     plain = native.plain_arabic_word(cleaned, zwnj.ARABIC_WORDS, zwnj._LONGEST_ARABIC_WORD)

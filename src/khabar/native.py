@@ -20,7 +20,7 @@ from __future__ import annotations
 import os
 from types import ModuleType
 
-API = 6
+API = 7
 
 
 def _load() -> ModuleType | None:

@@ -194,6 +194,7 @@ class Restorer:
         self.cache: dict[str, str] = {}
         self.chunks: dict[str, str] = {}      # chunks that change -> their restored form
         self.same: set[str] = set()           # chunks that stay as written
+        self._memo = None                      # the C memo (native.memo_new), made on first use
         self.rule_of: dict[str, str] = {}
 
     def word(self, token: str) -> str:
@@ -339,12 +340,16 @@ class Restorer:
         return marked >= max(1, 0.2 * len(words))
 
     def _text(self, text: str) -> str:
-        if native is not None:              # the memo's lookups in C (the twin of the lines below)
-            result = native.restore_chunks(text, self.same, self.chunks)
+        if native is not None:              # the memo in C (the twin of the lines below)
+            if self._memo is None:
+                self._memo = native.memo_new(CACHE_LIMIT)
+            result = native.restore_memo(text, self._memo)
             if isinstance(result, list):
-                self._learn(set(result))
-                result = native.restore_chunks(text, self.same, self.chunks)
-            if isinstance(result, tuple):
+                for chunk in dict.fromkeys(result):
+                    restored = self._chunk(chunk)
+                    native.memo_put(self._memo, chunk, None if restored == chunk else restored)
+                result = native.restore_memo(text, self._memo)
+            if isinstance(result, tuple):     # (a list again: the memo was full and forgot; Python's twin then)
                 restored, pairs = result
                 return self._text_py(text) if pairs else self._spaced(restored)
         return self._text_py(text)
@@ -359,6 +364,12 @@ class Restorer:
                 self._pairs(parts, out)
             text = " ".join(out)
         return self._spaced(text)
+
+    def remembered(self) -> int:
+        """How many chunks the memo holds (the C memo's, or the Python memo's)."""
+        if self._memo is not None:
+            return native.memo_len(self._memo)
+        return len(self.same) + len(self.chunks)
 
     def _learn(self, seen: set[str]) -> None:
         """Work out and remember the chunks of ``seen`` not remembered yet (bounded memory: a memo
