@@ -18,10 +18,19 @@
 #define C_ALNUM 1
 #define C_DECIMAL 2
 #define C_SPACE 4
+#define C_WORD_LETTER 8      /* zwnj.LETTERS */
 static unsigned char bmp[0x10000];
+/* zwnj.LETTERS: the Arabic-script letters a Persian word is made of */
+static int is_word_letter_slow(Py_UCS4 c) {
+    return (c >= 0x0621 && c <= 0x063A) || (c >= 0x0641 && c <= 0x064A) || c == 0x067E || c == 0x0686
+        || c == 0x0698 || c == 0x06A9 || c == 0x06AF || c == 0x06C0 || c == 0x06CC;
+}
+static inline int is_word_letter(Py_UCS4 c) { return c < 0x10000 && bmp[c] & C_WORD_LETTER; }
+
 static void classes_init(void) {
     for (Py_UCS4 c = 0; c < 0x10000; c++)
-        bmp[c] = (Py_UNICODE_ISALNUM(c) ? C_ALNUM : 0) | (Py_UNICODE_ISDECIMAL(c) ? C_DECIMAL : 0)
+        bmp[c] = (is_word_letter_slow(c) ? C_WORD_LETTER : 0)
+               | (Py_UNICODE_ISALNUM(c) ? C_ALNUM : 0) | (Py_UNICODE_ISDECIMAL(c) ? C_DECIMAL : 0)
                | (Py_UNICODE_ISSPACE(c) ? C_SPACE : 0);
 }
 static inline int is_alnum(Py_UCS4 c) { return c < 0x10000 ? bmp[c] & C_ALNUM : Py_UNICODE_ISALNUM(c); }
@@ -296,6 +305,22 @@ static int is_fold_space(Py_UCS4 c) {
         || c == 0x3000;
 }
 
+/* Whether clean_line has nothing to do to a line (most lines): no character it maps, drops or
+ * folds (a superset is asked: a line it names goes the long way, with the same result), no
+ * doubled space, no white space at either end. */
+static int already_clean(text_t t) {
+    if (t.n && (is_space(AT(t, 0)) || is_space(AT(t, t.n - 1)))) return 0;
+    for (Py_ssize_t i = 0; i < t.n; i++) {
+        Py_UCS4 c = AT(t, i);
+        if (c < 0x80) {
+            if (c == '\t' || (c == ' ' && i + 1 < t.n && AT(t, i + 1) == ' ')) return 0;
+        } else if (c == 0x00A0 || c == 0x0640 || c == 0x064A || c == 0x0649 || c == 0x0643 || c == 0x061C
+                   || (c >= 0x0660 && c <= 0x0669) || (c >= 0x2000 && c <= 0x200F) || (c >= 0x202A && c <= 0x202F)
+                   || (c >= 0x205F && c <= 0x2069) || c == 0x3000 || c == 0xFEFF || is_presentation(c)) return 0;
+    }
+    return 1;
+}
+
 /* clean_line(line) -> str | None: normalize._clean_line (invisible characters, letters.INVISIBLE_CHARS,
  * dropped first); None for a line with presentation forms (their NFKC expansion is left to Python's twin). */
 static PyObject *clean_line(PyObject *self, PyObject *arg) {
@@ -304,6 +329,7 @@ static PyObject *clean_line(PyObject *self, PyObject *arg) {
     int kind = t.kind;
     const void *data = t.data;
     Py_ssize_t n = t.n, m = 0;
+    if (already_clean(t)) { Py_INCREF(arg); return arg; }
     int marks = 0, zwnj = 0;
     Py_UCS4 *a = PyMem_Malloc(sizeof(Py_UCS4) * (n + 1)), *b = PyMem_Malloc(sizeof(Py_UCS4) * (n + 1));
     if (!a || !b) { PyMem_Free(a); PyMem_Free(b); return PyErr_NoMemory(); }
@@ -563,11 +589,6 @@ static PyObject *restore_memo(PyObject *self, PyObject *args) {
 
 /* --- zwnj.Restorer._text and zwnj._may_be_arabic ------------------------------------------------ */
 
-/* zwnj.LETTERS: the Arabic-script letters a Persian word is made of */
-static int is_word_letter(Py_UCS4 c) {
-    return (c >= 0x0621 && c <= 0x063A) || (c >= 0x0641 && c <= 0x064A) || c == 0x067E || c == 0x0686
-        || c == 0x0698 || c == 0x06A9 || c == 0x06AF || c == 0x06C0 || c == 0x06CC;
-}
 
 /* plain_arabic_word(text, words, longest) -> bool | None: zwnj._may_be_arabic for a text with
  * no vowel mark and no ة (None otherwise: Python's pattern decides): whether a maximal run of
