@@ -785,6 +785,22 @@ static PyObject *collapse_space(PyObject *self, PyObject *arg) {
 
 /* --- decode.check_persian ------------------------------------------------------------------- */
 
+/* letter_counts(text) -> (arabic, other): decode.check_persian's letters, as its UTF-8 lead bytes
+ * count them: Arabic script U+0600-U+06FF; other letters ASCII letters, U+00C0-U+05FF,
+ * U+0800-U+1FFF, U+3000-U+EFFF (lone surrogates included) and beyond the BMP. */
+static PyObject *letter_counts(PyObject *self, PyObject *arg) {
+    text_t t;
+    if (text_of(arg, &t) < 0) return NULL;
+    Py_ssize_t arabic = 0, other = 0;
+    for (Py_ssize_t i = 0; i < t.n; i++) {
+        Py_UCS4 c = AT(t, i);
+        if (c >= 0x0600 && c <= 0x06FF) arabic++;
+        else if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= 0x00C0 && c <= 0x05FF)
+                 || (c >= 0x0800 && c <= 0x1FFF) || (c >= 0x3000 && c <= 0xEFFF) || c >= 0x10000) other++;
+    }
+    return Py_BuildValue("(nn)", arabic, other);
+}
+
 /* function_words(text, limit, arabic, persian, longest) -> (arabic hits, persian hits):
  * decode.check_persian's counts: the runs of [\u0600-\u06ff] in text[:limit], ي as ی and ك as
  * ک, found in each frozenset (words at most ``longest`` characters long). */
@@ -825,6 +841,7 @@ static PyObject *function_words(PyObject *self, PyObject *args) {
 }
 
 static PyMethodDef methods[] = {
+    {"letter_counts", letter_counts, METH_O, "check_persian's (Arabic-script, other) letter counts."},
     {"memo_new", memo_new, METH_O, "A memo of the restorer's chunks, of at most ``limit`` chunks."},
     {"memo_put", memo_put, METH_VARARGS, "memo_put(memo, chunk, restored or None)."},
     {"memo_len", memo_len, METH_O, "How many chunks the memo holds."},
@@ -850,6 +867,6 @@ PyMODINIT_FUNC PyInit_khabar_native(void) {
     crc_init();
     classes_init();
     PyObject *m = PyModule_Create(&module);
-    if (m && PyModule_AddIntConstant(m, "API", 7) < 0) { Py_DECREF(m); return NULL; }
+    if (m && PyModule_AddIntConstant(m, "API", 8) < 0) { Py_DECREF(m); return NULL; }
     return m;
 }

@@ -58,6 +58,7 @@ def check_twins(line: str) -> None:
     assert native.mojibake_counts(line, decode._CP1256_TAIL) == (len(decode._MOJIBAKE_1256.findall(line)),
                                                                  len(decode._ARABIC_SCRIPT.findall(line)))
     assert native.collapse_space(line) == " ".join(line.split())
+    assert native.letter_counts(line) == decode.letter_counts_py(line)
     if cleaned is not None and cleaned != line:
         assert native.line_counts(line) == N.line_counts(line)
     assert native.function_words(line, 3000, decode._ARABIC_WORDS, decode._PERSIAN_WORDS,
@@ -107,7 +108,8 @@ def test_twins_agree_on_real_news():
 @given(st.lists(st.sampled_from(HARD + ["_", "²", "Ⅻ", "\x00", "𝐀", "١٢", "\u06f1.\u06f2", "x'y", "ب'ه", "\ud800",
                                         "گفت", "و", "گوهای", "فی", "الذي", "است", "ة", "\u064e", "نمی", "تر", "هایشان",
                                         "اند", "\u200b", "\ufeff", "ط", "پ", "ع", "\u200c", "\x85", "\x1f", "\u202e",
-                                        "\ufdd0", "\u064b\u064b\u064b", "\u0300\u0301\u0302", "\u3000"]),
+                                        "\ufdd0", "\u064b\u064b\u064b", "\u0300\u0301\u0302", "\u3000", "Ω", "ж", "ש",
+                                        "中", "\u0710", "ÿ", "\u00c0", "\u07ff", "\u0800"]),
                 max_size=30))
 def test_twins_agree_on_generated_text(parts):
     check_twins("".join(parts))

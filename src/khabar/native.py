@@ -20,7 +20,7 @@ from __future__ import annotations
 import os
 from types import ModuleType
 
-API = 7
+API = 8
 
 
 def _load() -> ModuleType | None:

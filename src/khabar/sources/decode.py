@@ -175,6 +175,18 @@ PERSIAN_EVIDENCE = 8
 LANGUAGE_SAMPLE = 4000      # characters of a record the language check reads: enough to tell, cheap on long articles
 
 
+def letter_counts(text: str) -> tuple[int, int]:
+    """(Arabic-script letters, other letters) of ``text`` (``native.letter_counts`` is the twin)."""
+    if native is not None:
+        return native.letter_counts(text)
+    return letter_counts_py(text)
+
+
+def letter_counts_py(text: str) -> tuple[int, int]:
+    data = text.encode("utf-8", "surrogatepass")
+    return len(data.translate(None, _KEEP_ARABIC)), len(data.translate(None, _KEEP_OTHER))
+
+
 _LONGEST_WORD = max(map(len, _ARABIC_WORDS | _PERSIAN_WORDS))
 
 
@@ -193,9 +205,8 @@ def function_words_py(text: str, limit: int = 3000) -> tuple[int, int]:
 
 def check_persian(text: str) -> None:
     """Reject text whose letters are mostly not Arabic script, or that is Arabic rather than Persian."""
-    data = text.encode("utf-8", "surrogatepass")
-    arabic = len(data.translate(None, _KEEP_ARABIC))
-    letters = arabic + len(data.translate(None, _KEEP_OTHER))
+    arabic, other = letter_counts(text)
+    letters = arabic + other
     if not letters:
         raise KhabarError("language.not-persian", detail="the text has no letters")
     share = arabic / letters

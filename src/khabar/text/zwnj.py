@@ -150,10 +150,15 @@ class Lexicon:
 def lexicon() -> Lexicon:
     data = resources.files("khabar.text") / "data"
     rows = []
-    with gzip.open(data.joinpath("lexicon.tsv.gz").open("rb"), "rt", encoding="utf-8") as fh:
-        for line in fh:
-            word, freq, tags = line.rstrip("\n").split("\t")
-            rows.append((word, int(freq), frozenset(tags.split(","))))
+    tag_sets: dict[str, frozenset[str]] = {}       # a few hundred distinct tag sets: one object each
+    for line in gzip.decompress(data.joinpath("lexicon.tsv.gz").read_bytes()).decode("utf-8").split("\n"):
+        if not line:
+            continue
+        word, freq, tags = line.split("\t")
+        tag_set = tag_sets.get(tags)
+        if tag_set is None:
+            tag_set = tag_sets[tags] = frozenset(tags.split(","))
+        rows.append((word, int(freq), tag_set))
     verbs = []
     for line in data.joinpath("verbs.tsv").read_text(encoding="utf-8").splitlines():
         past, _, present = line.partition("\t")
