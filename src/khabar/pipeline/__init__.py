@@ -41,6 +41,7 @@ from khabar.features import arrow_schema
 from khabar.publish import commit, manifest
 from khabar.publish.documents import Published, write_documents
 from khabar.publish.release import Release, ReleaseError, read_release
+from khabar.shards import release_memory
 from khabar.split import LEDGER, Ledger, load_ledger
 from khabar.work import WorkerDied, parse_page
 
@@ -116,6 +117,7 @@ def _plan(cfg: BuildConfig, collected: Collected, ledger: Ledger) -> Plan:
     plan = make_plan(groups, dedup, collected.hits, ledger, cfg.ratios, cfg.config.temporal_cutoff, repeated)
     cfg.seconds["split"] += time.perf_counter() - t1
     dedup.close()                    # the signatures are done with; ids and dates stay for pass 2
+    release_memory()                 # what clustering freed goes back to the system before pass 2 (RSS flat in N)
     return plan
 
 
