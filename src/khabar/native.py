@@ -1,15 +1,17 @@
 """The optional compiled text loops (``native/khabar_native.c``), or None.
 
-Five per-character loops of a build have a C twin: cleaning a line
-(:func:`khabar.text.normalize._clean_line`), counting tokens
-(:func:`khabar.text.segment.token_count`), hashing the words of the dedup content
-(:func:`khabar.dedup.shingles`), the shingles and MinHash signature made from those hashes
-(:func:`khabar.dedup.fingerprint`) and aligning normalized text with raw text
-(:func:`khabar.text.offsets.align`).  The Python code is the reference: the twins
-give the same results (tests feed both real and generated text), and a twin returns
-None where it would need what only Python has (presentation forms' NFKC expansion, a
-lone surrogate), so the Python code runs then.  Output is byte-identical with or
-without them; they only make a build faster (see the README's performance section).
+The per-character loops of a build have C twins: cleaning a line and counting what it
+changed (:mod:`khabar.text.letters`, :mod:`khabar.text.normalize`), the ZWNJ restorer's chunk
+memo, its Arabic-clause and spaced-affix tests (:mod:`khabar.text.zwnj`), counting tokens
+(:mod:`khabar.text.segment`), the language and mojibake counts
+(:mod:`khabar.sources.decode`), the character checks (:func:`khabar.assemble.odd_characters`),
+hashing the words of the dedup content, its shingles, MinHash signature and digest
+(:mod:`khabar.dedup`) and aligning normalized with raw text (:mod:`khabar.text.offsets`).
+The Python code is the reference: the twins give the same results (``tests/test_native.py``
+feeds both real and generated text), and a twin returns None where it would need what only
+Python has (presentation forms' NFKC expansion, a lone surrogate, a text its quick test
+cannot settle), so the Python code runs then.  Output is byte-identical with or without
+them; they only make a build faster (see the README's performance section).
 
 ``scripts/venv.sh`` builds them (a C compiler is needed; without one, Khabar runs in
 pure Python).  ``KHABAR_PURE_PYTHON=1`` turns them off.
