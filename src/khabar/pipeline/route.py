@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import collections
 import dataclasses
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -48,12 +49,15 @@ class Router:
         self.schema = arrow_schema()
         self.cutoff = cfg.config.temporal_cutoff
         rows = cfg.max_rows_per_shard
-        self.writers = {s: InBackground(SplitWriter(data_dir, s, self.schema, max_rows_per_shard=rows)) for s in SPLITS}
+        self.thread = ThreadPoolExecutor(1, thread_name_prefix="khabar-write")     # one for every split
+        self.writers = {s: InBackground(SplitWriter(data_dir, s, self.schema, max_rows_per_shard=rows), self.thread)
+                        for s in SPLITS}
         self.temporal_writers: dict[str, InBackground] = {}
         if self.cutoff:
             (data_dir / "temporal").mkdir()
             self.temporal_writers = {s: InBackground(SplitWriter(data_dir / "temporal", s, self.schema,
-                                                                 max_rows_per_shard=rows)) for s in SPLITS}
+                                                                 max_rows_per_shard=rows), self.thread)
+                                     for s in SPLITS}
         self.collector = stats.Collector()
         self.duplicates: list[dict[str, Any]] = []
         self.first_origin: dict[str, str] = {}     # ids given twice: where the first came from
@@ -160,8 +164,11 @@ class Router:
 
     def abort(self) -> None:
         """After a failure: every writer stopped and its file closed (none left open on a full disk)."""
-        for writer in [*self.writers.values(), *self.temporal_writers.values()]:
-            writer.abort()
+        try:
+            for writer in [*self.writers.values(), *self.temporal_writers.values()]:
+                writer.abort()
+        finally:
+            self.thread.shutdown(wait=True)
 
     def close(self) -> Routed:
         files: list[dict[str, Any]] = []
@@ -172,6 +179,7 @@ class Router:
                 for path, rows in writer.close():
                     files.append(manifest.file_entry(path, f"{folder}/{path.name}", rows))
                 info[name] = {"rows": writer.rows, "bytes": writer.nbytes}
+        self.thread.shutdown()
         return Routed(files, infos[0], infos[1], self.collector.result(), self.duplicates, self.example,
                       self.conflicts())
 
