@@ -105,7 +105,7 @@ class InBackground:
     splits share one thread (``pool``, a one-thread executor; without it the writer has its
     own): a thread per split measured no faster and held more memory, its resident size
     growing with the rows written (a build of 100,000 articles peaked at 596 MB with three,
-    536 MB with one).  At most ``depth`` tables wait per writer; an error in the thread
+    about 540 MB with one).  At most ``depth`` tables wait per writer; an error in the thread
     surfaces at the next call."""
 
     def __init__(self, writer: SplitWriter, pool: ThreadPoolExecutor | None = None, depth: int = 2):
