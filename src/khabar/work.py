@@ -73,10 +73,10 @@ class Outcome:
     digest: bytes | None = None
     length: int | None = None                        # characters of the deduplicated content
     input_file: tuple[str, str, int] | None = None   # (path, sha256, bytes) of the input file, on its first outcome
-    # With Arrow rows (Worker(arrow=True)): the unit's published rows as one Arrow table (or,
-    # Worker(arrow=Spooling(...)), the path of the spool file holding them), on its first published outcome; ``record`` then keeps only the fields the build's main
-    # process reads (SLIM), and ``tabled`` says the row travels in that table.
-    table: Any = None
+    # With Worker(spooling=...): the spool file the worker wrote its unit's published rows to, on
+    # the unit's first published outcome; ``record`` then keeps only the fields the build's main
+    # process reads (SLIM), and ``tabled`` says the row travels in that file.
+    spool_file: Path | None = None
     tabled: bool = False
     skipped: str | None = None      # a web capture's record that is no article (its reason: khabar.sources.warc)
     path: str | None = None         # how a web page's body was found: 'rules' or 'generic'
@@ -88,7 +88,7 @@ SLIM = ("id", "url", "published", "raw_sha256", "source")
 @dataclasses.dataclass(frozen=True)
 class Spooling:
     """Where workers write their units' published rows (the build's staging folder), and how
-    (the spool's compression): with it, an outcome's ``table`` is the path of that file."""
+    (the spool's compression): see :func:`tabulate`."""
 
     folder: Path
     compression: str = "none"
@@ -137,8 +137,8 @@ def read_page(path: Path, max_bytes: int) -> bytes:
 class Worker:
     """Holds what every unit needs (registry, taxonomy, date limits) and the stage clock."""
 
-    def __init__(self, latest: Any, arrow: "bool | Spooling" = False, open_only: bool = False):
-        self.arrow = arrow
+    def __init__(self, latest: Any, spooling: Spooling | None = None, open_only: bool = False):
+        self.spooling = spooling
         self.units = 0
         self.open_only = open_only      # publishing into the repository: only redistributable sources
         self.limits = DateLimits(latest=latest)
@@ -259,18 +259,18 @@ class Worker:
             outcomes = [Outcome(unit.origin, unit.source, unit.error[2] if unit.error else None, error=unit.error)]
         if unit.input_file is not None and outcomes:
             outcomes[0].input_file = unit.input_file
-        if self.arrow:
+        if self.spooling is not None:
             t0 = time.perf_counter()
             self.units += 1
-            tabulate(outcomes, self.arrow if isinstance(self.arrow, Spooling) else None, f"{os.getpid()}-{self.units}")
+            tabulate(outcomes, self.spooling, f"{os.getpid()}-{self.units}")
             self.seconds["write"] += time.perf_counter() - t0
         return outcomes, self.seconds
 
 
-def tabulate(outcomes: list[Outcome], spooling: Spooling | None = None, name: str = "") -> None:
-    """Turn a unit's published records into one Arrow table (in the worker) and slim each record
-    to the fields the main process reads.  With ``spooling`` the worker writes the table to a
-    spool file of its own and the outcome carries the file's path; else the table itself."""
+def tabulate(outcomes: list[Outcome], spooling: Spooling, name: str) -> None:
+    """Write a unit's published records as one Arrow table to a spool file of the worker's own
+    (the first published outcome carries its path) and slim each record to the fields the main
+    process reads."""
     from khabar.features import arrow_schema, to_arrow_row
     from khabar.shards import table_of
     from khabar.spool import write_unit
@@ -279,7 +279,7 @@ def tabulate(outcomes: list[Outcome], spooling: Spooling | None = None, name: st
     if not published:
         return
     table = table_of([to_arrow_row(o.record) for o in published], arrow_schema())
-    published[0].table = table if spooling is None else write_unit(spooling.folder, name, table, spooling.compression)
+    published[0].spool_file = write_unit(spooling.folder, name, table, spooling.compression)
     for o in published:
         o.record = {k: o.record.get(k) for k in SLIM}
         o.tabled = True
@@ -299,13 +299,13 @@ def _guess_source(mapping: Mapping, record: Any) -> str:
 _WORKER: Worker | None = None
 
 
-def _init(latest: Any, arrow: "bool | Spooling", open_only: bool) -> None:
+def _init(latest: Any, spooling: Spooling | None, open_only: bool) -> None:
     global _WORKER
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)      # Ctrl-C is the main process's to handle: one message, no
     signal.signal(signal.SIGTERM, signal.SIG_DFL)     # traceback per worker; the main process ends the workers
-    _WORKER = Worker(latest, arrow, open_only)
+    _WORKER = Worker(latest, spooling, open_only)
 
 
 def _run(unit: Unit) -> tuple[list[Outcome], dict[str, float]]:
@@ -318,15 +318,15 @@ def default_workers() -> int:
 
 
 def ordered_map(units: Iterable[Unit], latest: Any, workers: int, window: int = 4,
-                arrow: "bool | Spooling" = False, open_only: bool = False) -> Iterator[tuple[list[Outcome], dict[str, float]]]:
+                spooling: Spooling | None = None, open_only: bool = False) -> Iterator[tuple[list[Outcome], dict[str, float]]]:
     """Results of every unit, in input order, with at most ``window`` units per worker in flight
-    (``arrow``: published rows come as Arrow tables, or spool files, records slimmed; see :func:`tabulate`).
+    (``spooling``: published rows come as spool files the workers wrote, records slimmed; see :func:`tabulate`).
 
     A worker that dies (``kill -9``, the out-of-memory killer) ends the build at once with
     ``build.worker-died``, naming the input it was on: a process pool's broken state is seen
     (concurrent.futures), where multiprocessing.Pool would wait for its result forever."""
     if workers <= 1:
-        worker = Worker(latest, arrow, open_only)
+        worker = Worker(latest, spooling, open_only)
         for unit in units:
             yield worker.run(unit)
         return
@@ -337,7 +337,7 @@ def ordered_map(units: Iterable[Unit], latest: Any, workers: int, window: int = 
     default_restorer(), default_restorer(False)   # load the lexicon once, before forking: the workers share it
     methods = multiprocessing.get_all_start_methods()
     ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-    pool = ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init, initargs=(latest, arrow, open_only))
+    pool = ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init, initargs=(latest, spooling, open_only))
     pending: list[tuple[Unit, Any]] = []
     try:
         for unit in units:

@@ -35,8 +35,9 @@ Results = Iterable[tuple[list[Outcome], dict[str, float]]]
 def work(items: list[InputItem], cfg: BuildConfig, seconds: dict[str, float], spool: Path | None = None) -> Results:
     """The local engine's per-article work: units in worker processes, results in input order
     (``spool``: the workers write the published rows there, see :class:`khabar.work.Spooling`)."""
-    arrow = Spooling(spool, cfg.config.spool_compression) if spool is not None else False
-    return ordered_map(units(items, cfg, seconds), cfg.build_date, cfg.workers, arrow=arrow, open_only=cfg.open_only)
+    spooling = Spooling(spool, cfg.config.spool_compression) if spool is not None else None
+    return ordered_map(units(items, cfg, seconds), cfg.build_date, cfg.workers, spooling=spooling,
+                       open_only=cfg.open_only)
 
 
 def articles(items: list[InputItem], cfg: BuildConfig, report: Report,
@@ -124,10 +125,8 @@ def _collect(items: list[InputItem], cfg: BuildConfig, report: Report, unmapped:
         entry = listing.match(record) if listing.entries else None
         if entry is not None:
             hits[index] = entry
-        if isinstance(out.table, Path):
-            spool.adopt(out.table)                # the unit's rows, written by the worker
-        elif out.table is not None:
-            spool.write_table(out.table)          # the unit's rows, made Arrow in the worker
+        if out.spool_file is not None:
+            spool.adopt(out.spool_file)           # the unit's rows, written by the worker
         elif not out.tabled:
             spool.write(to_arrow_row(record))
         seconds["dedup"] += t1 - t0
