@@ -590,13 +590,12 @@ static PyObject *restore_memo(PyObject *self, PyObject *args) {
 /* --- zwnj.Restorer._text and zwnj._may_be_arabic ------------------------------------------------ */
 
 
-/* plain_arabic_word(text, words, longest) -> bool | None: zwnj._may_be_arabic for a text with
+/* plain_arabic_word(text, words) -> bool | None: zwnj._may_be_arabic for a text with
  * no vowel mark and no ة (None otherwise: Python's pattern decides): whether a maximal run of
- * zwnj.LETTERS is one of ``words`` (a frozenset of words at most ``longest`` letters long). */
+ * zwnj.LETTERS is one of ``words`` (a frozenset of words of at most MASK_LEN letters). */
 static PyObject *plain_arabic_word(PyObject *self, PyObject *args) {
     PyObject *text, *words;
-    Py_ssize_t longest;
-    if (!PyArg_ParseTuple(args, "UO!n", &text, &PyFrozenSet_Type, &words, &longest)) return NULL;
+    if (!PyArg_ParseTuple(args, "UO!", &text, &PyFrozenSet_Type, &words)) return NULL;
     int kind = PyUnicode_KIND(text);
     const void *data = PyUnicode_DATA(text);
     Py_ssize_t n = PyUnicode_GET_LENGTH(text);
@@ -610,7 +609,7 @@ static PyObject *plain_arabic_word(PyObject *self, PyObject *args) {
         if (!is_word_letter(PyUnicode_READ(kind, data, i))) { i++; continue; }
         Py_ssize_t e = i + 1;
         while (e < n && is_word_letter(PyUnicode_READ(kind, data, e))) e++;
-        if (e - i <= longest && wordmask_may(&mask, e - i, PyUnicode_READ(kind, data, i), PyUnicode_READ(kind, data, e - 1))) {
+        if (wordmask_may(&mask, e - i, PyUnicode_READ(kind, data, i), PyUnicode_READ(kind, data, e - 1))) {
             PyObject *word = PyUnicode_Substring(text, i, e);
             if (!word) return NULL;
             int found = PySet_Contains(words, word);
@@ -801,20 +800,19 @@ static PyObject *letter_counts(PyObject *self, PyObject *arg) {
     return Py_BuildValue("(nn)", arabic, other);
 }
 
-/* function_words(text, limit, arabic, persian, longest) -> (arabic hits, persian hits):
+/* function_words(text, limit, arabic, persian) -> (arabic hits, persian hits):
  * decode.check_persian's counts: the runs of [\u0600-\u06ff] in text[:limit], ي as ی and ك as
- * ک, found in each frozenset (words at most ``longest`` characters long). */
+ * ک, found in each frozenset (words of at most MASK_LEN characters). */
 static PyObject *function_words(PyObject *self, PyObject *args) {
     PyObject *text, *arabic, *persian;
-    Py_ssize_t limit, longest;
-    if (!PyArg_ParseTuple(args, "UnO!O!n", &text, &limit, &PyFrozenSet_Type, &arabic, &PyFrozenSet_Type, &persian,
-                          &longest)) return NULL;
+    Py_ssize_t limit;
+    if (!PyArg_ParseTuple(args, "UnO!O!", &text, &limit, &PyFrozenSet_Type, &arabic, &PyFrozenSet_Type, &persian))
+        return NULL;
     int kind = PyUnicode_KIND(text);
     const void *data = PyUnicode_DATA(text);
     Py_ssize_t n = PyUnicode_GET_LENGTH(text), hits[2] = {0, 0};
     if (limit < n) n = limit;
-    Py_UCS4 word[16];
-    if (longest > 16) longest = 16;
+    Py_UCS4 word[MASK_LEN];
     static wordmask_t amask, pmask;
     if (wordmask_for(&amask, arabic) < 0 || wordmask_for(&pmask, persian) < 0) return NULL;
     for (Py_ssize_t i = 0; i < n;) {
@@ -822,11 +820,11 @@ static PyObject *function_words(PyObject *self, PyObject *args) {
         if (c < 0x0600 || c > 0x06FF) { i++; continue; }
         Py_ssize_t e = i;
         while (e < n && (c = PyUnicode_READ(kind, data, e)) >= 0x0600 && c <= 0x06FF) {
-            if (e - i < longest) word[e - i] = c == 0x064A ? 0x06CC : c == 0x0643 ? 0x06A9 : c;
+            if (e - i < MASK_LEN) word[e - i] = c == 0x064A ? 0x06CC : c == 0x0643 ? 0x06A9 : c;
             e++;
         }
-        if (e - i <= longest && (wordmask_may(&amask, e - i, word[0], word[e - i - 1])
-                                 || wordmask_may(&pmask, e - i, word[0], word[e - i - 1]))) {
+        if (e - i <= MASK_LEN && (wordmask_may(&amask, e - i, word[0], word[e - i - 1])
+                                  || wordmask_may(&pmask, e - i, word[0], word[e - i - 1]))) {
             PyObject *w = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, word, e - i);
             if (!w) return NULL;
             int a = PySet_Contains(arabic, w), p = a < 0 ? -1 : PySet_Contains(persian, w);
@@ -867,6 +865,6 @@ PyMODINIT_FUNC PyInit_khabar_native(void) {
     crc_init();
     classes_init();
     PyObject *m = PyModule_Create(&module);
-    if (m && PyModule_AddIntConstant(m, "API", 8) < 0) { Py_DECREF(m); return NULL; }
+    if (m && PyModule_AddIntConstant(m, "API", 9) < 0) { Py_DECREF(m); return NULL; }
     return m;
 }

@@ -22,7 +22,7 @@ from __future__ import annotations
 import os
 from types import ModuleType
 
-API = 8
+API = 9
 
 
 def _load() -> ModuleType | None:

@@ -187,14 +187,11 @@ def letter_counts_py(text: str) -> tuple[int, int]:
     return len(data.translate(None, _KEEP_ARABIC)), len(data.translate(None, _KEEP_OTHER))
 
 
-_LONGEST_WORD = max(map(len, _ARABIC_WORDS | _PERSIAN_WORDS))
-
-
 def function_words(text: str, limit: int = 3000) -> tuple[int, int]:
     """How many of the words of ``text[:limit]`` are Arabic's function words, and how many Persian's
     (``native.function_words`` is the compiled twin)."""
     if native is not None:
-        return native.function_words(text, limit, _ARABIC_WORDS, _PERSIAN_WORDS, _LONGEST_WORD)
+        return native.function_words(text, limit, _ARABIC_WORDS, _PERSIAN_WORDS)
     return function_words_py(text, limit)
 
 

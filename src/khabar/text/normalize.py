@@ -56,7 +56,7 @@ def normalize_line(line: str, restore: bool = True, changes: Changes | None = No
     document kept its ZWNJs, so no joined word is split in two (see :mod:`khabar.text.zwnj`)."""
     text = _clean_line(line)
     if changes is not None and text != line:     # an unchanged line has nothing to count
-        letters, zwnjs = native.line_counts(line) if native is not None else line_counts(line)
+        letters, zwnjs = line_counts(line)
         changes.letters += letters
         changes.zwnj_removed += max(0, zwnjs - text.count(ZWNJ))   # marks that became ZWNJs count
     if restore and text:
@@ -71,6 +71,12 @@ def line_counts(line: str) -> tuple[int, int]:
     """What a changed line had to change: its Arabic letters, Arabic-Indic digits, tatweels and
     presentation forms; its ZWNJs and direction marks (none is left after cleaning)
     (``native.line_counts`` is the compiled twin)."""
+    if native is not None:
+        return native.line_counts(line)
+    return line_counts_py(line)
+
+
+def line_counts_py(line: str) -> tuple[int, int]:
     letters = sum(line.count(c) for c in _LETTER_KEYS)
     if _RARE.search(line):
         letters += len(_PRESENTATION.findall(line))

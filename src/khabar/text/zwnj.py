@@ -489,12 +489,9 @@ _ANY_MARK = re.compile("[\u064b-\u0652\u0629]")
 _PLAIN_WORD = re.compile(f"(?<![{LETTERS}]){_trie(ARABIC_WORDS)}(?![{LETTERS}])")
 
 
-_LONGEST_ARABIC_WORD = max(map(len, ARABIC_WORDS))
-
-
 def _may_be_arabic(text: str) -> bool:
     if native is not None:
-        plain = native.plain_arabic_word(text, ARABIC_WORDS, _LONGEST_ARABIC_WORD)
+        plain = native.plain_arabic_word(text, ARABIC_WORDS)
         if plain is not None:
             return plain
     if _ANY_MARK.search(text) is None:
