@@ -334,3 +334,54 @@ def test_ledger_batch_calls_are_the_single_ones(tmp_path):
     many.write(tmp_path / "many.tsv")
     assert (tmp_path / "one.tsv").read_bytes() == (tmp_path / "many.tsv").read_bytes()
     assert len((tmp_path / "one.tsv").read_text().splitlines()) == 1 + 40 + 20 + 2
+
+
+
+def _near_pairs_one_by_one(sigs: np.ndarray, exact=None) -> list[tuple[int, int, float]]:
+    """near_pairs as it was written before numpy did it, a row at a time: per band, rows sorted by
+    their keys, each member of a run of equal keys paired with the run's first and its neighbour."""
+    pairs = set()
+    for band in range(dedup.BANDS):
+        keys = [tuple(row[band * dedup.ROWS:(band + 1) * dedup.ROWS]) for row in sigs.tolist()]
+        order = sorted(range(len(keys)), key=lambda i: keys[i])
+        start = 0
+        for k in range(1, len(order)):
+            if keys[order[k]] != keys[order[k - 1]]:
+                start = k
+                continue
+            for a, b in ((order[start], order[k]), (order[k - 1], order[k])):
+                pairs.add((min(a, b), max(a, b)))
+    out = []
+    for a, b in sorted(pairs):
+        s = dedup.similarity(sigs[a], sigs[b])
+        if exact is None:
+            if s >= dedup.THRESHOLD:
+                out.append((a, b, s))
+        elif s >= dedup.CANDIDATE:
+            jaccard, contained = exact(a, b)
+            if jaccard >= dedup.THRESHOLD or contained >= dedup.CONTAINMENT:
+                out.append((a, b, jaccard))
+    return out
+
+
+def test_near_pairs_in_numpy_finds_what_the_row_at_a_time_loop_finds(tmp_path, monkeypatch):
+    monkeypatch.setattr(dedup.Column, "BLOCK", 16)
+    rng = np.random.default_rng(11)
+    sigs = rng.integers(0, 3, size=(60, dedup.NUM_PERM), dtype=np.uint32)    # few values: runs of equal keys
+    sigs[45:] = rng.integers(0, 2**32, size=(15, dedup.NUM_PERM), dtype=np.uint32)   # and rows sharing none
+    for a, b, agree in ((3, 40, 64), (7, 8, 50), (10, 59, 45), (50, 51, 46), (8, 33, 64)):
+        sigs[b] = sigs[a]
+        sigs[b, agree:] = rng.integers(3, 9, size=dedup.NUM_PERM - agree)     # differ past `agree`
+    expected = _near_pairs_one_by_one(sigs)
+    assert {(3, 40), (8, 33), (7, 8), (50, 51)} <= {(a, b) for a, b, _ in expected}
+    assert all(b != 52 for _, b, _ in expected)
+    spilled = dedup.SignatureFile(tmp_path / "sigs.u32")
+    for row in sigs:
+        spilled.append(row)
+    assert dedup.near_pairs(sigs) == dedup.near_pairs(spilled) == expected
+    asked, asked_before = [], []
+    judge = lambda log: lambda a, b: (log.append((a, b)), (0.5, 0.71) if (a, b) == (7, 8) else (a % 3 / 2, 0.0))[1]
+    confirmed = dedup.near_pairs(spilled, judge(asked))
+    assert confirmed == _near_pairs_one_by_one(sigs, judge(asked_before))
+    assert asked == asked_before and len(asked) > 100 and (7, 8, 0.5) in confirmed
+    spilled.close()

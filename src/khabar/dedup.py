@@ -477,31 +477,25 @@ def near_pairs(sigs: "np.ndarray | Column | SignatureFile",
     ``exact`` (a row pair's exact Jaccard and containment), a candidate whose signatures agree
     on at least ``CANDIDATE`` and whose exact Jaccard is at least ``THRESHOLD`` or containment
     at least ``CONTAINMENT``; without it, signatures that agree on at least ``THRESHOLD``.
-    One band's keys (8 bytes a row) are held at a time."""
+
+    In numpy, a band at a time (one band's keys, 8 bytes a row, are held at a time): the
+    candidates (every member of a run of equal keys with the run's first member and with its
+    neighbour), then, a band at a time again, how many signature values each candidate's two
+    rows share.  No row is read alone: at 100,000 articles a row read per candidate took
+    9 of the build's 70 seconds."""
     n = len(sigs)
     if n < 2:
         return []
-    pairs: set[tuple[int, int]] = set()
+    found = [_band_pairs(_band(sigs, band)) for band in range(BANDS)]
+    codes = np.unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
+    first, second = np.divmod(codes, n)
+    agree = np.zeros(len(codes), dtype=np.int64)
     for band in range(BANDS):
-        lo, hi = band * ROWS, (band + 1) * ROWS
-        block = np.ascontiguousarray(sigs[:, lo:hi] if isinstance(sigs, np.ndarray) else sigs.view(lo, hi))
-        keys = block.view(np.dtype((np.void, block.dtype.itemsize * ROWS))).ravel()
-        order = np.argsort(keys, kind="stable")
-        sorted_keys = keys[order]
-        same = np.nonzero(sorted_keys[1:] == sorted_keys[:-1])[0]
-        if not len(same):
-            continue
-        # runs of equal keys: pair every member with the run's first member and its neighbour
-        start = None
-        for k in same:
-            if start is None or sorted_keys[k] != sorted_keys[start]:
-                start = k
-            for a, b in ((int(order[start]), int(order[k + 1])), (int(order[k]), int(order[k + 1]))):
-                if a != b:
-                    pairs.add((min(a, b), max(a, b)))
+        block = _band(sigs, band)
+        agree += np.count_nonzero(block[first] == block[second], axis=1)
     out = []
-    for a, b in sorted(pairs):
-        s = similarity(sigs[a], sigs[b])
+    for a, b, same in zip(first.tolist(), second.tolist(), agree.tolist()):
+        s = same / NUM_PERM
         if exact is None:
             if s >= THRESHOLD:
                 out.append((a, b, s))
@@ -510,3 +504,27 @@ def near_pairs(sigs: "np.ndarray | Column | SignatureFile",
             if jaccard >= THRESHOLD or contained >= CONTAINMENT:
                 out.append((a, b, jaccard))
     return out
+
+
+def _band(sigs: "np.ndarray | Column | SignatureFile", band: int) -> np.ndarray:
+    lo, hi = band * ROWS, (band + 1) * ROWS
+    return np.ascontiguousarray(sigs[:, lo:hi] if isinstance(sigs, np.ndarray) else sigs.view(lo, hi))
+
+
+def _band_pairs(block: np.ndarray) -> np.ndarray:
+    """The candidate pairs of one band, as codes ``a * n + b`` (a < b): rows whose band keys are
+    equal, each paired with the first row of its run of equal keys and with the row after it."""
+    n = len(block)
+    keys = block.view(np.dtype((np.void, block.dtype.itemsize * ROWS))).ravel()
+    order = np.argsort(keys, kind="stable")
+    sorted_keys = keys[order]
+    equal = sorted_keys[1:] == sorted_keys[:-1]
+    same = np.nonzero(equal)[0]
+    if not len(same):
+        return np.zeros(0, dtype=np.int64)
+    starts = np.zeros(n, dtype=np.int64)                  # each sorted position's run start
+    starts[1:][~equal] = np.nonzero(~equal)[0] + 1
+    np.maximum.accumulate(starts, out=starts)
+    left = np.concatenate([order[starts[same]], order[same]]).astype(np.int64)
+    right = np.concatenate([order[same + 1], order[same + 1]]).astype(np.int64)
+    return np.minimum(left, right) * n + np.maximum(left, right)
