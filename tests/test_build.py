@@ -251,3 +251,34 @@ def test_pictures_do_not_depend_on_the_hash_seed(tmp_path):
                        env={**os.environ, "PYTHONHASHSEED": str(seed)})
         digests.add(hashlib.sha256((out / "categories.png").read_bytes()).hexdigest())
     assert len(digests) == 1
+
+
+def test_a_background_writer_returns_freed_memory_from_its_own_thread(tmp_path, monkeypatch):
+    """Arrow's allocator collects only the calling thread's freed pages: the writer thread must
+    return its own, or a build's resident size grows with the rows written (see benchmarks/)."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    import khabar.publish.parquet as parquet
+    from khabar.features import arrow_schema, to_arrow_row
+    from khabar.pipeline import parse_page
+    from khabar.dates import DateLimits
+    from khabar.registry import sources
+    from conftest import SEED
+
+    calls = []
+    monkeypatch.setattr(parquet, "release_memory", lambda: calls.append(threading.current_thread().name))
+    record = parse_page(SEED.read_bytes(), "x", sources()["aa-fa"], DateLimits(latest=BUILD_DATE)).to_json(
+        list(arrow_schema().names))
+    table = pa.Table.from_pylist([to_arrow_row(record)] * 7, schema=arrow_schema())
+    pool = ThreadPoolExecutor(1, thread_name_prefix="khabar-write")
+    writer = parquet.InBackground(parquet.SplitWriter(tmp_path, "train", arrow_schema(), row_group_rows=3), pool)
+    for _ in range(3):
+        writer.write_table(table)
+    [(path, rows)] = writer.close()
+    pool.shutdown()
+    assert rows == 21 and pq.read_metadata(path).num_row_groups == 7
+    assert len(calls) == 7 and all(name.startswith("khabar-write") for name in calls)

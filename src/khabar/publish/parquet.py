@@ -21,7 +21,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from khabar.shards import ShardWriter, table_of
+from khabar.shards import ShardWriter, release_memory, table_of
 
 COMPRESSION = "zstd"
 MAX_SHARD_BYTES = 256 * 1024 * 1024     # a shard is closed once its file reaches this size
@@ -76,6 +76,11 @@ class SplitWriter(ShardWriter):
         self._shard.write_table(table, row_group_size=self.row_group_rows)
         path, rows = self._shards[-1]
         self._shards[-1] = (path, rows + table.num_rows)
+        # after every row group (0.1 ms), in the thread that writes: Arrow's allocator (mimalloc)
+        # keeps freed pages per thread and collects only the calling thread's, so a writer
+        # thread's row groups stayed resident (a build of 100,000 articles peaked at 487 MiB in
+        # pass 2; with this, pass 2 stays under pass 1's 463)
+        release_memory()
 
     def _full(self) -> bool:
         return super()._full() or self._shards[-1][0].stat().st_size >= self.max_shard_bytes
