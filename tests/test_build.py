@@ -282,3 +282,20 @@ def test_a_background_writer_returns_freed_memory_from_its_own_thread(tmp_path, 
     pool.shutdown()
     assert rows == 21 and pq.read_metadata(path).num_row_groups == 7
     assert len(calls) == 7 and all(name.startswith("khabar-write") for name in calls)
+
+
+def test_the_build_collects_garbage_less_often_and_leaves_the_process_as_it_found_it(tmp_path, seed_bytes, monkeypatch):
+    import gc
+
+    from khabar import work
+
+    seen = []
+    real = work.Worker.run
+    monkeypatch.setattr(work.Worker, "run", lambda self, unit: (seen.append((gc.get_threshold()[0], gc.get_freeze_count())),
+                                                                real(self, unit))[1])
+    root = make_root(tmp_path, {"aa-fa/a.txt": seed_bytes})
+    gc.set_threshold(700, 10, 10)
+    frozen = gc.get_freeze_count()
+    build(BuildConfig(root=root, build_date=BUILD_DATE, progress=False, workers=1))
+    assert seen and all(threshold == work.GC_THRESHOLD and count > frozen for threshold, count in seen)
+    assert gc.get_threshold() == (700, 10, 10) and gc.get_freeze_count() == frozen

@@ -11,7 +11,9 @@ summed by the build.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import gc
 import hashlib
 import multiprocessing
 import os
@@ -305,7 +307,36 @@ def _init(latest: Any, spooling: Spooling | None, open_only: bool) -> None:
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)      # Ctrl-C is the main process's to handle: one message, no
     signal.signal(signal.SIGTERM, signal.SIG_DFL)     # traceback per worker; the main process ends the workers
+    _few_collections()                                # for the worker's life: it is ours
     _WORKER = Worker(latest, spooling, open_only)
+
+
+GC_THRESHOLD = 50_000     # new container objects between collections of the youngest generation
+
+
+def _few_collections() -> tuple[int, int, int]:
+    """Fewer garbage collections (returns the thresholds before).  An article's work makes and
+    drops thousands of dicts, lists and tuples, which reference counting frees; at Python's
+    default (a collection every 700) the collector cost about 6% of a worker's time, measured.
+    What exists now (modules, the lexicon) is frozen: no collection walks it again."""
+    before = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(GC_THRESHOLD, 20, 100)
+    return before
+
+
+@contextlib.contextmanager
+def few_collections() -> Iterator[None]:
+    """:func:`_few_collections` in this process while the block runs (thresholds, frozen objects restored):
+    a build's main process runs in it."""
+    frozen = gc.get_freeze_count()
+    before = _few_collections()
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
+        if not frozen:              # (a caller's own frozen objects stay frozen)
+            gc.unfreeze()
 
 
 def _run(unit: Unit) -> tuple[list[Outcome], dict[str, float]]:

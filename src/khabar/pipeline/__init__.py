@@ -43,7 +43,7 @@ from khabar.publish.documents import Published, write_documents
 from khabar.publish.release import Release, ReleaseError, read_release
 from khabar.shards import release_memory
 from khabar.split import LEDGER, Ledger, load_ledger
-from khabar.work import WorkerDied, parse_page
+from khabar.work import WorkerDied, few_collections, parse_page
 
 __all__ = ["BuildConfig", "BuildError", "BuildResult", "InputItem", "Plan", "articles", "build", "discover",
            "make_plan", "parse_page", "units"]
@@ -59,7 +59,8 @@ def build(cfg: BuildConfig, results: Results | None = None) -> BuildResult:
         except OSError as exc:
             raise coded(exc, cfg.out_root) from None
         try:
-            return _stages(staging, cfg, results)
+            with few_collections():
+                return _stages(staging, cfg, results)
         except BaseException as exc:
             if not (cfg.corpus / commit.JOURNAL).exists():   # a started commit is finished, never undone
                 shutil.rmtree(staging, ignore_errors=True)
