@@ -385,3 +385,20 @@ def test_near_pairs_in_numpy_finds_what_the_row_at_a_time_loop_finds(tmp_path, m
     assert confirmed == _near_pairs_one_by_one(sigs, judge(asked_before))
     assert asked == asked_before and len(asked) > 100 and (7, 8, 0.5) in confirmed
     spilled.close()
+
+
+def test_shingles_kept_on_disk_read_back_as_appended_between_buffered_writes(tmp_path, monkeypatch):
+    monkeypatch.setattr(dedup.ShingleStore, "BUFFER", 64)          # a write every few articles
+    rng = np.random.default_rng(3)
+    rows = [np.unique(rng.integers(0, 2**32, size=int(rng.integers(0, 30)), dtype=np.uint32)) for _ in range(40)]
+    on_disk, in_memory = dedup.ShingleStore(tmp_path / "grams.u32"), dedup.ShingleStore()
+    for k, row in enumerate(rows):
+        on_disk.append(row)
+        in_memory.append(row)
+        if k % 7 == 3:                             # reads between appends see every row so far
+            assert all(np.array_equal(on_disk[i], rows[i]) for i in range(k + 1))
+    assert len(on_disk) == 40 and all(np.array_equal(on_disk[i], in_memory[i]) for i in range(40))
+    assert all(np.array_equal(on_disk[i], rows[i]) for i in reversed(range(40)))
+    assert (tmp_path / "grams.u32").stat().st_size == 4 * sum(len(r) for r in rows)
+    on_disk.close()
+    assert not (tmp_path / "grams.u32").exists()

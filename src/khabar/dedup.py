@@ -325,11 +325,16 @@ class ShingleStore:
     ``path`` appended to a file (8 bytes of offset per article stay in memory), read back only
     for the candidate pairs the LSH finds."""
 
+    BUFFER = 1 << 20             # bytes of shingles gathered before one write (not a write per article)
+
     def __init__(self, path: Path | None = None):
         self.path = path
         self.ends = Column(np.uint64)
+        self._end = 0
         self._rows: list[np.ndarray] = []
         self._fh = path.open("w+b") if path else None
+        self._pending: list[bytes] = []
+        self._pending_bytes = 0
         self._flushed = True
 
     def __len__(self) -> int:
@@ -337,17 +342,27 @@ class ShingleStore:
 
     def append(self, grams: np.ndarray) -> None:
         grams = np.ascontiguousarray(grams, dtype=np.uint32)
-        end = (int(self.ends[self.ends.n - 1]) if self.ends.n else 0) + len(grams)
+        self._end += len(grams)
         if self._fh is not None:
-            self._fh.write(grams.tobytes())
-            self._flushed = False
+            data = grams.tobytes()
+            self._pending.append(data)
+            self._pending_bytes += len(data)
+            if self._pending_bytes >= self.BUFFER:
+                self._write()
         else:
             self._rows.append(grams)
-        self.ends.append(end)
+        self.ends.append(self._end)
+
+    def _write(self) -> None:
+        assert self._fh is not None
+        self._fh.write(b"".join(self._pending))
+        self._pending, self._pending_bytes, self._flushed = [], 0, False
 
     def __getitem__(self, i: int) -> np.ndarray:
         if self._fh is None:
             return self._rows[i]
+        if self._pending:
+            self._write()
         if not self._flushed:
             self._fh.flush()
             self._flushed = True
