@@ -33,31 +33,38 @@ def units(items: list[InputItem], cfg: BuildConfig, seconds: dict[str, float]) -
         if item.mapping is None:
             yield Unit("page", item.source, origin=item.origin, path=item.path, max_bytes=cfg.max_input_bytes)
             continue
-        mapping = item.mapping
-        t0 = time.perf_counter()
-        input_file: tuple[str, str, int] | None = None
-        try:
-            raw = read_page(item.path, cfg.max_input_bytes)
-            input_file = (item.origin, hashlib.sha256(raw).hexdigest(), len(raw))
-            if item.sha256 is not None and item.sha256 != input_file[1]:
-                raise KhabarError("input.checksum-mismatch", expected=item.sha256, found=input_file[1])
-            records = mapping.read(raw, item.path.name, lazy=True)
-            chunk: list[tuple[str, int | None, Any]] = []
-            for n, line, record in records:
-                chunk.append((f"{item.origin}#{n}", line, freeze(record) if isinstance(record, KhabarError) else record))
-                if len(chunk) >= CHUNK:
-                    seconds["read"] += time.perf_counter() - t0
-                    yield Unit("records", item.source, origin=item.origin, mapping=mapping, records=chunk,
-                               input_file=input_file)
-                    chunk, t0, input_file = [], time.perf_counter(), None
-            seconds["read"] += time.perf_counter() - t0
-            if chunk:
+        yield from _export(item, cfg, seconds)
+
+
+def _export(item: InputItem, cfg: BuildConfig, seconds: dict[str, float]) -> Iterator[Unit]:
+    """An export read and cut into chunks of records.  Its own generator, so the file's bytes and
+    text are let go as it ends, before the next file is read (not held beside it)."""
+    assert item.mapping is not None
+    mapping = item.mapping
+    t0 = time.perf_counter()
+    input_file: tuple[str, str, int] | None = None
+    try:
+        raw = read_page(item.path, cfg.max_input_bytes)
+        input_file = (item.origin, hashlib.sha256(raw).hexdigest(), len(raw))
+        if item.sha256 is not None and item.sha256 != input_file[1]:
+            raise KhabarError("input.checksum-mismatch", expected=item.sha256, found=input_file[1])
+        records = mapping.read(raw, item.path.name, lazy=True)
+        chunk: list[tuple[str, int | None, Any]] = []
+        for n, line, record in records:
+            chunk.append((f"{item.origin}#{n}", line, freeze(record) if isinstance(record, KhabarError) else record))
+            if len(chunk) >= CHUNK:
+                seconds["read"] += time.perf_counter() - t0
                 yield Unit("records", item.source, origin=item.origin, mapping=mapping, records=chunk,
                            input_file=input_file)
-        except KhabarError as err:      # the file as a whole
-            seconds["read"] += time.perf_counter() - t0
-            yield Unit("error", item.source, origin=item.origin, error=freeze(err),
+                chunk, t0, input_file = [], time.perf_counter(), None
+        seconds["read"] += time.perf_counter() - t0
+        if chunk:
+            yield Unit("records", item.source, origin=item.origin, mapping=mapping, records=chunk,
                        input_file=input_file)
+    except KhabarError as err:      # the file as a whole
+        seconds["read"] += time.perf_counter() - t0
+        yield Unit("error", item.source, origin=item.origin, error=freeze(err),
+                   input_file=input_file)
 
 
 def _captures(item: InputItem, cfg: BuildConfig, seconds: dict[str, float]) -> Iterator[Unit]:

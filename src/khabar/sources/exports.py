@@ -31,7 +31,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from khabar.errors import KhabarError
-from khabar.sources.decode import decode_page, lines
+from khabar.sources.decode import decode_page, iter_lines, lines
 
 Item = tuple[int, "int | None", "dict[str, Any] | KhabarError"]
 
@@ -87,7 +87,7 @@ def _line_texts(raw: bytes, encoding: str) -> Iterator[tuple[int, "str | KhabarE
             per_line.pop()
         yield from per_line
         return
-    yield from enumerate(lines(text), start=1)
+    yield from enumerate(iter_lines(text), start=1)
 
 
 class _Refused(ValueError):
