@@ -207,6 +207,27 @@ def test_output_is_the_same_whatever_the_number_of_workers(tmp_path, seed_bytes)
     assert _digest_tree(one) == _digest_tree(two)
 
 
+def test_output_is_the_same_whatever_the_rows_routed_at_a_time(tmp_path, seed_bytes, monkeypatch):
+    """Pass 2 routes rows in batches (a page's spool file holds one row): the files must not depend on it."""
+    import sys as _sys
+
+    import khabar.pipeline.route  # noqa: F401  (the module: the package's name `route` is the function)
+
+    route_module = _sys.modules["khabar.pipeline.route"]
+    pages = _pages(seed_bytes)
+    for k in range(9):
+        pages[f"aa-fa/copy-{k:02d}.txt"] = seed_bytes.replace(b"24.12.2025 -", f"{k + 1:02d}.11.2025 -".encode(), 1) \
+            .replace("پوتین".encode(), f"پوتین {k}".encode(), 1)
+    digests = []
+    for batch in (1, 4, 256):
+        monkeypatch.setattr(route_module, "BATCH", batch)
+        root = make_root(tmp_path / f"batch-{batch}", pages)
+        build(BuildConfig(root=root, build_date=BUILD_DATE, progress=False, workers=1))
+        digests.append(_digest_tree(root))
+    assert digests[0] == digests[1] == digests[2]
+    assert sum(1 for name in digests[0] if name.endswith(".parquet")) >= 2
+
+
 def test_shards_are_cut_by_rows_and_by_size(tmp_path):
     import pyarrow.parquet as pq
 

@@ -356,3 +356,10 @@ def test_lines_are_cut_at_cr_lf_and_cr_only_with_or_without_a_cr_in_the_text():
         with pytest.raises(KhabarError) as err:
             decode_page(blank)
         assert err.value.code == "input.blank"
+
+
+def test_an_exports_lines_one_at_a_time_are_its_lines():
+    from khabar.sources.decode import iter_lines, lines
+
+    for text in ("", "\n", "الف", "الف\n", "الف\n\n", "\nالف\nب", "الف\r\nب\rج\n", "الف\u2028ب\n\n\nج", "a\rb"):
+        assert list(iter_lines(text)) == lines(text), text
