@@ -49,19 +49,14 @@ class Router:
         self.schema = arrow_schema()
         self.cutoff = cfg.config.temporal_cutoff
         rows = cfg.max_rows_per_shard
-        # two writer threads: train's Parquet (most of the rows) on one, every other split's on the
-        # other, so encoding runs beside routing on both cores (one thread for all: pass 2 of 20,000
-        # articles took 1.8 s, its encoding the bottleneck; two: 1.6 s, 20 MB more at the peak)
-        self.threads = {"train": ThreadPoolExecutor(1, thread_name_prefix="khabar-write-train"),
-                        "rest": ThreadPoolExecutor(1, thread_name_prefix="khabar-write")}
-        self.writers = {s: InBackground(SplitWriter(data_dir, s, self.schema, max_rows_per_shard=rows),
-                                        self.threads["train" if s == "train" else "rest"])
+        self.thread = ThreadPoolExecutor(1, thread_name_prefix="khabar-write")     # one for every split
+        self.writers = {s: InBackground(SplitWriter(data_dir, s, self.schema, max_rows_per_shard=rows), self.thread)
                         for s in SPLITS}
         self.temporal_writers: dict[str, InBackground] = {}
         if self.cutoff:
             (data_dir / "temporal").mkdir()
             self.temporal_writers = {s: InBackground(SplitWriter(data_dir / "temporal", s, self.schema,
-                                                                 max_rows_per_shard=rows), self.threads["rest"])
+                                                                 max_rows_per_shard=rows), self.thread)
                                      for s in SPLITS}
         self.collector = stats.Collector()
         self.duplicates: list[dict[str, Any]] = []
@@ -173,8 +168,7 @@ class Router:
             for writer in [*self.writers.values(), *self.temporal_writers.values()]:
                 writer.abort()
         finally:
-            for thread in self.threads.values():
-                thread.shutdown(wait=True)
+            self.thread.shutdown(wait=True)
 
     def close(self) -> Routed:
         files: list[dict[str, Any]] = []
@@ -185,8 +179,7 @@ class Router:
                 for path, rows in writer.close():
                     files.append(manifest.file_entry(path, f"{folder}/{path.name}", rows))
                 info[name] = {"rows": writer.rows, "bytes": writer.nbytes}
-        for thread in self.threads.values():
-            thread.shutdown()
+        self.thread.shutdown()
         return Routed(files, infos[0], infos[1], self.collector.result(), self.duplicates, self.example,
                       self.conflicts())
 
