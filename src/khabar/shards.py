@@ -8,6 +8,7 @@ for the rest.  Subclasses say how a shard is opened, written and ended.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import pyarrow as pa
@@ -19,12 +20,20 @@ def release_memory() -> None:
     """Give freed memory back to the system: Arrow's allocator and glibc's keep it otherwise,
     and a build's resident size would then grow with the number of batches it wrote."""
     pa.default_memory_pool().release_unused()
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
+
+
+@functools.cache
+def _malloc_trim() -> Any:
+    """glibc's ``malloc_trim``, looked up once (a CDLL per call made a ctypes class each time), or None."""
     try:
         import ctypes
 
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
+        return ctypes.CDLL("libc.so.6").malloc_trim
     except (OSError, AttributeError):
-        pass                                  # not glibc: nothing to trim
+        return None                           # not glibc: nothing to trim
 
 
 def table_of(rows: list[dict[str, Any]], schema: pa.Schema) -> pa.Table:
