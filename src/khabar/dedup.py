@@ -25,7 +25,7 @@ Memory: per article, in numpy blocks of 65,536 rows (appends never copy, so ther
 transient doubling), a 64 x uint32 signature (256 bytes), an 8-byte content digest, the
 content length and date (4 bytes each) and the id as an 8-byte key and a 2-byte source
 number: 278 bytes.  While pairs are sought, one band's keys (16 bytes per article) and
-their sort order (8 bytes) are held at a time.
+their sort order (8 bytes) are held at a time, and 32 bytes per candidate pair.
 """
 
 from __future__ import annotations
