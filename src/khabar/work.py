@@ -317,7 +317,8 @@ GC_THRESHOLD = 50_000     # new container objects between collections of the you
 def _few_collections() -> tuple[int, int, int]:
     """Fewer garbage collections (returns the thresholds before).  An article's work makes and
     drops thousands of dicts, lists and tuples, which reference counting frees; at Python's
-    default (a collection every 700) the collector cost about 6% of a worker's time, measured.
+    default (a collection every 700) the collector cost about a tenth of a worker's time (the
+    workers' CPU for 20,000 articles of the benchmark: 17.4 s, 15.6 s with this).
     What exists now (modules, the lexicon) is frozen: no collection walks it again."""
     before = gc.get_threshold()
     gc.freeze()
