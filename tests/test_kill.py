@@ -96,3 +96,44 @@ def test_sigkill_at_any_moment_leaves_a_whole_dataset(tmp_path, seed_bytes):
     out = subprocess.run([sys.executable, "-c", code, str(root)], capture_output=True, text=True, env=env, timeout=600)
     assert out.returncode == 0, out.stderr[-2000:]
     assert int(out.stdout.strip().splitlines()[-1]) in (601, 701)
+
+
+def test_what_stops_pass_1_in_the_main_process_stops_the_workers_at_once(tmp_path, monkeypatch):
+    """A signal raises where the main process is, often in its own work between outcomes: the
+    worker pool must stop there and then, not when the garbage collector reaches the suspended
+    generator that holds it (a collection rarely comes while a build runs)."""
+    import multiprocessing
+
+    import pytest
+
+    from conftest import BUILD_DATE
+    from khabar import dedup
+    from khabar.config import load_config
+    from khabar.pipeline import BuildConfig, build
+
+    class Interrupted(BaseException):
+        pass
+
+    root = make_root(tmp_path, {})
+    (root / "exports").mkdir()
+    (root / "exports" / "many.jsonl").write_text(_records(5, 1500), "utf-8")
+    write_export_project(root, "exports/many.jsonl")
+    calls = []
+    real = dedup.Deduplicator.add
+
+    def add(self, *args, **kwargs):
+        calls.append(1)
+        if len(calls) == 300:                     # in the second unit's outcomes, in the main process
+            raise Interrupted()
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(dedup.Deduplicator, "add", add)
+    cfg = BuildConfig(root=root, build_date=BUILD_DATE, progress=False, workers=2,
+                      config=load_config(root / "configs/b.toml", root))
+    with pytest.raises(Interrupted):
+        try:
+            build(cfg)
+        except Interrupted:
+            assert multiprocessing.active_children() == []     # while the traceback still holds every frame
+            raise
+    assert not (root / "corpus" / ".staging").exists() and not (root / "corpus" / ".lock").exists()

@@ -76,7 +76,14 @@ def _stages(staging: Path, cfg: BuildConfig, results: Results | None) -> BuildRe
     items = discover(cfg)                                                          # 1
     if results is None:
         results = work(items, cfg, cfg.seconds, spool=staging)                     # 2, 3
-    collected = collect(items, cfg, staging, report, unmapped, results)            # 4
+    try:
+        collected = collect(items, cfg, staging, report, unmapped, results)        # 4
+    finally:
+        # the workers stop now, whatever ended pass 1 (a signal, a full disk): not whenever the
+        # garbage collector reaches the generator that holds them
+        close = getattr(results, "close", None)
+        if close is not None:
+            close()
     try:
         return _publish(staging, cfg, report, unmapped, collected)
     finally:
