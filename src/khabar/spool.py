@@ -8,13 +8,13 @@ for 0.05 ms more), cut into shards of at most
 ``max_rows`` rows.  A worker process writes its unit's rows as a file of their own
 (:func:`write_unit`), which the spool adopts in its place; rows that come to the main
 process arrive as whole Arrow tables or one by one (batched; :mod:`khabar.shards` is the
-mechanism).  Pass 2 reads them back in tables of about ``rows`` rows, in the order they
-were written.
+mechanism).  Pass 2 reads them back in tables of at least ``rows`` rows, across files, in the
+order they were written.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -74,18 +74,23 @@ def write_unit(folder: Path, name: str, table: pa.Table, compression: str = "non
     return path
 
 
-def tables(path: Path, rows: int = 1000) -> Iterator[pa.Table]:
-    """A spool shard's rows, in order, as tables of about ``rows`` rows (at least, but the last)."""
-    with pa.OSFile(str(path)) as source:     # plain reads: a memory map's pages would count as resident
-        reader = pa.ipc.open_file(source)
-        pending: list[pa.RecordBatch] = []
-        count = 0
-        for i in range(reader.num_record_batches):
-            batch = reader.get_batch(i)
-            pending.append(batch)
-            count += batch.num_rows
-            if count >= rows:
-                yield pa.Table.from_batches(pending).combine_chunks()
-                pending, count = [], 0
-        if pending:
-            yield pa.Table.from_batches(pending).combine_chunks()
+def tables(paths: Iterable[Path], rows: int = 1000, remove: bool = False) -> Iterator[pa.Table]:
+    """The spool's rows, in order across its files, as tables of at least ``rows`` rows (the last
+    may be shorter): a page's file holds one row, and its rows join the next file's.  ``remove``:
+    each file is deleted once read (its rows are then in memory: a file is read, not mapped)."""
+    pending: list[pa.RecordBatch] = []
+    count = 0
+    for path in paths:
+        with pa.OSFile(str(path)) as source:     # plain reads: a memory map's pages would count as resident
+            reader = pa.ipc.open_file(source)
+            for i in range(reader.num_record_batches):
+                batch = reader.get_batch(i)
+                pending.append(batch)
+                count += batch.num_rows
+                if count >= rows:
+                    yield pa.Table.from_batches(pending).combine_chunks()
+                    pending, count = [], 0
+        if remove:
+            path.unlink()
+    if pending:
+        yield pa.Table.from_batches(pending).combine_chunks()

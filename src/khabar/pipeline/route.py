@@ -189,27 +189,14 @@ BATCH = 256       # rows routed at a time (at least)
 
 def route(spool_files: list[Path], router: Router) -> Routed:
     """Pass 2: every spooled row, in pass 1's order, through the router, :data:`BATCH` rows at a
-    time (a page's spool file holds one row: routed alone, each held its own Arrow buffers in the
-    writers' queues until a row group filled, 54 KB a row, so a build of 100,000 articles, 1,000
-    of them pages, held 110 MB more than one of 20,000); the spool is deleted as it goes."""
+    time across the spool's files (a page's spool file holds one row: routed alone, each held its
+    own Arrow buffers in the writers' queues until a row group filled, 54 KB a row, so a build of
+    100,000 articles, 1,000 of them pages, held 110 MB more than one of 20,000); the spool is
+    deleted as it goes."""
     try:
-        pending: list[pa.Table] = []
-        rows = 0
-        for path in spool_files:
-            for table in spooled_tables(path, rows=BATCH):
-                pending.append(table)
-                rows += table.num_rows
-                if rows >= BATCH:
-                    router.table(_one(pending))
-                    pending, rows = [], 0
-            path.unlink()            # (its rows are read: a spool file is read, not mapped)
-        if pending:
-            router.table(_one(pending))
+        for table in spooled_tables(spool_files, rows=BATCH, remove=True):
+            router.table(table)
         return router.close()
     except BaseException:
         router.abort()
         raise
-
-
-def _one(tables: list[pa.Table]) -> pa.Table:
-    return tables[0] if len(tables) == 1 else pa.concat_tables(tables).combine_chunks()
