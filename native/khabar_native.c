@@ -60,6 +60,16 @@ static int text_of(PyObject *arg, text_t *t) {
 }
 #define AT(t, i) PyUnicode_READ((t).kind, (t).data, (i))
 
+/* (characters of class 1, characters of class 2) of a str, ``which`` saying a character's class
+ * (0: neither); the counting loop of line_counts and letter_counts */
+static inline PyObject *two_counts(PyObject *arg, int (*which)(Py_UCS4)) {
+    text_t t;
+    if (text_of(arg, &t) < 0) return NULL;
+    Py_ssize_t n[3] = {0, 0, 0};
+    for (Py_ssize_t i = 0; i < t.n; i++) n[which(AT(t, i))]++;
+    return Py_BuildValue("(nn)", n[1], n[2]);
+}
+
 /* [\u200c']: what joins the parts of a word token */
 static int is_word_joiner(Py_UCS4 c) { return c == ZWNJ || c == '\''; }
 
@@ -625,19 +635,13 @@ static PyObject *plain_arabic_word(PyObject *self, PyObject *args) {
 /* line_counts(line) -> (letters, zwnj and marks): what normalize.normalize_line counts of a line
  * that changed: Arabic letters, Arabic-Indic digits and tatweels (letters._LETTER_KEYS) plus
  * presentation forms; and its ZWNJs plus direction marks (letters.DIRECTION_MARKS). */
-static PyObject *line_counts(PyObject *self, PyObject *arg) {
-    text_t t;
-    if (text_of(arg, &t) < 0) return NULL;
-    Py_ssize_t letters = 0, zwnjs = 0;
-    for (Py_ssize_t i = 0; i < t.n; i++) {
-        Py_UCS4 c = AT(t, i);
-        if (c < 0x0600) continue;
-        if (c == 0x064A || c == 0x0649 || c == 0x0643 || c == 0x0640 || (c >= 0x0660 && c <= 0x0669)
-            || is_presentation(c)) letters++;
-        else if (c == ZWNJ || is_mark(c)) zwnjs++;
-    }
-    return Py_BuildValue("(nn)", letters, zwnjs);
+static inline int line_count_class(Py_UCS4 c) {
+    if (c < 0x0600) return 0;
+    if (c == 0x064A || c == 0x0649 || c == 0x0643 || c == 0x0640 || (c >= 0x0660 && c <= 0x0669)
+        || is_presentation(c)) return 1;
+    return c == ZWNJ || is_mark(c) ? 2 : 0;
 }
+static PyObject *line_counts(PyObject *self, PyObject *arg) { return two_counts(arg, line_count_class); }
 
 /* spaced_affixes(text, suffixes) -> int: whether zwnj._SPACED_PREFIX (bit 1) and
  * zwnj._SPACED_SUFFIX (bit 2) match anywhere in ``text`` (``suffixes``: the frozenset of
@@ -787,18 +791,12 @@ static PyObject *collapse_space(PyObject *self, PyObject *arg) {
 /* letter_counts(text) -> (arabic, other): decode.check_persian's letters, as its UTF-8 lead bytes
  * count them: Arabic script U+0600-U+06FF; other letters ASCII letters, U+00C0-U+05FF,
  * U+0800-U+1FFF, U+3000-U+EFFF (lone surrogates included) and beyond the BMP. */
-static PyObject *letter_counts(PyObject *self, PyObject *arg) {
-    text_t t;
-    if (text_of(arg, &t) < 0) return NULL;
-    Py_ssize_t arabic = 0, other = 0;
-    for (Py_ssize_t i = 0; i < t.n; i++) {
-        Py_UCS4 c = AT(t, i);
-        if (c >= 0x0600 && c <= 0x06FF) arabic++;
-        else if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= 0x00C0 && c <= 0x05FF)
-                 || (c >= 0x0800 && c <= 0x1FFF) || (c >= 0x3000 && c <= 0xEFFF) || c >= 0x10000) other++;
-    }
-    return Py_BuildValue("(nn)", arabic, other);
+static inline int letter_class(Py_UCS4 c) {
+    if (c >= 0x0600 && c <= 0x06FF) return 1;
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= 0x00C0 && c <= 0x05FF)
+           || (c >= 0x0800 && c <= 0x1FFF) || (c >= 0x3000 && c <= 0xEFFF) || c >= 0x10000 ? 2 : 0;
 }
+static PyObject *letter_counts(PyObject *self, PyObject *arg) { return two_counts(arg, letter_class); }
 
 /* function_words(text, limit, arabic, persian) -> (arabic hits, persian hits):
  * decode.check_persian's counts: the runs of [\u0600-\u06ff] in text[:limit], ي as ی and ك as
