@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import json
+import inspect
 import re
 import unicodedata
 
@@ -210,6 +211,19 @@ def test_signature_is_datasketchs_minhash():
         sig = dedup.signature(variant)
         assert sig.dtype == np.uint32 and sig.shape == (dedup.NUM_PERM,)
         assert np.array_equal(sig, datasketch_signature(variant))
+
+
+def test_permutations_are_datasketchs_drawn_without_importing_it():
+    from datasketch import MinHash
+
+    a, b = MinHash(num_perm=dedup.NUM_PERM, seed=dedup.SEED, scheme=dedup.SCHEME).permutations
+    ours_a, ours_b = dedup.permutations()
+    assert ours_a.dtype == ours_b.dtype == np.uint32 and ours_a.shape == (dedup.NUM_PERM, 1)
+    assert np.array_equal(ours_a.ravel(), np.asarray(a, dtype=np.uint32))
+    assert np.array_equal(ours_b.ravel(), np.asarray(b, dtype=np.uint32))
+    assert (ours_a & 1).all()       # odd multipliers: each permutation is a bijection
+    src = inspect.getsource(dedup)
+    assert "import datasketch" not in src and "from datasketch" not in src   # scipy stays out of the workers
 
 
 def test_dedup_columns_grow_in_blocks_without_copying(monkeypatch):

@@ -4,8 +4,8 @@
   space folded) — so different white space and Arabic/Persian letter forms still match.
 * **Near duplicates**: MinHash over word 5-gram shingles of that content (each word hashed
   with CRC32, memoized, the 5-grams combined in numpy), with ``datasketch``'s permutations
-  and scheme, computed in one numpy expression per article (a test holds it equal to
-  ``datasketch.MinHash.update_batch``),
+  and scheme (drawn the same way, without importing it), computed in one numpy expression
+  per article (a test holds it equal to ``datasketch.MinHash.update_batch``),
   ``NUM_PERM`` = 64 permutations, banded LSH (32 bands of 2 rows: a pair at Jaccard 0.3 is a
   candidate with probability 0.95, at 0.5 with 0.9999) to find candidate pairs; a candidate
   whose estimated similarity is at least ``CANDIDATE`` (0.2) is confirmed on the two
@@ -119,13 +119,17 @@ def _identity(x: int) -> int:
 
 
 def permutations() -> tuple[np.ndarray, np.ndarray]:
-    """datasketch's ``NUM_PERM`` affine permutations for ``SEED`` (``a``, ``b`` as uint32 columns)."""
+    """datasketch's ``NUM_PERM`` affine permutations for ``SEED`` (``a``, ``b`` as uint32 columns).
+
+    Drawn here the way datasketch's affine32 scheme draws them (odd ``a``, any ``b``, from
+    ``RandomState(SEED)``), without importing datasketch, whose LSH module imports scipy: half
+    a second in every worker process.  A test holds them equal to ``MinHash(...).permutations``."""
     global _PERMUTATIONS
     if _PERMUTATIONS is None:
-        from datasketch import MinHash
-
-        a, b = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME, hashfunc=_identity).permutations
-        _PERMUTATIONS = (np.asarray(a, dtype=np.uint32).reshape(-1, 1), np.asarray(b, dtype=np.uint32).reshape(-1, 1))
+        gen = np.random.RandomState(SEED)
+        a = gen.randint(0, 1 << 31, NUM_PERM, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+        b = gen.randint(0, 1 << 32, NUM_PERM, dtype=np.uint32)
+        _PERMUTATIONS = (a.reshape(-1, 1), b.reshape(-1, 1))
     return _PERMUTATIONS
 
 
