@@ -262,11 +262,13 @@ static int add_anchor(PyObject *anchors, Py_ssize_t j, Py_ssize_t i) {
     return rc;
 }
 
-/* align(raw, norm) -> list | None: offsets.align; None where Python's twin would expand a
- * compatibility character (a presentation form), which is left to it. */
+/* align(raw, norm[, expand]) -> list | None: offsets.align.  A raw character that is neither
+ * kept, replaced one for one nor droppable (a presentation form) is what ``expand`` (offsets._expand:
+ * its NFKC form in Persian letters) says: taken when it expands to more than one character that
+ * ``norm`` holds there, else dropped.  Without ``expand``, None there (Python's twin then). */
 static PyObject *align(PyObject *self, PyObject *args) {
-    PyObject *raw, *norm;
-    if (!PyArg_ParseTuple(args, "UU", &raw, &norm)) return NULL;
+    PyObject *raw, *norm, *expand = NULL;
+    if (!PyArg_ParseTuple(args, "UU|O", &raw, &norm, &expand)) return NULL;
     int rk = PyUnicode_KIND(raw), nk = PyUnicode_KIND(norm);
     const void *rd = PyUnicode_DATA(raw), *nd = PyUnicode_DATA(norm);
     Py_ssize_t n_raw = PyUnicode_GET_LENGTH(raw), n_norm = PyUnicode_GET_LENGTH(norm), i = 0, j = 0, delta = 0;
@@ -280,7 +282,23 @@ static PyObject *align(PyObject *self, PyObject *args) {
         else if (c == ZWNJ && r == ' ') { i++; j++; }
         else if (c == ZWNJ) { j++; }
         else if (is_droppable(r)) { i++; }          /* NFKC keeps every droppable character one long: dropped */
-        else { Py_DECREF(anchors); Py_RETURN_NONE; }
+        else if (expand == NULL) { Py_DECREF(anchors); Py_RETURN_NONE; }
+        else {
+            PyObject *ch = PyUnicode_Substring(raw, i, i + 1);
+            PyObject *expanded = ch ? PyObject_CallOneArg(expand, ch) : NULL;
+            Py_XDECREF(ch);
+            if (expanded && !PyUnicode_Check(expanded)) {
+                PyErr_SetString(PyExc_TypeError, "align: expand must return a str");
+                Py_CLEAR(expanded);
+            }
+            if (!expanded) { Py_DECREF(anchors); return NULL; }
+            Py_ssize_t len = PyUnicode_GET_LENGTH(expanded), taken = 0;
+            if (len > 1) taken = PyUnicode_Tailmatch(norm, expanded, j, PY_SSIZE_T_MAX, -1);   /* norm.startswith(expanded, j) */
+            Py_DECREF(expanded);
+            if (taken < 0) { Py_DECREF(anchors); return NULL; }
+            i++;
+            if (taken) j += len;                    /* expanded; else dropped */
+        }
         if (i - j != delta) {
             delta = i - j;
             if (add_anchor(anchors, j, i) < 0) { Py_DECREF(anchors); return NULL; }
@@ -849,7 +867,7 @@ static PyMethodDef methods[] = {
     {"spaced_affixes", spaced_affixes, METH_VARARGS, "Whether zwnj's spaced prefix (1) and suffix (2) patterns match."},
     {"function_words", function_words, METH_VARARGS, "decode.check_persian's Arabic and Persian function word counts."},
     {"plain_arabic_word", plain_arabic_word, METH_VARARGS, "zwnj._may_be_arabic for a text with no mark (None: use Python)."},
-    {"align", align, METH_VARARGS, "offsets.align(raw, norm), or None: use Python."},
+    {"align", align, METH_VARARGS, "offsets.align(raw, norm[, expand]), or None (no expand given): use Python."},
     {"clean_line", clean_line, METH_O, "normalize._clean_line(line), or None: use Python."},
     {"token_count", token_count, METH_O, "Tokens of a text with no URL or e-mail address (segment._PLAIN_TOKEN)."},
     {"word_hashes", word_hashes, METH_O, "CRC-32 of every dedup._WORDISH word, as uint32 bytes (None: use Python)."},
@@ -863,6 +881,6 @@ PyMODINIT_FUNC PyInit_khabar_native(void) {
     crc_init();
     classes_init();
     PyObject *m = PyModule_Create(&module);
-    if (m && PyModule_AddIntConstant(m, "API", 9) < 0) { Py_DECREF(m); return NULL; }
+    if (m && PyModule_AddIntConstant(m, "API", 10) < 0) { Py_DECREF(m); return NULL; }
     return m;
 }

@@ -24,6 +24,7 @@ from khabar.sources import decode
 from khabar.text import normalize as N
 from khabar.text import zwnj
 from khabar.text import segment
+from khabar.text import offsets
 from khabar.text.offsets import align_py
 from test_fast_paths import HARD, _real_paragraphs
 
@@ -50,8 +51,9 @@ def check_twins(line: str) -> None:
         assert np.array_equal(sig, sig_py) and np.array_equal(grams, grams_py) and grams.dtype == grams_py.dtype
     norm = N.normalize_line(line)
     anchors = native.align(line, norm)
-    if anchors is not None:
+    if anchors is not None:                               # None: a character only the expander settles
         assert anchors == align_py(line, norm)
+    assert native.align(line, norm, offsets._expand) == align_py(line, norm)
     check_restorer_twins(N._clean_line(line))
     assert native.odd_characters([line, "x"]) == (assemble._EITHER.search(line) is not None) \
         + 2 * (assemble._MARK_FLOOD.search(line) is not None)
@@ -97,6 +99,7 @@ def test_twins_agree_on_real_news():
         if anchors is not None:
             aligned += 1
             assert anchors == align_py(text, norm)
+        assert native.align(text, norm, offsets._expand) == align_py(text, norm)
         assert segment.token_count(norm) == len(segment.TOKEN.findall(norm))
         if not ("@" in norm or "www." in norm or "http" in norm):
             assert native.token_count(norm) == len(segment.TOKEN.findall(norm))
@@ -139,3 +142,19 @@ def test_a_build_publishes_the_same_bytes_with_and_without_the_twins(tmp_path):
     fast, pure = _build(tmp_path, "fast", False), _build(tmp_path, "pure", True)
     assert fast == pure
     assert sum(1 for name in fast if name.endswith(".parquet")) >= 3
+
+
+def test_align_expands_presentation_forms_in_c_as_python_does():
+    """A presentation form (ﻻ, ﷲ, ﷺ) is expanded through offsets._expand from the C loop: the same
+    anchors as the Python twin, where the C loop alone would give up (None)."""
+    raws = ["ﷲ اکبر و ﻻ اله", "بسم ﷲ الرحمن", "کتاب‌ﻫﺎ ﻻــ ی", "ﷺ x ﻻ", "ﻻﻻﻻ"]
+    for raw in raws:
+        norm = N.normalize(raw)
+        assert native.align(raw, norm) is None
+        anchors = native.align(raw, norm, offsets._expand)
+        assert anchors == align_py(raw, norm) and len(anchors) > 1
+        assert offsets.align(raw, norm) == anchors
+    with pytest.raises(TypeError):
+        native.align("ﻻ", "لا", lambda c: 1)
+    with pytest.raises(ZeroDivisionError):
+        native.align("ﻻ", "لا", lambda c: 1 / 0)

@@ -10,7 +10,8 @@ hashing the words of the dedup content, its shingles, MinHash signature and dige
 The Python code is the reference: the twins give the same results (``tests/test_native.py``
 feeds both real and generated text), and a twin returns None where it would need what only
 Python has (presentation forms' NFKC expansion, a lone surrogate, a text its quick test
-cannot settle), so the Python code runs then.  Output is byte-identical with or without
+cannot settle), so the Python code runs then; the alignment instead calls back into Python
+for the one character it cannot settle (``offsets._expand``) and carries on.  Output is byte-identical with or without
 them; they only make a build faster (see the README's performance section).
 
 ``scripts/venv.sh`` builds them (a C compiler is needed; without one, Khabar runs in
@@ -22,7 +23,7 @@ from __future__ import annotations
 import os
 from types import ModuleType
 
-API = 9
+API = 10
 
 
 def _load() -> ModuleType | None:

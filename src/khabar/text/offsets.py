@@ -47,10 +47,16 @@ def _common(raw: str, i: int, norm: str, j: int) -> int:
 def align(raw: str, norm: str) -> list[list[int]]:
     """Anchors ``[norm_offset, raw_offset]`` mapping ``norm`` back onto ``raw``."""
     if native is not None:
-        anchors = native.align(raw, norm)
-        if anchors is not None:
-            return anchors
+        return native.align(raw, norm, _expand)
     return align_py(raw, norm)
+
+
+_TO_PERSIAN = str.maketrans(_LETTERS)
+
+
+def _expand(char: str) -> str:
+    """A compatibility character (a presentation form) as normalization writes it: NFKC, in Persian letters."""
+    return unicodedata.normalize("NFKC", char).translate(_TO_PERSIAN)
 
 
 def align_py(raw: str, norm: str) -> list[list[int]]:
@@ -75,7 +81,7 @@ def align_py(raw: str, norm: str) -> list[list[int]]:
         elif c == ZWNJ:                          # inserted
             j += 1
         elif r in _DROPPABLE or r not in norm[j:j + 1]:
-            expanded = unicodedata.normalize("NFKC", r).translate(str.maketrans(_LETTERS))
+            expanded = _expand(r)
             if len(expanded) > 1 and norm.startswith(expanded, j):
                 i += 1
                 j += len(expanded)
