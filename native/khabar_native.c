@@ -101,6 +101,45 @@ static PyObject *token_count(PyObject *self, PyObject *arg) {
     return PyLong_FromSsize_t(count);
 }
 
+/* segment._SENTENCE_END's characters: [.!?؟…] and the closers after them [»"')\]] */
+static int is_end_mark(Py_UCS4 c) { return c == '.' || c == '!' || c == '?' || c == 0x061F || c == 0x2026; }
+static int is_closer(Py_UCS4 c) { return c == 0x00BB || c == '"' || c == '\'' || c == ')' || c == ']'; }
+static int is_ascii_letter(Py_UCS4 c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'); }
+
+/* sentence_count(text) -> int: segment.sentence_count.  In each line, a match of
+ *   [.!?؟…](?<!\b[A-Za-z][.!?؟…])[.!?؟…]*[»"')\]]*(?=\s|$)
+ * ends a sentence, and a line's rest after its last match, unless blank, is one more.  The
+ * pattern never backtracks usefully (what it could give back is neither white space nor the end),
+ * so a match is: an end mark not right after a lone Latin letter, the longest runs of end marks
+ * and closers after it, then white space or the line's end. */
+static PyObject *sentence_count(PyObject *self, PyObject *arg) {
+    text_t t;
+    if (text_of(arg, &t) < 0) return NULL;
+    Py_ssize_t count = 0, a = 0;
+    while (a <= t.n) {
+        Py_ssize_t b = a;                                  /* the line [a, b) */
+        while (b < t.n && AT(t, b) != '\n') b++;
+        Py_ssize_t end = a, p = a;
+        while (p < b) {
+            Py_UCS4 c = AT(t, p);
+            if (!is_end_mark(c)
+                || (p > a && is_ascii_letter(AT(t, p - 1)) && (p - 1 == a || !is_word(AT(t, p - 2))))) {
+                p++;
+                continue;
+            }
+            Py_ssize_t q = p + 1;
+            while (q < b && is_end_mark(AT(t, q))) q++;
+            while (q < b && is_closer(AT(t, q))) q++;
+            if (q == b || is_space(AT(t, q))) { count++; end = p = q; }
+            else p++;
+        }
+        for (Py_ssize_t i = end; i < b; i++)
+            if (!is_space(AT(t, i))) { count++; break; }
+        a = b + 1;
+    }
+    return PyLong_FromSsize_t(count);
+}
+
 /* --- CRC-32 (zlib's polynomial, as zlib.crc32) ------------------------------------------ */
 static uint32_t crc_table[256];
 static void crc_init(void) {
@@ -869,6 +908,7 @@ static PyMethodDef methods[] = {
     {"plain_arabic_word", plain_arabic_word, METH_VARARGS, "zwnj._may_be_arabic for a text with no mark (None: use Python)."},
     {"align", align, METH_VARARGS, "offsets.align(raw, norm[, expand]), or None (no expand given): use Python."},
     {"clean_line", clean_line, METH_O, "normalize._clean_line(line), or None: use Python."},
+    {"sentence_count", sentence_count, METH_O, "segment.sentence_count(text)."},
     {"token_count", token_count, METH_O, "Tokens of a text with no URL or e-mail address (segment._PLAIN_TOKEN)."},
     {"word_hashes", word_hashes, METH_O, "CRC-32 of every dedup._WORDISH word, as uint32 bytes (None: use Python)."},
     {"minhash", minhash, METH_VARARGS, "dedup.fingerprint from word hashes: (signature, shingles) as uint32 bytes."},
@@ -881,6 +921,6 @@ PyMODINIT_FUNC PyInit_khabar_native(void) {
     crc_init();
     classes_init();
     PyObject *m = PyModule_Create(&module);
-    if (m && PyModule_AddIntConstant(m, "API", 10) < 0) { Py_DECREF(m); return NULL; }
+    if (m && PyModule_AddIntConstant(m, "API", 11) < 0) { Py_DECREF(m); return NULL; }
     return m;
 }

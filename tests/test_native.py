@@ -41,6 +41,7 @@ def check_twins(line: str) -> None:
         assert cleaned == N._clean_line_py(line)
     if not ("@" in line or "www." in line or "http" in line):
         assert native.token_count(line) == len(segment.tokens(line))
+    assert native.sentence_count(line) == segment.sentence_count_py(line) == len(segment.sentences(line))
     packed = native.word_hashes(line)
     if packed is None:
         assert any(0xD800 <= ord(c) <= 0xDFFF for c in line)
@@ -101,6 +102,7 @@ def test_twins_agree_on_real_news():
             assert anchors == align_py(text, norm)
         assert native.align(text, norm, offsets._expand) == align_py(text, norm)
         assert segment.token_count(norm) == len(segment.TOKEN.findall(norm))
+        assert native.sentence_count(norm) == segment.sentence_count_py(norm)
         if not ("@" in norm or "www." in norm or "http" in norm):
             assert native.token_count(norm) == len(segment.TOKEN.findall(norm))
     assert aligned > 150
@@ -158,3 +160,20 @@ def test_align_expands_presentation_forms_in_c_as_python_does():
         native.align("ﻻ", "لا", lambda c: 1)
     with pytest.raises(ZeroDivisionError):
         native.align("ﻻ", "لا", lambda c: 1 / 0)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(["U.S.", "a.", "ab.", "_a.", "۲a.", "x", " ", "\n", "\t", "\u3000", ".", "..", "!?",
+                                 "؟", "…", "»", '"', "'", ")", "]", "(", "«", "پایان", "است.", "e.g.", "A", "\u200c",
+                                 "\x85", "\u2028", "۱۴۰۴.", "3.5", "\n\n"]), max_size=30))
+def test_sentence_count_twin_on_generated_text(parts):
+    text = "".join(parts)
+    assert native.sentence_count(text) == segment.sentence_count_py(text) == len(segment.sentences(text))
+
+
+def test_sentence_count_twin_on_hand_cases():
+    cases = {"": 0, "\n": 0, "سلام.": 1, "سلام. خداحافظ": 2, "U.S. و ایران.": 1, "ایالات متحده U.S. است.": 1,
+             "گفت: «بله.» و رفت.": 2, "a.b": 1, "نه...!؟ بله": 2, "خط یک.\nخط دو": 2, "  \n  ": 0,
+             "(ص.) است.": 2, "x.\u3000y": 1, "ب.\u3000y": 2, "_a. b": 2}
+    for text, n in cases.items():
+        assert native.sentence_count(text) == segment.sentence_count_py(text) == n, text

@@ -2,8 +2,8 @@
 
 The per-character loops of a build have C twins: cleaning a line and counting what it
 changed (:mod:`khabar.text.letters`, :mod:`khabar.text.normalize`), the ZWNJ restorer's chunk
-memo, its Arabic-clause and spaced-affix tests (:mod:`khabar.text.zwnj`), counting tokens
-(:mod:`khabar.text.segment`), the language and mojibake counts
+memo, its Arabic-clause and spaced-affix tests (:mod:`khabar.text.zwnj`), counting tokens and
+sentences (:mod:`khabar.text.segment`), the language and mojibake counts
 (:mod:`khabar.sources.decode`), the character checks (:func:`khabar.assemble.odd_characters`),
 hashing the words of the dedup content, its shingles, MinHash signature and digest
 (:mod:`khabar.dedup`) and aligning normalized with raw text (:mod:`khabar.text.offsets`).
@@ -23,7 +23,7 @@ from __future__ import annotations
 import os
 from types import ModuleType
 
-API = 10
+API = 11
 
 
 def _load() -> ModuleType | None:
