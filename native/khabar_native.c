@@ -700,20 +700,36 @@ static inline int line_count_class(Py_UCS4 c) {
 }
 static PyObject *line_counts(PyObject *self, PyObject *arg) { return two_counts(arg, line_count_class); }
 
-/* spaced_affixes(text, suffixes) -> int: whether zwnj._SPACED_PREFIX (bit 1) and
- * zwnj._SPACED_SUFFIX (bit 2) match anywhere in ``text`` (``suffixes``: the frozenset of
- * zwnj.SPACED_SUFFIXES), so the patterns run only on a line they change. */
-static PyObject *spaced_affixes(PyObject *self, PyObject *args) {
+/* One match of zwnj._SPACED_PREFIX (prefix) or zwnj._SPACED_SUFFIX (suffix) as (start, mid, end):
+ * group 1 is text[start:mid], group 2 text[mid + 1:end]. */
+static int add_span(PyObject *list, Py_ssize_t start, Py_ssize_t mid, Py_ssize_t end) {
+    PyObject *span = Py_BuildValue("(nnn)", start, mid, end);
+    if (!span) return -1;
+    int rc = PyList_Append(list, span);
+    Py_DECREF(span);
+    return rc;
+}
+
+/* spaced_spans(text, suffixes) -> (prefix spans, suffix spans): the matches zwnj._SPACED_PREFIX.finditer
+ * and zwnj._SPACED_SUFFIX.finditer find in ``text`` (``suffixes``: the frozenset of
+ * zwnj.SPACED_SUFFIXES), as (start, mid, end) each, in order, each search going on after its
+ * last match as finditer does.  Both patterns start at a word ([L][LZ]*, not after L or ZWNJ)
+ * followed by one space and a whole word of letters ([L]+, then neither L nor ZWNJ): the prefix
+ * pattern when the first word is نمی or می and the second has two letters or more, the suffix
+ * pattern when the second word is a suffix. */
+static PyObject *spaced_spans(PyObject *self, PyObject *args) {
     PyObject *text, *suffixes;
     if (!PyArg_ParseTuple(args, "UO!", &text, &PyFrozenSet_Type, &suffixes)) return NULL;
     int kind = PyUnicode_KIND(text);
     const void *data = PyUnicode_DATA(text);
     Py_ssize_t n = PyUnicode_GET_LENGTH(text);
-    int found = 0;
     static wordmask_t mask;
     if (wordmask_for(&mask, suffixes) < 0) return NULL;
+    PyObject *lists[2] = {PyList_New(0), PyList_New(0)};
+    Py_ssize_t resume[2] = {0, 0};                          /* where each pattern's search goes on */
+    if (!lists[0] || !lists[1]) goto fail;
 #define LZ(c) (is_word_letter(c) || (c) == ZWNJ)
-    for (Py_ssize_t p = 0; p < n && found != 3; p++) {
+    for (Py_ssize_t p = 0; p < n; p++) {
         Py_UCS4 c = PyUnicode_READ(kind, data, p);
         if (!is_word_letter(c) || (p > 0 && LZ(PyUnicode_READ(kind, data, p - 1)))) continue;
         Py_ssize_t e = p;                                   /* the word starting here: [L][LZ]* */
@@ -722,25 +738,35 @@ static PyObject *spaced_affixes(PyObject *self, PyObject *args) {
         Py_ssize_t q = e + 1, r = q;                        /* the next word: [L]+ then neither L nor ZWNJ */
         while (r < n && is_word_letter(PyUnicode_READ(kind, data, r))) r++;
         int whole = r > q && (r >= n || !LZ(PyUnicode_READ(kind, data, r)));
-        if (!(found & 1) && whole && r - q >= 2) {          /* (?<![LZ])(نمی|می) ([L]{2,})(?![LZ]) */
+        if (whole && p >= resume[0] && r - q >= 2) {
             Py_ssize_t len = e - p;
             if ((len == 2 && c == 0x0645 && PyUnicode_READ(kind, data, p + 1) == 0x06CC)
                 || (len == 3 && c == 0x0646 && PyUnicode_READ(kind, data, p + 1) == 0x0645
-                    && PyUnicode_READ(kind, data, p + 2) == 0x06CC)) found |= 1;
+                    && PyUnicode_READ(kind, data, p + 2) == 0x06CC)) {
+                if (add_span(lists[0], p, e, r) < 0) goto fail;
+                resume[0] = r;
+            }
         }
-        if (!(found & 2) && whole && wordmask_may(&mask, r - q, PyUnicode_READ(kind, data, q),
-                                                  PyUnicode_READ(kind, data, r - 1))) {   /* ([L][LZ]*) (suffix)(?![LZ]) */
+        if (whole && p >= resume[1] && wordmask_may(&mask, r - q, PyUnicode_READ(kind, data, q),
+                                                    PyUnicode_READ(kind, data, r - 1))) {
             PyObject *word = PyUnicode_Substring(text, q, r);
-            if (!word) return NULL;
+            if (!word) goto fail;
             int is = PySet_Contains(suffixes, word);
             Py_DECREF(word);
-            if (is < 0) return NULL;
-            if (is) found |= 2;
+            if (is < 0) goto fail;
+            if (is) {
+                if (add_span(lists[1], p, e, r) < 0) goto fail;
+                resume[1] = r;
+            }
         }
         p = e;
     }
 #undef LZ
-    return PyLong_FromLong(found);
+    return Py_BuildValue("(NN)", lists[0], lists[1]);
+fail:
+    Py_XDECREF(lists[0]);
+    Py_XDECREF(lists[1]);
+    return NULL;
 }
 
 /* --- assemble.check_characters, decode.check_mojibake, dedup.content_digest ------------------- */
@@ -903,12 +929,12 @@ static PyMethodDef methods[] = {
     {"mojibake_counts", mojibake_counts, METH_VARARGS, "check_mojibake's counts: (cp1256 pairs, Arabic-script characters)."},
     {"collapse_space", collapse_space, METH_O, "' '.join(text.split())."},
     {"line_counts", line_counts, METH_O, "normalize_line's counts of a changed line: (letters, ZWNJs and marks)."},
-    {"spaced_affixes", spaced_affixes, METH_VARARGS, "Whether zwnj's spaced prefix (1) and suffix (2) patterns match."},
     {"function_words", function_words, METH_VARARGS, "decode.check_persian's Arabic and Persian function word counts."},
     {"plain_arabic_word", plain_arabic_word, METH_VARARGS, "zwnj._may_be_arabic for a text with no mark (None: use Python)."},
     {"align", align, METH_VARARGS, "offsets.align(raw, norm[, expand]), or None (no expand given): use Python."},
     {"clean_line", clean_line, METH_O, "normalize._clean_line(line), or None: use Python."},
     {"sentence_count", sentence_count, METH_O, "segment.sentence_count(text)."},
+    {"spaced_spans", spaced_spans, METH_VARARGS, "The matches of zwnj._SPACED_PREFIX and zwnj._SPACED_SUFFIX, as (start, mid, end)."},
     {"token_count", token_count, METH_O, "Tokens of a text with no URL or e-mail address (segment._PLAIN_TOKEN)."},
     {"word_hashes", word_hashes, METH_O, "CRC-32 of every dedup._WORDISH word, as uint32 bytes (None: use Python)."},
     {"minhash", minhash, METH_VARARGS, "dedup.fingerprint from word hashes: (signature, shingles) as uint32 bytes."},
@@ -921,6 +947,6 @@ PyMODINIT_FUNC PyInit_khabar_native(void) {
     crc_init();
     classes_init();
     PyObject *m = PyModule_Create(&module);
-    if (m && PyModule_AddIntConstant(m, "API", 11) < 0) { Py_DECREF(m); return NULL; }
+    if (m && PyModule_AddIntConstant(m, "API", 12) < 0) { Py_DECREF(m); return NULL; }
     return m;
 }

@@ -83,8 +83,8 @@ def plain_restore(restorer: zwnj.Restorer, text: str) -> str:
         chunks = [zwnj._WORD.sub(restorer._in_chunk, c) for c in parts]
         restorer._pairs(parts, chunks)
         clause = " ".join(chunks)
-        clause = zwnj._SPACED_PREFIX.sub(restorer._spaced_prefix, clause)
-        out.append(zwnj._SPACED_SUFFIX.sub(restorer._spaced_suffix, clause))
+        clause = zwnj._SPACED_PREFIX.sub(lambda m: restorer._prefix_join(m.group(1), m.group(2), m.group()), clause)
+        out.append(zwnj._SPACED_SUFFIX.sub(lambda m: restorer._suffix_join(m.group(1), m.group(2), m.group()), clause))
     return "".join(out)
 
 

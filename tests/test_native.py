@@ -70,6 +70,12 @@ def check_twins(line: str) -> None:
 _MEMO_C, _MEMO_PY = {}, {}
 
 
+def spans_py(text: str) -> tuple[list[tuple[int, int, int]], list[tuple[int, int, int]]]:
+    """What native.spaced_spans finds, from the patterns themselves: (start, end of group 1, end)."""
+    return tuple([(m.start(), m.end(1), m.end()) for m in pattern.finditer(text)]
+                 for pattern in (zwnj._SPACED_PREFIX, zwnj._SPACED_SUFFIX))
+
+
 def check_restorer_twins(cleaned: str) -> None:
     """The restorer's memo in C (restore_memo) and in Python give the same text, each with a
     memo of its own, for both document kinds; the C test for an Arabic clause is the pattern's."""
@@ -78,8 +84,9 @@ def check_restorer_twins(cleaned: str) -> None:
         py = _MEMO_PY.setdefault(compounds, zwnj.Restorer(compounds=compounds))
         assert c._text(cleaned) == py._text_py(cleaned)
         assert c._memo is not None and py._memo is None       # the C memo was used, and only by c
-    found = native.spaced_affixes(cleaned, zwnj._SPACED_SET)
-    assert found == (zwnj._SPACED_PREFIX.search(cleaned) is not None) + 2 * (zwnj._SPACED_SUFFIX.search(cleaned) is not None)
+    assert native.spaced_spans(cleaned, zwnj._SPACED_SET) == spans_py(cleaned)
+    r = _MEMO_C[True]
+    assert r._spaced(cleaned) == r._spaced_py(cleaned)
     plain = native.plain_arabic_word(cleaned, zwnj.ARABIC_WORDS)
     if plain is None:
         assert zwnj._ANY_MARK.search(cleaned)
@@ -177,3 +184,16 @@ def test_sentence_count_twin_on_hand_cases():
              "(ص.) است.": 2, "x.\u3000y": 1, "ب.\u3000y": 2, "_a. b": 2}
     for text, n in cases.items():
         assert native.sentence_count(text) == segment.sentence_count_py(text) == n, text
+
+
+def test_spaced_spans_are_the_patterns_matches_and_join_as_sub_does():
+    """Overlapping candidates (می می رود, کتاب ها ها), ZWNJ inside the base, a suffix run on
+    (هاها), a prefix word of one letter: the spans are finditer's, and the restorer's two paths
+    (C spans, Python patterns) join the same text."""
+    texts = ["می می رود", "کتاب ها ها و میز های بزرگ", "نمی شود نمی", "او می رود و کتاب هایشان را برد",
+             "کتاب‌خانه ها", "کتاب هاها", "می ر", "ب ها", "میز ها‌", "ها ها ها ها", "x می شود؛ کتاب ها."]
+    c = zwnj.Restorer()
+    for text in texts:
+        assert native.spaced_spans(text, zwnj._SPACED_SET) == spans_py(text), text
+        assert c._spaced(text) == c._spaced_py(text), text
+    assert c._text("او می رود و کتاب ها را برد") == "او می‌رود و کتاب‌ها را برد"

@@ -46,6 +46,7 @@ from __future__ import annotations
 import functools
 import gzip
 import re
+from collections.abc import Callable
 from importlib import resources
 
 from khabar.native import native
@@ -390,21 +391,26 @@ class Restorer:
                 self.chunks[chunk] = restored
 
     def _spaced(self, text: str) -> str:
-        """Affixes written apart (می شود, کتاب ها) joined (``native.spaced_affixes`` says where
-        the patterns can match at all; the Python test is cheaper but coarser)."""
+        """Affixes written apart (می شود, کتاب ها) joined: the two patterns' matches, each
+        replaced as :meth:`_prefix_join` and :meth:`_suffix_join` say (``native.spaced_spans``
+        finds the matches the patterns' ``finditer`` would, in one pass for both)."""
         if " " not in text:
             return text
         if native is not None:
-            found = native.spaced_affixes(text, _SPACED_SET)
-            if found & 1:
-                joined = _SPACED_PREFIX.sub(self._spaced_prefix, text)
+            prefixed, suffixed = native.spaced_spans(text, _SPACED_SET)
+            if prefixed:
+                joined = _replaced(text, prefixed, self._prefix_join)
                 if joined != text:
-                    text, found = joined, native.spaced_affixes(joined, _SPACED_SET)
-            return _SPACED_SUFFIX.sub(self._spaced_suffix, text) if found & 2 else text
+                    text, suffixed = joined, native.spaced_spans(joined, _SPACED_SET)[1]
+            return _replaced(text, suffixed, self._suffix_join) if suffixed else text
+        return self._spaced_py(text)
+
+    def _spaced_py(self, text: str) -> str:
+        """:meth:`_spaced` with the patterns themselves (the reference)."""
         if "می " in text:
-            text = _SPACED_PREFIX.sub(self._spaced_prefix, text)
+            text = _SPACED_PREFIX.sub(lambda m: self._prefix_join(m.group(1), m.group(2), m.group()), text)
         if any(start in text for start in _SPACED_STARTS):
-            text = _SPACED_SUFFIX.sub(self._spaced_suffix, text)
+            text = _SPACED_SUFFIX.sub(lambda m: self._suffix_join(m.group(1), m.group(2), m.group()), text)
         return text
 
     def _pairs(self, parts: list[str], out: list[str]) -> None:
@@ -423,13 +429,13 @@ class Restorer:
                     out[i] = _join(y, suffix) + parts[i][m.end():]
                     break
 
-    def _spaced_prefix(self, m: re.Match[str]) -> str:
-        prefix, word = m.group(1), m.group(2)
+    def _prefix_join(self, prefix: str, word: str, written: str) -> str:
+        """A match of _SPACED_PREFIX (``written``: "می شود") as it is to be: "می‌شود", or as written."""
         verb = self._verb(word)
-        return prefix + ZWNJ + verb if verb is not None else m.group()
+        return prefix + ZWNJ + verb if verb is not None else written
 
-    def _spaced_suffix(self, m: re.Match[str]) -> str:
-        base, suffix = m.group(1), m.group(2)
+    def _suffix_join(self, base: str, suffix: str, written: str) -> str:
+        """A match of _SPACED_SUFFIX (``written``: "کتاب ها") as it is to be: "کتاب‌ها", or as written."""
         plain = base.replace(ZWNJ, "")
         kind = SUFFIXES[suffix]
         if kind == "adjective":
@@ -439,8 +445,8 @@ class Restorer:
         else:
             ok = len(plain) >= MIN_BASE
         if not ok:
-            return m.group()
-        self.rule_of[m.group()] = "spaced"
+            return written
+        self.rule_of[written] = "spaced"
         return _join(base, suffix)
 
 
@@ -487,6 +493,17 @@ _ARABIC_HINT = re.compile(f"[\u064e-\u0650\u0652\u0629]|(?<![{LETTERS}])(?:"
 # which a prefix tree finds in a third of the time (the full test runs on the 3% with marks).
 _ANY_MARK = re.compile("[\u064b-\u0652\u0629]")
 _PLAIN_WORD = re.compile(f"(?<![{LETTERS}]){_trie(ARABIC_WORDS)}(?![{LETTERS}])")
+
+
+def _replaced(text: str, spans: list[tuple[int, int, int]], join: Callable[[str, str, str], str]) -> str:
+    """``text`` with each match (start, mid, end: group 1 ``text[start:mid]``, a space, group 2
+    ``text[mid + 1:end]``) replaced by what ``join`` says: what ``pattern.sub`` gives."""
+    out, pos = [], 0
+    for start, mid, end in spans:
+        out += (text[pos:start], join(text[start:mid], text[mid + 1:end], text[start:end]))
+        pos = end
+    out.append(text[pos:])
+    return "".join(out)
 
 
 def _may_be_arabic(text: str) -> bool:
