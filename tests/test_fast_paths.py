@@ -205,6 +205,22 @@ def test_restorer_memory_is_bounded_and_forgetting_changes_nothing(monkeypatch):
     assert "می\u200cتواند" in first and "رئیس\u200cجمهور" in first
 
 
+def test_arabic_clause_test_remembers_words_and_forgets_nothing_it_needs(monkeypatch):
+    """The clause test's word memo (Restorer.arabic_words) gives what a fresh test gives, stays
+    within CACHE_LIMIT, and a clause's verdict does not depend on what was asked before."""
+    monkeypatch.setattr(zwnj, "CACHE_LIMIT", 16)
+    lex = zwnj.default_restorer().lex
+    clauses = ["لا یکلف الله نفسا الا وسعها", "الا وسعها", "او گفت که فردا می آید", "رسول اللَّه",
+               "قال الحکومة", "فی سبیل الله", "کتاب های مدرسه"] * 3 + [f"واژه{k} فی" for k in range(30)]
+    remembering, fresh = zwnj.Restorer(lex), zwnj.Restorer(lex)
+    for clause in clauses:
+        expected = fresh._arabic(clause)
+        fresh.arabic_words.clear()
+        assert remembering._arabic(clause) == expected, clause
+        assert len(remembering.arabic_words) <= 16 + len(clause.split())
+    assert remembering._arabic("لا یکلف الله نفسا الا وسعها") and not remembering._arabic("او گفت که فردا می آید")
+
+
 def test_signature_is_datasketchs_minhash():
     text = "خبرگزاری آناتولی گزارش داد که رئیس‌جمهور ترکیه امروز در آنکارا با همتای ایرانی خود دیدار کرد و " * 4
     for variant in (text, text.replace("امروز", "دیروز"), "کوتاه", ""):

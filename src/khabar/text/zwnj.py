@@ -202,6 +202,7 @@ class Restorer:
         self.same: set[str] = set()           # chunks that stay as written
         self._memo = None                      # the C memo (native.memo_new), made on first use
         self.rule_of: dict[str, str] = {}
+        self.arabic_words: dict[str, bool] = {}   # word -> whether it is Arabic's own (_arabic_word)
 
     def word(self, token: str) -> str:
         hit = self.cache.get(token)
@@ -337,13 +338,23 @@ class Restorer:
         words = clause.split()
         if not words:
             return False
+        known = self.arabic_words
+        if len(known) > CACHE_LIMIT:
+            known.clear()
         marked = 0
         for w in words:
-            core = _UNMARKED.sub("", w)
-            if (_ARABIC_MARKS.search(w) or core in ARABIC_WORDS
-                    or (core.startswith("ال") and len(core) >= 5 and not self.lex.known(core) and core not in self.lex.web)):
-                marked += 1
+            hit = known.get(w)
+            if hit is None:
+                hit = known[w] = self._arabic_word(w)
+            marked += hit
         return marked >= max(1, 0.2 * len(words))
+
+    def _arabic_word(self, w: str) -> bool:
+        """Whether a word (as split at white space) is Arabic's own: a vowel mark or ة, a function
+        word, or an ال-word no Persian list knows (remembered: a long line's clauses repeat words)."""
+        core = _UNMARKED.sub("", w)
+        return bool(_ARABIC_MARKS.search(w) or core in ARABIC_WORDS
+                    or (core.startswith("ال") and len(core) >= 5 and not self.lex.known(core) and core not in self.lex.web))
 
     def _text(self, text: str) -> str:
         if native is not None:              # the memo in C (the twin of the lines below)
