@@ -609,14 +609,17 @@ static PyObject *restore_memo(PyObject *self, PyObject *args) {
     Py_ssize_t n = PyUnicode_GET_LENGTH(text), start = 0, index = 0;
     PyObject *missing = NULL;
     int changed = 0, pairs = 0, after_va = 0;
+    slot_t *local[256], **found = n < 256 ? local : PyMem_Malloc(sizeof(slot_t *) * (n + 1));   /* each chunk's slot */
+    if (!found) return PyErr_NoMemory();
+#define DONE(result) do { if (found != local) PyMem_Free(found); return (result); } while (0)
     for (Py_ssize_t i = 0; i <= n; i++) {                     /* pass 1: every chunk known? */
         if (i < n && PyUnicode_READ(kind, data, i) != ' ') continue;
-        slot_t *s = memo_find(m, hash_span(kind, data, start, i), kind, data, start, i);
+        slot_t *s = found[index] = memo_find(m, hash_span(kind, data, start, i), kind, data, start, i);
         int is_va = i - start == 1 && PyUnicode_READ(kind, data, start) == 0x0648;
         if (!s->chars) {
             PyObject *chunk = PyUnicode_Substring(text, start, i);
             if (!chunk || (!missing && !(missing = PyList_New(0))) || PyList_Append(missing, chunk) < 0) {
-                Py_XDECREF(chunk); Py_XDECREF(missing); return NULL;
+                Py_XDECREF(chunk); Py_XDECREF(missing); DONE(NULL);
             }
             Py_DECREF(chunk);
         } else if (s->value) {
@@ -627,20 +630,21 @@ static PyObject *restore_memo(PyObject *self, PyObject *args) {
         index++;
         start = i + 1;
     }
-    if (missing) return missing;
-    if (!changed) return Py_BuildValue("(OO)", text, Py_False);
-    Py_ssize_t cap = n + 64, k = 0;                           /* pass 2: the restored text */
-    Py_UCS4 *out = PyMem_Malloc(sizeof(Py_UCS4) * cap);
-    if (!out) return PyErr_NoMemory();
+    if (missing) DONE(missing);
+    if (!changed) DONE(Py_BuildValue("(OO)", text, Py_False));
+    Py_ssize_t cap = n + 64, k = 0;                           /* pass 2: the restored text (the memo */
+    Py_UCS4 *out = PyMem_Malloc(sizeof(Py_UCS4) * cap);      /* is unchanged since pass 1: its slots hold) */
+    if (!out) DONE(PyErr_NoMemory());
     start = 0;
+    index = 0;
     for (Py_ssize_t i = 0; i <= n; i++) {
         if (i < n && PyUnicode_READ(kind, data, i) != ' ') continue;
-        slot_t *s = memo_find(m, hash_span(kind, data, start, i), kind, data, start, i);
+        slot_t *s = found[index++];
         Py_ssize_t len = s->value ? PyUnicode_GET_LENGTH(s->value) : i - start;
         if (k + len + 1 > cap) {
             cap = 2 * (k + len + 1);
             Py_UCS4 *grown = PyMem_Realloc(out, sizeof(Py_UCS4) * cap);
-            if (!grown) { PyMem_Free(out); return PyErr_NoMemory(); }
+            if (!grown) { PyMem_Free(out); DONE(PyErr_NoMemory()); }
             out = grown;
         }
         if (start > 0) out[k++] = ' ';
@@ -650,8 +654,9 @@ static PyObject *restore_memo(PyObject *self, PyObject *args) {
     }
     PyObject *joined = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, out, k);
     PyMem_Free(out);
-    if (!joined) return NULL;
-    return Py_BuildValue("(NO)", joined, pairs ? Py_True : Py_False);
+    if (!joined) DONE(NULL);
+    DONE(Py_BuildValue("(NO)", joined, pairs ? Py_True : Py_False));
+#undef DONE
 }
 
 /* --- zwnj.Restorer._text and zwnj._may_be_arabic ------------------------------------------------ */
