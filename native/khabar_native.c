@@ -467,12 +467,20 @@ static PyObject *clean_line(PyObject *self, PyObject *arg) {
  * that fails them is no word of the set, and needs no str made to ask.  Built once per set
  * (a set handed in again is the same object: the modules keep them as constants). */
 #define MASK_LEN 16
-typedef struct { PyObject *set; uint64_t firsts[MASK_LEN + 1], lasts[MASK_LEN + 1]; } wordmask_t;
+#define MASK_WORDS 64          /* a set of at most this many words is also kept as code points */
+typedef struct {
+    PyObject *set;
+    uint64_t firsts[MASK_LEN + 1], lasts[MASK_LEN + 1];
+    Py_ssize_t words;                                   /* kept words, or -1: too many, ask the set */
+    Py_ssize_t lens[MASK_WORDS];
+    Py_UCS4 chars[MASK_WORDS][MASK_LEN];
+} wordmask_t;
 
 static int wordmask_for(wordmask_t *m, PyObject *set) {
     if (m->set == set) return 0;
     memset(m->firsts, 0, sizeof m->firsts);
     memset(m->lasts, 0, sizeof m->lasts);
+    m->words = 0;
     PyObject *it = PyObject_GetIter(set), *w;
     if (!it) return -1;
     while ((w = PyIter_Next(it))) {
@@ -480,6 +488,15 @@ static int wordmask_for(wordmask_t *m, PyObject *set) {
         if (len > 0 && len <= MASK_LEN) {
             m->firsts[len] |= 1ULL << (PyUnicode_READ_CHAR(w, 0) & 63);
             m->lasts[len] |= 1ULL << (PyUnicode_READ_CHAR(w, len - 1) & 63);
+            if (m->words >= 0 && m->words < MASK_WORDS) {
+                m->lens[m->words] = len;
+                for (Py_ssize_t k = 0; k < len; k++) m->chars[m->words][k] = PyUnicode_READ_CHAR(w, k);
+                m->words++;
+            } else {
+                m->words = -1;
+            }
+        } else if (len > MASK_LEN || !PyUnicode_Check(w)) {
+            m->words = -1;                              /* the code points would not tell it all */
         }
         Py_DECREF(w);
     }
@@ -488,6 +505,30 @@ static int wordmask_for(wordmask_t *m, PyObject *set) {
     Py_XDECREF(m->set);
     Py_INCREF(set);
     m->set = set;
+    return 0;
+}
+/* Whether a word is one of the set's (-1 with an exception set on failure): compared with the
+ * kept code points, or asked of the set itself when it has too many words to keep.  The word is
+ * text[start:end] (``buf`` NULL) or the ``end - start`` code points at ``buf``. */
+static int wordmask_has(const wordmask_t *m, PyObject *text, const Py_UCS4 *buf, Py_ssize_t start, Py_ssize_t end) {
+    Py_ssize_t len = end - start;
+    if (m->words < 0) {
+        PyObject *word = buf ? PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, buf, len)
+                             : PyUnicode_Substring(text, start, end);
+        if (!word) return -1;
+        int found = PySet_Contains(m->set, word);
+        Py_DECREF(word);
+        return found;
+    }
+    int kind = buf ? PyUnicode_4BYTE_KIND : PyUnicode_KIND(text);
+    const void *data = buf ? (const void *)buf : PyUnicode_DATA(text);
+    Py_ssize_t from = buf ? 0 : start;
+    for (Py_ssize_t w = 0; w < m->words; w++) {
+        if (m->lens[w] != len) continue;
+        Py_ssize_t k = 0;
+        while (k < len && m->chars[w][k] == PyUnicode_READ(kind, data, from + k)) k++;
+        if (k == len) return 1;
+    }
     return 0;
 }
 static inline int wordmask_may(const wordmask_t *m, Py_ssize_t len, Py_UCS4 first, Py_UCS4 last) {
@@ -682,10 +723,7 @@ static PyObject *plain_arabic_word(PyObject *self, PyObject *args) {
         Py_ssize_t e = i + 1;
         while (e < n && is_word_letter(PyUnicode_READ(kind, data, e))) e++;
         if (wordmask_may(&mask, e - i, PyUnicode_READ(kind, data, i), PyUnicode_READ(kind, data, e - 1))) {
-            PyObject *word = PyUnicode_Substring(text, i, e);
-            if (!word) return NULL;
-            int found = PySet_Contains(words, word);
-            Py_DECREF(word);
+            int found = wordmask_has(&mask, text, NULL, i, e);
             if (found < 0) return NULL;
             if (found) Py_RETURN_TRUE;
         }
@@ -754,10 +792,7 @@ static PyObject *spaced_spans(PyObject *self, PyObject *args) {
         }
         if (whole && p >= resume[1] && wordmask_may(&mask, r - q, PyUnicode_READ(kind, data, q),
                                                     PyUnicode_READ(kind, data, r - 1))) {
-            PyObject *word = PyUnicode_Substring(text, q, r);
-            if (!word) goto fail;
-            int is = PySet_Contains(suffixes, word);
-            Py_DECREF(word);
+            int is = wordmask_has(&mask, text, NULL, q, r);
             if (is < 0) goto fail;
             if (is) {
                 if (add_span(lists[1], p, e, r) < 0) goto fail;
@@ -911,10 +946,7 @@ static PyObject *function_words(PyObject *self, PyObject *args) {
         }
         if (e - i <= MASK_LEN && (wordmask_may(&amask, e - i, word[0], word[e - i - 1])
                                   || wordmask_may(&pmask, e - i, word[0], word[e - i - 1]))) {
-            PyObject *w = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, word, e - i);
-            if (!w) return NULL;
-            int a = PySet_Contains(arabic, w), p = a < 0 ? -1 : PySet_Contains(persian, w);
-            Py_DECREF(w);
+            int a = wordmask_has(&amask, NULL, word, i, e), p = a < 0 ? -1 : wordmask_has(&pmask, NULL, word, i, e);
             if (a < 0 || p < 0) return NULL;
             hits[0] += a;
             hits[1] += p;

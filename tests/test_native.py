@@ -197,3 +197,18 @@ def test_spaced_spans_are_the_patterns_matches_and_join_as_sub_does():
         assert native.spaced_spans(text, zwnj._SPACED_SET) == spans_py(text), text
         assert c._spaced(text) == c._spaced_py(text), text
     assert c._text("او می رود و کتاب ها را برد") == "او می‌رود و کتاب‌ها را برد"
+
+
+def test_word_sets_too_large_to_keep_are_asked_directly():
+    """A frozenset of more words than the C side keeps as code points (64) is asked itself:
+    the counts are the same either way."""
+    text = "این کتاب را او در خانه خواند و گفت که فی الواقع است " * 3
+    words = decode._WORD.findall(text)
+    small = frozenset(["است", "را", "که"])
+    large = small | frozenset(f"واژه{k}" for k in range(100))
+    expected = sum(w in small for w in words)
+    assert native.function_words(text, 3000, small, frozenset()) == (expected, 0)
+    assert native.function_words(text, 3000, large, small) == (expected, expected)
+    big_arabic = zwnj.ARABIC_WORDS | frozenset(f"الف{k}" for k in range(100))
+    assert native.plain_arabic_word("او فی الواقع", big_arabic) is True
+    assert native.plain_arabic_word("او در خانه", big_arabic) is False
