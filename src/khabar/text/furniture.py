@@ -91,6 +91,7 @@ class Rules:
             f"^{_LEAD_JUNK}(?:خبرگزاری\\s+)?(?:{after}|{names}){_END}"
             r"(?:\s*[-–_،,]\s*(?:گروه|سرویس|حوزه|دفتر|خبرنگار)[^:_\n]{0,60}[:_]|\s*[:_\-–]+)\s*")
         self.paragraph = [(name, re.compile(p)) for name, p in data.get("paragraphs", {}).items()]
+        self.paragraph_any = _combined(data.get("paragraphs", {}))   # one scan for all of them, or None
         self.paragraph_max = int(data.get("paragraph_max_chars", 250))   # longer paragraphs are never furniture
         self.tails = [(name, re.compile(f"(?:{p})$")) for name, p in data.get("tails", {}).items()]
         self.footers = [(name, re.compile(p)) for name, p in data.get("footers", {}).items()]
@@ -104,6 +105,21 @@ class Rules:
         ]
         self.named = re.compile(f"{names}|{after}")             # one scan: does the text name the outlet at all
         self.lead_dateline = bool(outlet.get("lead_dateline", False))
+
+
+def _combined(rules: dict[str, str]) -> tuple[re.Pattern[str], dict[str, str]] | None:
+    """The rules as one alternation, each its own named group in catalogue order: its
+    ``fullmatch`` names the first rule whose ``fullmatch`` succeeds (an alternation tries its
+    branches in order), in one call instead of one a rule.  None where a rule's own groups
+    would not survive the wrapping (a backreference, a named group): the rules are then tried
+    one by one."""
+    if not rules or any(re.search(r"\\[1-9]|\(\?P[<=]", p) for p in rules.values()):
+        return None
+    groups = {f"rule{i}": name for i, name in enumerate(rules)}
+    try:
+        return re.compile("|".join(f"(?P<rule{i}>{p})" for i, p in enumerate(rules.values()))), groups
+    except re.error:                    # (a flag a rule sets for itself: "(?i)" only opens a pattern)
+        return None
 
 
 @functools.cache
@@ -392,6 +408,16 @@ def _furniture_paragraph(p: str, r: Rules, cuts: collections.Counter[str]) -> bo
 
 
 def _furniture_line(line: str, r: Rules) -> str | None:
+    """The name of the first paragraph rule ``line`` is, or None."""
+    if r.paragraph_any is not None:
+        pattern, names = r.paragraph_any
+        m = pattern.fullmatch(line)
+        return names[m.lastgroup] if m is not None and m.lastgroup is not None else None
+    return _furniture_line_by_rule(line, r)
+
+
+def _furniture_line_by_rule(line: str, r: Rules) -> str | None:
+    """:func:`_furniture_line` a rule at a time (the reference)."""
     for name, pattern in r.paragraph:
         if pattern.fullmatch(line):
             return name
