@@ -507,26 +507,21 @@ static int wordmask_for(wordmask_t *m, PyObject *set) {
     m->set = set;
     return 0;
 }
-/* Whether a word is one of the set's (-1 with an exception set on failure): compared with the
- * kept code points, or asked of the set itself when it has too many words to keep.  The word is
- * text[start:end] (``buf`` NULL) or the ``end - start`` code points at ``buf``. */
-static int wordmask_has(const wordmask_t *m, PyObject *text, const Py_UCS4 *buf, Py_ssize_t start, Py_ssize_t end) {
-    Py_ssize_t len = end - start;
+/* Whether the ``len`` code points at ``data`` + ``start`` (of ``kind``) are a word of the set
+ * (-1 with an exception set on failure): compared with the kept code points, or asked of the
+ * set itself when it has too many words to keep. */
+static int wordmask_has(const wordmask_t *m, int kind, const void *data, Py_ssize_t start, Py_ssize_t len) {
     if (m->words < 0) {
-        PyObject *word = buf ? PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, buf, len)
-                             : PyUnicode_Substring(text, start, end);
+        PyObject *word = PyUnicode_FromKindAndData(kind, (const char *)data + start * kind, len);
         if (!word) return -1;
         int found = PySet_Contains(m->set, word);
         Py_DECREF(word);
         return found;
     }
-    int kind = buf ? PyUnicode_4BYTE_KIND : PyUnicode_KIND(text);
-    const void *data = buf ? (const void *)buf : PyUnicode_DATA(text);
-    Py_ssize_t from = buf ? 0 : start;
     for (Py_ssize_t w = 0; w < m->words; w++) {
         if (m->lens[w] != len) continue;
         Py_ssize_t k = 0;
-        while (k < len && m->chars[w][k] == PyUnicode_READ(kind, data, from + k)) k++;
+        while (k < len && m->chars[w][k] == PyUnicode_READ(kind, data, start + k)) k++;
         if (k == len) return 1;
     }
     return 0;
@@ -723,7 +718,7 @@ static PyObject *plain_arabic_word(PyObject *self, PyObject *args) {
         Py_ssize_t e = i + 1;
         while (e < n && is_word_letter(PyUnicode_READ(kind, data, e))) e++;
         if (wordmask_may(&mask, e - i, PyUnicode_READ(kind, data, i), PyUnicode_READ(kind, data, e - 1))) {
-            int found = wordmask_has(&mask, text, NULL, i, e);
+            int found = wordmask_has(&mask, kind, data, i, e - i);
             if (found < 0) return NULL;
             if (found) Py_RETURN_TRUE;
         }
@@ -792,7 +787,7 @@ static PyObject *spaced_spans(PyObject *self, PyObject *args) {
         }
         if (whole && p >= resume[1] && wordmask_may(&mask, r - q, PyUnicode_READ(kind, data, q),
                                                     PyUnicode_READ(kind, data, r - 1))) {
-            int is = wordmask_has(&mask, text, NULL, q, r);
+            int is = wordmask_has(&mask, kind, data, q, r - q);
             if (is < 0) goto fail;
             if (is) {
                 if (add_span(lists[1], p, e, r) < 0) goto fail;
@@ -946,7 +941,8 @@ static PyObject *function_words(PyObject *self, PyObject *args) {
         }
         if (e - i <= MASK_LEN && (wordmask_may(&amask, e - i, word[0], word[e - i - 1])
                                   || wordmask_may(&pmask, e - i, word[0], word[e - i - 1]))) {
-            int a = wordmask_has(&amask, NULL, word, i, e), p = a < 0 ? -1 : wordmask_has(&pmask, NULL, word, i, e);
+            int a = wordmask_has(&amask, PyUnicode_4BYTE_KIND, word, 0, e - i),
+                p = a < 0 ? -1 : wordmask_has(&pmask, PyUnicode_4BYTE_KIND, word, 0, e - i);
             if (a < 0 || p < 0) return NULL;
             hits[0] += a;
             hits[1] += p;

@@ -109,10 +109,14 @@ def plain_align(raw: str, norm: str) -> list[list[int]]:
         offsets._common = saved
 
 
+def _identity(x: int) -> int:
+    return x
+
+
 def datasketch_signature(text: str) -> np.ndarray:
     from datasketch import MinHash
 
-    m = MinHash(num_perm=dedup.NUM_PERM, seed=dedup.SEED, scheme=dedup.SCHEME, hashfunc=dedup._identity)
+    m = MinHash(num_perm=dedup.NUM_PERM, seed=dedup.SEED, scheme=dedup.SCHEME, hashfunc=_identity)
     m.update_batch(dedup.shingles(text))
     return m.hashvalues
 
@@ -385,7 +389,7 @@ def _near_pairs_one_by_one(sigs: np.ndarray, exact=None) -> list[tuple[int, int,
                 pairs.add((min(a, b), max(a, b)))
     out = []
     for a, b in sorted(pairs):
-        s = dedup.similarity(sigs[a], sigs[b])
+        s = float(np.count_nonzero(sigs[a] == sigs[b])) / len(sigs[a])
         if exact is None:
             if s >= dedup.THRESHOLD:
                 out.append((a, b, s))

@@ -114,10 +114,6 @@ def shingles(text: str) -> np.ndarray:
 _PERMUTATIONS: tuple[np.ndarray, np.ndarray] | None = None
 
 
-def _identity(x: int) -> int:
-    return x
-
-
 def permutations() -> tuple[np.ndarray, np.ndarray]:
     """datasketch's ``NUM_PERM`` affine permutations for ``SEED`` (``a``, ``b`` as uint32 columns).
 
@@ -190,10 +186,6 @@ def overlap(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
     union = len(a) + len(b) - common
     small = min(len(a), len(b))
     return (common / union if union else 1.0), (common / small if small >= MIN_SHINGLES else 0.0)
-
-
-def similarity(a: np.ndarray, b: np.ndarray) -> float:
-    return float(np.count_nonzero(a == b)) / len(a)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -505,8 +497,7 @@ def near_pairs(sigs: "np.ndarray | Column | SignatureFile",
     n = len(sigs)
     if n < 2:
         return []
-    found = [_band_pairs(_band(sigs, band)) for band in range(BANDS)]
-    codes = np.unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
+    codes = np.unique(np.concatenate([_band_pairs(_band(sigs, band)) for band in range(BANDS)]))
     first, second = np.divmod(codes, n)
     agree = np.zeros(len(codes), dtype=np.int64)
     for band in range(BANDS):

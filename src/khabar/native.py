@@ -11,8 +11,9 @@ The Python code is the reference: the twins give the same results (``tests/test_
 feeds both real and generated text), and a twin returns None where it would need what only
 Python has (presentation forms' NFKC expansion, a lone surrogate, a text its quick test
 cannot settle), so the Python code runs then; the alignment instead calls back into Python
-for the one character it cannot settle (``offsets._expand``) and carries on.  Output is byte-identical with or without
-them; they only make a build faster (see the README's performance section).
+for the one character it cannot settle (``offsets._expand``) and carries on.  Output is
+byte-identical with or without them; they only make a build faster (see the README's
+performance section).
 
 ``scripts/venv.sh`` builds them (a C compiler is needed; without one, Khabar runs in
 pure Python).  ``KHABAR_PURE_PYTHON=1`` turns them off.
