@@ -228,6 +228,94 @@ def test_output_is_the_same_whatever_the_rows_routed_at_a_time(tmp_path, seed_by
     assert sum(1 for name in digests[0] if name.endswith(".parquet")) >= 2
 
 
+def _copies(seed_bytes: bytes, n: int) -> dict[str, bytes]:
+    pages = _pages(seed_bytes)
+    for k in range(n):
+        pages[f"aa-fa/copy-{k:02d}.txt"] = seed_bytes.replace(b"24.12.2025 -", f"{k + 1:02d}.11.2025 -".encode(), 1) \
+            .replace("پوتین".encode(), f"پوتین {k}".encode(), 1)
+    return pages
+
+
+def test_pass_2_knows_its_numbers_before_its_files_are_written(tmp_path, seed_bytes, monkeypatch):
+    """The pictures are drawn while the Parquet files are written: every row must be decided and
+    counted while no row is written yet (a writer held until then would wait forever if deciding
+    waited for writing)."""
+    import threading
+
+    import khabar.publish.parquet as parquet
+    from khabar import stats
+
+    route_module = sys.modules["khabar.pipeline.route"]
+    monkeypatch.setattr(route_module, "BATCH", 1)             # a batch a row: many decisions queued
+    decided = threading.Event()
+    waited: list[bool] = []
+    real_write = parquet.SplitWriter.write_table
+
+    def held_write(self, table):
+        waited.append(decided.wait(timeout=60))
+        return real_write(self, table)
+
+    real_draw = stats.Painter.draw
+
+    def draw(self, numbers):
+        decided.set()
+        return real_draw(self, numbers)
+
+    monkeypatch.setattr(parquet.SplitWriter, "write_table", held_write)
+    monkeypatch.setattr(stats.Painter, "draw", draw)
+    root = make_root(tmp_path, _copies(seed_bytes, 6))
+    result = build(BuildConfig(root=root, build_date=BUILD_DATE, progress=False, workers=2))
+    assert waited and all(waited)
+    numbers = json.loads((root / "corpus/reports/stats.json").read_text("utf-8"))
+    assert numbers["articles"] == sum(result.split_rows.values()) >= 3 and sorted((root / "corpus/figures").iterdir())
+
+
+def test_pictures_drawn_by_a_child_are_the_bytes_drawn_here_and_its_failure_is_raised_here(tmp_path):
+    import multiprocessing
+
+    import numpy as np
+
+    from khabar import stats
+
+    numbers = {"categories_by_split": {"train": {"culture": 3, "world": 4}, "test": {"world": 1}},
+               "per_source": {"aa-fa": 8}, "per_month": {"2025-11": 5, "2025-12": 3},
+               "_chars": np.array([900, 1200, 0, 3000, 450, 800, 640, 2000]), "_zwnj": np.array([0, 1, 2, 0, 5, 1, 0, 3])}
+    here = stats.draw(numbers, tmp_path / "here")
+    painter = stats.Painter(tmp_path / "child", background=True)
+    assert painter._process is not None and painter._process.is_alive()
+    painter.draw(numbers)
+    assert painter.result() == here
+    assert all((tmp_path / "child" / n).read_bytes() == (tmp_path / "here" / n).read_bytes() for n in here)
+    broken = stats.Painter(tmp_path / "broken", background=True)
+    broken.draw({"per_source": {}})                           # no categories: draw() fails in the child...
+    with pytest.raises(KeyError):
+        broken.result()                                      # ...and again here, where the build sees it
+    unused = stats.Painter(tmp_path / "unused", background=True)
+    unused.close()                                           # a build that failed before its numbers
+    assert not [p for p in multiprocessing.active_children() if p.name == "khabar-pictures"]
+
+
+def test_a_failure_in_the_writing_thread_stops_the_build_and_keeps_the_dataset(tmp_path, seed_bytes, monkeypatch):
+    import errno
+    import multiprocessing
+
+    root = make_root(tmp_path, _copies(seed_bytes, 4))
+    _build(root)
+    before = _digest_tree(root)
+    route_module = sys.modules["khabar.pipeline.route"]
+
+    def full(self, table, decision):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), "corpus/.staging/data")
+
+    monkeypatch.setattr(route_module.Router, "write", full)
+    (root / "corpus/raw/aa-fa/new.txt").write_bytes(seed_bytes.replace("پوتین".encode(), "پوتین تازه".encode(), 1))
+    with pytest.raises(BuildError) as err:
+        build(BuildConfig(root=root, build_date=BUILD_DATE, progress=False, workers=2))
+    assert err.value.code == "build.disk-full"
+    assert _digest_tree(root) == before and not (root / "corpus/.staging").exists()
+    assert not [p for p in multiprocessing.active_children() if p.name == "khabar-pictures"]
+
+
 def test_shards_are_cut_by_rows_and_by_size(tmp_path):
     import pyarrow.parquet as pq
 

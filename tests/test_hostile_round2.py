@@ -195,7 +195,7 @@ def _fault(monkeypatch, code: int):
 
     def fail(*args, **kwargs):
         raise OSError(code, os.strerror(code), "corpus/.staging/data")
-    monkeypatch.setattr(route.Router, "table", fail)
+    monkeypatch.setattr(route.Router, "write", fail)        # in the thread that writes: raised by the build
 
 
 def test_a_full_disk_and_a_read_only_folder_stop_with_a_code_and_keep_the_dataset(tmp_path, seed_bytes, monkeypatch):

@@ -18,19 +18,28 @@ from conftest import BUILD_DATE, REPO, make_root, random_article, write_export_p
 
 from khabar.pipeline import BuildConfig, build
 from khabar.config import load_config
+from khabar.stats import PAINTER
 from khabar.verify import verify
 
 
 def _children(pid: int) -> list[int]:
+    """The build's worker processes (not the child that draws its pictures, which names itself)."""
     out = []
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
+            name, rest = stat.read_text().split("(", 1)[1].rsplit(")", 1)
+        except (OSError, ValueError):
             continue
-        if int(fields[1]) == pid:
+        if int(rest.split()[1]) == pid and name != PAINTER:
             out.append(int(stat.parent.name))
     return out
+
+
+def _readable(path: Path) -> str:
+    try:
+        return path.read_text()
+    except OSError:
+        return ""
 
 
 def _project(tmp_path, n: int):
@@ -116,6 +125,8 @@ def test_a_signal_stops_the_build_with_a_message_and_leaves_nothing(tmp_path, si
     time.sleep(0.5)
     alive = [k for k in kids if Path(f"/proc/{k}").exists() and " Z " not in Path(f"/proc/{k}/stat").read_text()]
     assert not alive                                          # no orphan left working
+    assert not [stat for stat in Path("/proc").glob("[0-9]*/stat")
+                if _readable(stat).startswith(f"{stat.parent.name} ({PAINTER})")]    # nor the pictures' child
 
 
 def _export_build(tmp_path, lines: list[dict], mapping: str, seconds: float = 60):

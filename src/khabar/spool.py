@@ -14,6 +14,7 @@ order they were written.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -74,23 +75,33 @@ def write_unit(folder: Path, name: str, table: pa.Table, compression: str = "non
     return path
 
 
-def tables(paths: Iterable[Path], rows: int = 1000, remove: bool = False) -> Iterator[pa.Table]:
+def tables(paths: Iterable[Path], rows: int = 1000, remove: bool = False, mapped: bool = False) -> Iterator[pa.Table]:
     """The spool's rows, in order across its files, as tables of at least ``rows`` rows (the last
     may be shorter): a page's file holds one row, and its rows join the next file's.  ``remove``:
-    each file is deleted once read (its rows are then in memory: a file is read, not mapped)."""
+    each file is deleted once read (its rows are then in memory: a file is read, not mapped).
+    ``mapped``: each file is mapped, not read, and the table's columns stay in the map (for a
+    reader of a few columns: only the pages it touches are read, and they count as resident only
+    while the table lives; on a system that cannot delete a mapped file, files are read)."""
+    mapped = mapped and os.name == "posix"
     pending: list[pa.RecordBatch] = []
     count = 0
     for path in paths:
-        with pa.OSFile(str(path)) as source:     # plain reads: a memory map's pages would count as resident
+        # plain reads by default: a memory map's pages would count as resident
+        with (pa.memory_map(str(path)) if mapped else pa.OSFile(str(path))) as source:
             reader = pa.ipc.open_file(source)
             for i in range(reader.num_record_batches):
                 batch = reader.get_batch(i)
                 pending.append(batch)
                 count += batch.num_rows
                 if count >= rows:
-                    yield pa.Table.from_batches(pending).combine_chunks()
+                    yield _table(pending, mapped)
                     pending, count = [], 0
         if remove:
             path.unlink()
     if pending:
-        yield pa.Table.from_batches(pending).combine_chunks()
+        yield _table(pending, mapped)
+
+
+def _table(batches: list[pa.RecordBatch], mapped: bool) -> pa.Table:
+    table = pa.Table.from_batches(batches)
+    return table if mapped else table.combine_chunks()     # (combined: a copy, which a mapped table would read whole)

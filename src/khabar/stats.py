@@ -194,6 +194,112 @@ def draw(numbers: dict[str, Any], out: Path) -> list[str]:
     return written
 
 
+class Painter:
+    """Draws the pictures (:func:`draw`) in a child process, beside the build's writing.
+
+    The pictures cost a build most of a second of pure Python (matplotlib's import and layout),
+    which in-process would wait for the Parquet files.  The child is forked when the build
+    starts, while the build's process is small (its resident size is then what the child's
+    reports); it imports matplotlib when pass 2 begins (:meth:`prepare`: the machine's cores
+    are then no longer all busy), is handed the numbers once every row is decided (:meth:`draw`)
+    and draws while the writer thread writes.  The same function draws the same numbers, so the
+    files are the same bytes as drawing in-process, which is what happens without
+    ``background``, where processes cannot be forked, and after any failure of the child (so
+    its error is raised here)."""
+
+    def __init__(self, out: Path, background: bool = True):
+        self.out = out
+        self.numbers: dict[str, Any] | None = None
+        self._process: Any = None
+        self._conn: Any = None
+        import multiprocessing
+
+        if background and "fork" in multiprocessing.get_all_start_methods():
+            ctx = multiprocessing.get_context("fork")
+            self._conn, child = ctx.Pipe()
+            self._process = ctx.Process(target=_paint, args=(child, out), name=PAINTER, daemon=True)
+            self._process.start()
+            child.close()
+
+    def prepare(self) -> None:
+        """The child imports matplotlib now."""
+        self._send("prepare")
+
+    def draw(self, numbers: dict[str, Any]) -> None:
+        """The numbers to draw: to the child, which starts drawing."""
+        self.numbers = numbers
+        self._send(numbers)
+
+    def _send(self, message: Any) -> None:
+        if self._process is not None:
+            try:
+                self._conn.send(message)
+            except OSError:              # the child is gone: drawn here instead, by result()
+                self.close()
+
+    def result(self) -> list[str]:
+        """The pictures' file names, once drawn (by the child, else here)."""
+        assert self.numbers is not None, "draw() first"
+        if self._process is not None:
+            try:
+                status, names = self._conn.recv()
+                if status == "ok":
+                    self.close(done=True)
+                    return names
+            except (EOFError, OSError):
+                pass
+            self.close()
+        return draw(self.numbers, self.out)
+
+    def close(self, done: bool = False) -> None:
+        """The child stopped and reaped (idempotent): left to end once it has answered (``done``),
+        ended at once otherwise (the build failed, or is done without it)."""
+        process, self._process = self._process, None
+        if process is None:
+            return
+        self._conn.close()
+        if not done:
+            process.kill()
+        process.join()
+
+
+PAINTER = "khabar-pictures"      # the child's name, as ps and /proc/<pid>/comm show it (Linux)
+
+
+def _name_process(name: str) -> None:
+    """This process's name as the system shows it (Linux's prctl(PR_SET_NAME); elsewhere nothing)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).prctl(15, name.encode()[:15], 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
+
+
+def _paint(conn: Any, out: Path) -> None:
+    """The child of :class:`Painter`: matplotlib imported when asked, the numbers awaited, the pictures drawn."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)       # Ctrl-C is the build's to handle; the build's
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)      # own handler is not the child's
+    _name_process(PAINTER)
+    try:
+        message = conn.recv()
+        if isinstance(message, str):                   # "prepare"
+            import matplotlib
+
+            matplotlib.use("Agg")
+            import matplotlib.pyplot  # noqa: F401  (the import is the slow part: done while the build works)
+
+            message = conn.recv()
+    except (EOFError, OSError):                        # the build ended without pictures
+        return
+    try:
+        conn.send(("ok", draw(message, out)))
+    except Exception as exc:                           # drawn again by the build, which then raises it
+        conn.send(("failed", repr(exc)))
+
+
 def public(numbers: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in numbers.items() if not k.startswith("_")}
 

@@ -72,6 +72,15 @@ def build(cfg: BuildConfig, results: Results | None = None) -> BuildResult:
 
 
 def _stages(staging: Path, cfg: BuildConfig, results: Results | None) -> BuildResult:
+    # the pictures are drawn beside pass 2 (by a child process, with more than one worker)
+    painter = stats.Painter(staging / stats.FIGURES, background=cfg.workers > 1)
+    try:
+        return _passes(staging, cfg, results, painter)
+    finally:
+        painter.close()
+
+
+def _passes(staging: Path, cfg: BuildConfig, results: Results | None, painter: stats.Painter) -> BuildResult:
     report, unmapped = Report(), collections.Counter[tuple[str, str]]()
     items = discover(cfg)                                                          # 1
     if results is None:
@@ -85,22 +94,23 @@ def _stages(staging: Path, cfg: BuildConfig, results: Results | None) -> BuildRe
         if close is not None:
             close()
     try:
-        return _publish(staging, cfg, report, unmapped, collected)
+        return _publish(staging, cfg, report, unmapped, collected, painter)
     finally:
         with contextlib.suppress(OSError):
             collected.dedup.close()           # the signatures' file, whatever happened
 
 
 def _publish(staging: Path, cfg: BuildConfig, report: Report, unmapped: collections.Counter[tuple[str, str]],
-             collected: Collected) -> BuildResult:
+             collected: Collected, painter: stats.Painter) -> BuildResult:
     _check_publishable(cfg, report, unmapped)
+    painter.prepare()
     ledger = load_ledger(cfg.corpus / LEDGER)                                      # splits of earlier builds
     plan = _plan(cfg, collected, ledger)                                           # 5
-    routed = _route(cfg, staging, collected, plan, ledger, report)                 # 6
+    routed = _route(cfg, staging, collected, plan, ledger, report, painter)        # 6
     summary = write_reports(staging / "reports", cfg, report, collected, plan, routed, unmapped)   # 7
     release = _release(cfg)
     write_manifest(staging / manifest.MANIFEST, cfg, report, collected, routed, summary, release)
-    moves = _documents(staging, cfg, report, routed, release, len(plan.removed))   # 8
+    moves = _documents(staging, cfg, report, routed, release, len(plan.removed), painter)   # 8
     verify_staged(staging, routed.files)
     commit.commit(cfg.corpus, moves)                                               # 9
     return BuildResult(report=report, split_rows=summary["splits"], unmapped=unmapped, files=routed.files)
@@ -130,11 +140,11 @@ def _plan(cfg: BuildConfig, collected: Collected, ledger: Ledger) -> Plan:
 
 
 def _route(cfg: BuildConfig, staging: Path, collected: Collected, plan: Plan, ledger: Ledger,
-           report: Report) -> Routed:
+           report: Report, painter: stats.Painter) -> Routed:
     t0 = time.perf_counter()
     (staging / "data").mkdir()
     router = Router(cfg, staging / "data", plan, collected.dedup.id_of, ledger, report)
-    routed = route(collected.spool_files, router)
+    routed = route(collected.spool_files, router, decided=painter.draw)
     if not report.balanced():
         raise BuildError("counts do not add up: " + report.summary())
     if sum(report.published.values()) == 0:
@@ -146,9 +156,9 @@ def _route(cfg: BuildConfig, staging: Path, collected: Collected, plan: Plan, le
 
 
 def _documents(staging: Path, cfg: BuildConfig, report: Report, routed: Routed, release: Release | None,
-               taken_down: int) -> list[tuple[str, str]]:
+               taken_down: int, painter: stats.Painter) -> list[tuple[str, str]]:
     t0 = time.perf_counter()
-    pictures = stats.draw(routed.numbers, staging / stats.FIGURES)
+    pictures = painter.result()
     (staging / "reports" / "stats.json").write_text(stats.dumps(routed.numbers), encoding="utf-8")
     cfg.seconds["write"] += time.perf_counter() - t0
     published = Published(report, routed.files, routed.split_info, routed.temporal_info, routed.numbers,

@@ -3,18 +3,29 @@
 Each row is published in its split, or counted as what it is instead: a second record of
 an id (``record.duplicate-id``), a takedown, or a duplicate of its cluster's representative
 (``reports/duplicates.jsonl``).  A lone article's split is the ledger's, else a hash of its
-id.  What is written is counted for the card, reports and pictures as it goes.
+id.  What is published is counted for the card, reports and pictures as it is decided.
+
+Deciding and writing are two loops over the spool, in two threads: this thread decides every
+row (reading the spool's files mapped, touching only the columns it needs) and counts it; a
+writer thread reads each batch again, whole, and writes it where the decision says.  The
+decisions run ahead of the writer (Parquet's encoding is the slower part), so the numbers are
+known while the files are still being written: the pictures are drawn from them meanwhile.
 """
 
 from __future__ import annotations
 
 import collections
 import dataclasses
+import queue
+import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from khabar import stats
 from khabar.pipeline.plan import Plan
@@ -41,6 +52,21 @@ class Routed:
     label_conflicts: list[dict[str, Any]] = dataclasses.field(default_factory=list)
 
 
+@dataclasses.dataclass
+class Decision:
+    """Where a batch's rows go, kept small while it waits for the writer: a split's number per
+    row (``ROUTE_CODES``; 0: not written), the same for the temporal splits, and the cluster of
+    the rows that have one other than their own id."""
+
+    rows: int
+    route: bytes
+    temporal: bytes | None
+    clusters: dict[int, str]
+
+
+ROUTE_CODES = {None: 0, **{name: k + 1 for k, name in enumerate(SPLITS)}}
+
+
 class Router:
     """Routes batches of spooled rows; ``index`` is the row's position in pass 1 (the plan's key)."""
 
@@ -59,33 +85,40 @@ class Router:
                                                                  max_rows_per_shard=rows), self.thread)
                                      for s in SPLITS}
         self.collector = stats.Collector()
+        self._numbers: dict[str, Any] | None = None
+        self.stop = False              # set when pass 2 failed: the writer thread stops
         self.duplicates: list[dict[str, Any]] = []
         self.first_origin: dict[str, str] = {}     # ids given twice: where the first came from
         self.repeated_ids = {id_of(i) for i in plan.repeated}
         self.example: dict[str, Any] | None = None
-        self.index = 0
+        self.index = 0                 # rows decided
+        self.written = 0               # rows written
         self.copies: dict[str, collections.Counter[int]] = {}     # cluster -> classes of its copies
         self.kept: dict[str, int | None] = {}                       # cluster -> the published copy's class
 
-    def table(self, table: pa.Table) -> None:
+    def decide(self, table: pa.Table) -> Decision:
+        """Decide a batch's rows (counted, the ledger and the report kept), in pass 1's order."""
         ids = table.column("id").to_pylist()
         sources, origins = table.column("source"), table.column("origin")     # read where needed
         published = table.column("published").to_pylist() if self.temporal_writers else []
         known = self.ledger.get_many(ids)          # a lone article's split: the ledger's, else by hash
         route: list[str | None] = [None] * len(ids)
         temporal_route: list[str | None] = [None] * len(ids)
-        clusters: list[str] = []
+        clusters: dict[int, str] = {}
         seen_ids: list[str] = []
         seen_splits: list[str] = []
         classes = table.column("category")
+        cluster_of = self.plan.cluster_of
         for k, record_id in enumerate(ids):
             i, self.index = self.index, self.index + 1
-            clusters.append(self.plan.cluster_of.get(i, record_id))
-            split = self._decide(i, record_id, known[k], sources[k], origins[k], clusters[k])
+            cluster = cluster_of.get(i)
+            if cluster is not None and cluster != record_id:
+                clusters[k] = cluster
+            split = self._decide(i, record_id, known[k], sources[k], origins[k], cluster or record_id)
             if split is None:
                 continue
-            if i in self.plan.cluster_of:
-                self._copy_class(clusters[k], classes[k].as_py(), kept=i not in self.plan.dropped)
+            if cluster is not None:
+                self._copy_class(cluster, classes[k].as_py(), kept=i not in self.plan.dropped)
             seen_ids.append(record_id)
             seen_splits.append(split)
             if i in self.plan.dropped:
@@ -96,10 +129,16 @@ class Router:
                 temporal_route[k] = self.plan.temporal_of.get(i) or temporal_split([day], record_id, self.cutoff,
                                                                                      self.cfg.ratios)
             if self.example is None or (split == "train" and self.example["_split"] != "train"):
-                self.example = {**from_arrow_row(table.slice(k, 1).to_pylist()[0]), "cluster_id": clusters[k],
+                self.example = {**from_arrow_row(table.slice(k, 1).to_pylist()[0]), "cluster_id": cluster or record_id,
                                 "_split": split}
         self.ledger.set_many(seen_ids, seen_splits)
-        self._write(table, clusters, route, temporal_route)
+        counted = table.select(stats.COLUMNS)
+        for name in self.writers:
+            mask = [r == name for r in route]
+            if any(mask):
+                self.collector.add(counted.filter(pa.array(mask)), name)
+        return Decision(len(ids), bytes(ROUTE_CODES[r] for r in route),
+                        bytes(ROUTE_CODES[r] for r in temporal_route) if self.temporal_writers else None, clusters)
 
     def _copy_class(self, cluster: str, cls: int | None, kept: bool) -> None:
         if cls is not None:
@@ -148,22 +187,32 @@ class Router:
             report.published[source] -= 1
         return split
 
-    def _write(self, table: pa.Table, clusters: list[str], route: list[str | None],
-               temporal_route: list[str | None]) -> None:
+    def write(self, table: pa.Table, decision: Decision) -> None:
+        """Write a batch's rows as decided (the writer thread): its cluster ids set, each split's rows to its files."""
+        if table.num_rows != decision.rows:
+            raise RuntimeError(f"pass 2 read {table.num_rows} rows where it decided {decision.rows}")
         col = self.schema.get_field_index("cluster_id")
-        table = table.set_column(col, self.schema.field(col), pa.array(clusters, pa.string()))
+        ids = table.column("id")
+        if decision.clusters:
+            values = ids.to_pylist()
+            for k, cluster in decision.clusters.items():
+                values[k] = cluster
+            ids = pa.array(values, pa.string())
+        table = table.set_column(col, self.schema.field(col), ids)
+        route = pa.array(np.frombuffer(decision.route, np.uint8))
         for name, writer in self.writers.items():
-            chosen = table.filter(pa.array([r == name for r in route]))
-            writer.write_table(chosen)
-            if chosen.num_rows:
-                self.collector.add(chosen, name)
-        for name, writer in self.temporal_writers.items():
-            writer.write_table(table.filter(pa.array([r == name for r in temporal_route])))
-        if self.index % 20_000 < 1000:
+            writer.write_table(table.filter(pc.equal(route, ROUTE_CODES[name])))
+        if decision.temporal is not None:
+            temporal = pa.array(np.frombuffer(decision.temporal, np.uint8))
+            for name, writer in self.temporal_writers.items():
+                writer.write_table(table.filter(pc.equal(temporal, ROUTE_CODES[name])))
+        self.written += decision.rows
+        if self.written % 20_000 < 1000:
             release_memory()
 
     def abort(self) -> None:
-        """After a failure: every writer stopped and its file closed (none left open on a full disk)."""
+        """After a failure (the feeding thread ended): every writer stopped and its file closed (none
+        left open on a full disk)."""
         try:
             for writer in [*self.writers.values(), *self.temporal_writers.values()]:
                 writer.abort()
@@ -180,23 +229,66 @@ class Router:
                     files.append(manifest.file_entry(path, f"{folder}/{path.name}", rows))
                 info[name] = {"rows": writer.rows, "bytes": writer.nbytes}
         self.thread.shutdown()
-        return Routed(files, infos[0], infos[1], self.collector.result(), self.duplicates, self.example,
-                      self.conflicts())
+        return Routed(files, infos[0], infos[1], self.numbers(), self.duplicates, self.example, self.conflicts())
+
+    def numbers(self) -> dict[str, Any]:
+        """The numbers of what was decided published (all of it, once every row is decided)."""
+        if self._numbers is None:
+            self._numbers = self.collector.result()
+        return self._numbers
 
 
 BATCH = 256       # rows routed at a time (at least)
+_END = None       # the decisions' queue: no more batches
 
 
-def route(spool_files: list[Path], router: Router) -> Routed:
-    """Pass 2: every spooled row, in pass 1's order, through the router, :data:`BATCH` rows at a
-    time across the spool's files (a page's spool file holds one row: routed alone, each held its
-    own Arrow buffers in the writers' queues until a row group filled, 54 KB a row, so a build of
-    100,000 articles, 1,000 of them pages, held 110 MB more than one of 20,000); the spool is
-    deleted as it goes."""
+def route(spool_files: list[Path], router: Router, decided: Callable[[dict[str, Any]], None] | None = None) -> Routed:
+    """Pass 2: every spooled row, in pass 1's order, decided here and written by a writer thread,
+    :data:`BATCH` rows at a time across the spool's files (a page's spool file holds one row:
+    routed alone, each held its own Arrow buffers in the writers' queues until a row group
+    filled, 54 KB a row, so a build of 100,000 articles, 1,000 of them pages, held 110 MB more
+    than one of 20,000).  ``decided`` is called with the numbers once every row is decided,
+    while the writer may still be writing.  The writer deletes the spool as it goes."""
+    decisions: queue.Queue[Decision | None] = queue.Queue()      # a few hundred bytes a batch: unbounded
+    failure: list[BaseException] = []
+    writer = threading.Thread(target=_write_all, args=(spool_files, router, decisions, failure),
+                              name="khabar-write", daemon=True)
+    writer.start()
     try:
-        for table in spooled_tables(spool_files, rows=BATCH, remove=True):
-            router.table(table)
-        return router.close()
+        for table in spooled_tables(spool_files, rows=BATCH, mapped=True):
+            if failure:
+                break                      # the writer failed: its error is raised below
+            decisions.put(router.decide(table))
+        else:
+            if decided is not None:
+                decided(router.numbers())
     except BaseException:
+        router.stop = True
+        decisions.put(_END)
+        writer.join()
         router.abort()
         raise
+    decisions.put(_END)
+    writer.join()
+    if failure:
+        router.abort()
+        raise failure[0]
+    return router.close()
+
+
+def _write_all(spool_files: list[Path], router: Router, decisions: queue.Queue[Decision | None],
+               failure: list[BaseException]) -> None:
+    """The writer thread: each batch read again, whole, and written as its decision says; the spool
+    deleted as it is read.  (Arrow's allocator collects only the calling thread's freed pages, so
+    the split writers return memory from this thread: see :class:`khabar.publish.parquet.SplitWriter`.)"""
+    try:
+        tables = spooled_tables(spool_files, rows=BATCH, remove=True)
+        while (decision := decisions.get()) is not _END:
+            if router.stop:
+                return
+            router.write(next(tables), decision)
+        if not router.stop:
+            for _ in tables:               # every batch decided: this deletes the last files
+                raise RuntimeError("pass 2 read more rows than it decided")
+    except BaseException as exc:       # raised by route(), in the build's thread
+        failure.append(exc)
