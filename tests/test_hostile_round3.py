@@ -22,17 +22,22 @@ from khabar.stats import PAINTER
 from khabar.verify import verify
 
 
-def _children(pid: int) -> list[int]:
-    """The build's worker processes (not the child that draws its pictures, which names itself)."""
+def _children(pid: int, painter: bool = False) -> list[int]:
+    """The build's worker processes, or (``painter``) the child that draws its pictures, which names itself."""
     out = []
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             name, rest = stat.read_text().split("(", 1)[1].rsplit(")", 1)
         except (OSError, ValueError):
             continue
-        if int(rest.split()[1]) == pid and name != PAINTER:
+        if int(rest.split()[1]) == pid and (name == PAINTER) == painter:
             out.append(int(stat.parent.name))
     return out
+
+
+def _running(pids: list[int]) -> list[int]:
+    """Those of ``pids`` still running (a zombie is not)."""
+    return [k for k in pids if " Z " not in _readable(Path(f"/proc/{k}/stat")) and Path(f"/proc/{k}").exists()]
 
 
 def _readable(path: Path) -> str:
@@ -115,6 +120,8 @@ def test_a_signal_stops_the_build_with_a_message_and_leaves_nothing(tmp_path, si
     _grow(root)
     proc = _start(root)
     kids = _wait_for_workers(proc)
+    painters = _children(proc.pid, painter=True)
+    assert len(painters) == 1                                 # with more than one worker
     proc.send_signal(sig)
     _, err = proc.communicate(timeout=60)
     err = err.decode()
@@ -125,8 +132,25 @@ def test_a_signal_stops_the_build_with_a_message_and_leaves_nothing(tmp_path, si
     time.sleep(0.5)
     alive = [k for k in kids if Path(f"/proc/{k}").exists() and " Z " not in Path(f"/proc/{k}/stat").read_text()]
     assert not alive                                          # no orphan left working
-    assert not [stat for stat in Path("/proc").glob("[0-9]*/stat")
-                if _readable(stat).startswith(f"{stat.parent.name} ({PAINTER})")]    # nor the pictures' child
+    assert not _running(painters)                             # nor the pictures' child
+
+
+def test_a_build_killed_outright_leaves_no_child_behind(tmp_path):
+    """kill -9 (or the out-of-memory killer) gives the build no chance to stop its children: they
+    end with it (a worker blocked on its queue, or the pictures' child on its pipe, waited forever)."""
+    root = _project(tmp_path, 300)
+    manifest = _previous(root)
+    _grow(root)
+    proc = _start(root)
+    kids = _wait_for_workers(proc) + _children(proc.pid, painter=True)
+    assert len(kids) == 3
+    proc.kill()
+    proc.communicate(timeout=60)
+    deadline = time.monotonic() + 10
+    while _running(kids) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _running(kids)
+    assert (root / "corpus/manifest.json").read_bytes() == manifest
 
 
 def _export_build(tmp_path, lines: list[dict], mapping: str, seconds: float = 60):

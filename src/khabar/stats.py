@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import collections
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ import numpy as np
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from khabar import children
 from khabar.dedup import Column
 
 from khabar.features import features
@@ -217,7 +219,7 @@ class Painter:
         if background and "fork" in multiprocessing.get_all_start_methods():
             ctx = multiprocessing.get_context("fork")
             self._conn, child = ctx.Pipe()
-            self._process = ctx.Process(target=_paint, args=(child, out), name=PAINTER, daemon=True)
+            self._process = ctx.Process(target=_paint, args=(child, out, os.getpid()), name=PAINTER, daemon=True)
             self._process.start()
             child.close()
 
@@ -266,23 +268,14 @@ class Painter:
 PAINTER = "khabar-pictures"      # the child's name, as ps and /proc/<pid>/comm show it (Linux)
 
 
-def _name_process(name: str) -> None:
-    """This process's name as the system shows it (Linux's prctl(PR_SET_NAME); elsewhere nothing)."""
-    try:
-        import ctypes
-
-        ctypes.CDLL(None).prctl(15, name.encode()[:15], 0, 0, 0)
-    except (OSError, AttributeError):
-        pass
-
-
-def _paint(conn: Any, out: Path) -> None:
+def _paint(conn: Any, out: Path, parent: int) -> None:
     """The child of :class:`Painter`: matplotlib imported when asked, the numbers awaited, the pictures drawn."""
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)       # Ctrl-C is the build's to handle; the build's
     signal.signal(signal.SIGTERM, signal.SIG_DFL)      # own handler is not the child's
-    _name_process(PAINTER)
+    children.die_with_parent(parent)
+    children.name(PAINTER)
     try:
         message = conn.recv()
         if isinstance(message, str):                   # "prepare"

@@ -301,10 +301,13 @@ def _guess_source(mapping: Mapping, record: Any) -> str:
 _WORKER: Worker | None = None
 
 
-def _init(latest: Any, spooling: Spooling | None, open_only: bool) -> None:
+def _init(latest: Any, spooling: Spooling | None, open_only: bool, parent: int) -> None:
     global _WORKER
     import signal
 
+    from khabar import children
+
+    children.die_with_parent(parent)                  # a build killed outright leaves no worker waiting
     signal.signal(signal.SIGINT, signal.SIG_IGN)      # Ctrl-C is the main process's to handle: one message, no
     signal.signal(signal.SIGTERM, signal.SIG_DFL)     # traceback per worker; the main process ends the workers
     _few_collections()                                # for the worker's life: it is ours
@@ -369,7 +372,7 @@ def ordered_map(units: Iterable[Unit], latest: Any, workers: int, window: int = 
     default_restorer(), default_restorer(False)   # load the lexicon once, before forking: the workers share it
     methods = multiprocessing.get_all_start_methods()
     ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-    pool = ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init, initargs=(latest, spooling, open_only))
+    pool = ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init, initargs=(latest, spooling, open_only, os.getpid()))
     pending: list[tuple[Unit, Any]] = []
     try:
         for unit in units:
