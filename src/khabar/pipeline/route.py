@@ -137,6 +137,8 @@ class Router:
             mask = [r == name for r in route]
             if any(mask):
                 self.collector.add(counted.filter(pa.array(mask)), name)
+        if self.index % 20_000 < len(ids):
+            release_memory()             # this thread's freed Arrow pages (the writer thread returns its own)
         return Decision(len(ids), bytes(ROUTE_CODES[r] for r in route),
                         bytes(ROUTE_CODES[r] for r in temporal_route) if self.temporal_writers else None, clusters)
 
