@@ -270,6 +270,21 @@ def test_pass_2_knows_its_numbers_before_its_files_are_written(tmp_path, seed_by
     assert numbers["articles"] == sum(result.split_rows.values()) >= 3 and sorted((root / "corpus/figures").iterdir())
 
 
+def test_a_compressed_spool_publishes_the_same_bytes(tmp_path, seed_bytes):
+    """Pass 2 reads the spool twice (mapped to decide, whole to write): a spool of zstd-compressed
+    Arrow files, which a map cannot serve in place, must give the same files."""
+    import dataclasses
+
+    from khabar.config import Config
+
+    plain = make_root(tmp_path / "plain", _copies(seed_bytes, 5))
+    packed = make_root(tmp_path / "packed", _copies(seed_bytes, 5))
+    build(BuildConfig(root=plain, build_date=BUILD_DATE, progress=False, workers=2))
+    build(BuildConfig(root=packed, build_date=BUILD_DATE, progress=False, workers=2,
+                      config=dataclasses.replace(Config(path=None), spool_compression="zstd")))
+    assert _digest_tree(plain) == _digest_tree(packed)
+
+
 def test_pictures_drawn_by_a_child_are_the_bytes_drawn_here_and_its_failure_is_raised_here(tmp_path):
     import multiprocessing
 
