@@ -245,12 +245,12 @@ _END = None       # the decisions' queue: no more batches
 
 
 def route(spool_files: list[Path], router: Router, decided: Callable[[dict[str, Any]], None] | None = None) -> Routed:
-    """Pass 2: every spooled row, in pass 1's order, decided here and written by a writer thread,
+    """Pass 2: every spooled row, in pass 1's order, decided here and written by a feeding thread,
     :data:`BATCH` rows at a time across the spool's files (a page's spool file holds one row:
     routed alone, each held its own Arrow buffers in the writers' queues until a row group
     filled, 54 KB a row, so a build of 100,000 articles, 1,000 of them pages, held 110 MB more
     than one of 20,000).  ``decided`` is called with the numbers once every row is decided,
-    while the writer may still be writing.  The writer deletes the spool as it goes."""
+    while the files may still be being written.  The feeding thread deletes the spool as it goes."""
     decisions: queue.Queue[Decision | None] = queue.Queue()      # a few hundred bytes a batch: unbounded
     failure: list[BaseException] = []
     writer = threading.Thread(target=_write_all, args=(spool_files, router, decisions, failure),
@@ -280,9 +280,10 @@ def route(spool_files: list[Path], router: Router, decided: Callable[[dict[str, 
 
 def _write_all(spool_files: list[Path], router: Router, decisions: queue.Queue[Decision | None],
                failure: list[BaseException]) -> None:
-    """The writer thread: each batch read again, whole, and written as its decision says; the spool
-    deleted as it is read.  (Arrow's allocator collects only the calling thread's freed pages, so
-    the split writers return memory from this thread: see :class:`khabar.publish.parquet.SplitWriter`.)"""
+    """The feeding thread: each batch read again, whole, cut by its decision and handed to the split
+    writers (whose Parquet encoding runs in their own thread, :class:`khabar.publish.parquet.InBackground`);
+    the spool deleted as it is read.  It returns its own freed Arrow pages (:meth:`Router.write`):
+    Arrow's allocator collects only the calling thread's."""
     try:
         tables = spooled_tables(spool_files, rows=BATCH, remove=True)
         while (decision := decisions.get()) is not _END:
