@@ -310,6 +310,26 @@ def test_pictures_drawn_by_a_child_are_the_bytes_drawn_here_and_its_failure_is_r
     assert not [p for p in multiprocessing.active_children() if p.name == "khabar-pictures"]
 
 
+def test_pictures_are_drawn_here_when_no_process_can_be_started(tmp_path, monkeypatch):
+    import errno
+    import multiprocessing.context
+
+    import numpy as np
+
+    from khabar import stats
+
+    def refuse(self):
+        raise OSError(errno.EAGAIN, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(multiprocessing.context.ForkProcess, "start", refuse)
+    painter = stats.Painter(tmp_path / "here", background=True)
+    assert painter._process is None
+    painter.draw({"categories_by_split": {"train": {"world": 2}}, "per_source": {"aa-fa": 2},
+                  "per_month": {"2025-12": 2}, "_chars": np.array([500, 900]), "_zwnj": np.array([0, 1])})
+    assert painter.result() == ["categories.png", "sources.png", "months.png", "lengths-normalization.png"]
+    assert all((tmp_path / "here" / name).stat().st_size > 1000 for name in painter.result())
+
+
 def test_a_failure_in_the_writing_thread_stops_the_build_and_keeps_the_dataset(tmp_path, seed_bytes, monkeypatch):
     import errno
     import multiprocessing

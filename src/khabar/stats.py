@@ -219,8 +219,12 @@ class Painter:
         if background and "fork" in multiprocessing.get_all_start_methods():
             ctx = multiprocessing.get_context("fork")
             self._conn, child = ctx.Pipe()
-            self._process = ctx.Process(target=_paint, args=(child, out, os.getpid()), name=PAINTER, daemon=True)
-            self._process.start()
+            process = ctx.Process(target=_paint, args=(child, out, os.getpid()), name=PAINTER, daemon=True)
+            try:
+                process.start()
+                self._process = process
+            except OSError:              # no process to spare (a limit, no memory): drawn here
+                self._conn.close()
             child.close()
 
     def prepare(self) -> None:

@@ -7,9 +7,10 @@ id.  What is published is counted for the card, reports and pictures as it is de
 
 Deciding and writing are two loops over the spool, in two threads: this thread decides every
 row (reading the spool's files mapped, touching only the columns it needs) and counts it; a
-writer thread reads each batch again, whole, and writes it where the decision says.  The
-decisions run ahead of the writer (Parquet's encoding is the slower part), so the numbers are
-known while the files are still being written: the pictures are drawn from them meanwhile.
+feeding thread reads each batch again, whole, and hands its rows to their splits' writers,
+whose Parquet encoding runs in a thread of its own.  The decisions run ahead (the encoding is
+the slower part), so the numbers are known while the files are still being written: the
+pictures are drawn from them meanwhile.
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ class Routed:
 
 @dataclasses.dataclass
 class Decision:
-    """Where a batch's rows go, kept small while it waits for the writer: a split's number per
+    """Where a batch's rows go, kept small while it waits for the feeding thread: a split's number per
     row (``ROUTE_CODES``; 0: not written), the same for the temporal splits, and the cluster of
     the rows that have one other than their own id."""
 
@@ -86,7 +87,7 @@ class Router:
                                      for s in SPLITS}
         self.collector = stats.Collector()
         self._numbers: dict[str, Any] | None = None
-        self.stop = False              # set when pass 2 failed: the writer thread stops
+        self.stop = False              # set when pass 2 failed: the feeding thread stops
         self.duplicates: list[dict[str, Any]] = []
         self.first_origin: dict[str, str] = {}     # ids given twice: where the first came from
         self.repeated_ids = {id_of(i) for i in plan.repeated}
@@ -138,7 +139,7 @@ class Router:
             if any(mask):
                 self.collector.add(counted.filter(pa.array(mask)), name)
         if self.index % 20_000 < len(ids):
-            release_memory()             # this thread's freed Arrow pages (the writer thread returns its own)
+            release_memory()             # this thread's freed Arrow pages (the other threads return their own)
         return Decision(len(ids), bytes(ROUTE_CODES[r] for r in route),
                         bytes(ROUTE_CODES[r] for r in temporal_route) if self.temporal_writers else None, clusters)
 
@@ -190,7 +191,7 @@ class Router:
         return split
 
     def write(self, table: pa.Table, decision: Decision) -> None:
-        """Write a batch's rows as decided (the writer thread): its cluster ids set, each split's rows to its files."""
+        """Write a batch's rows as decided (the feeding thread): its cluster ids set, each split's rows to its writer."""
         if table.num_rows != decision.rows:
             raise RuntimeError(f"pass 2 read {table.num_rows} rows where it decided {decision.rows}")
         col = self.schema.get_field_index("cluster_id")
@@ -253,13 +254,13 @@ def route(spool_files: list[Path], router: Router, decided: Callable[[dict[str, 
     while the files may still be being written.  The feeding thread deletes the spool as it goes."""
     decisions: queue.Queue[Decision | None] = queue.Queue()      # a few hundred bytes a batch: unbounded
     failure: list[BaseException] = []
-    writer = threading.Thread(target=_write_all, args=(spool_files, router, decisions, failure),
-                              name="khabar-write", daemon=True)
-    writer.start()
+    feeder = threading.Thread(target=_write_all, args=(spool_files, router, decisions, failure),
+                              name="khabar-feed", daemon=True)
+    feeder.start()
     try:
         for table in spooled_tables(spool_files, rows=BATCH, mapped=True):
             if failure:
-                break                      # the writer failed: its error is raised below
+                break                      # the feeding thread failed: its error is raised below
             decisions.put(router.decide(table))
         else:
             if decided is not None:
@@ -267,11 +268,11 @@ def route(spool_files: list[Path], router: Router, decided: Callable[[dict[str, 
     except BaseException:
         router.stop = True
         decisions.put(_END)
-        writer.join()
+        feeder.join()
         router.abort()
         raise
     decisions.put(_END)
-    writer.join()
+    feeder.join()
     if failure:
         router.abort()
         raise failure[0]
