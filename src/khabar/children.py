@@ -28,6 +28,15 @@ def _prctl() -> Any:
         return None                      # not Linux, or no C library to ask
 
 
+def started(parent: int) -> None:
+    """What every child of the build does first: end with the build (:func:`die_with_parent`), leave
+    Ctrl-C to the build (one message, no traceback per child), and take a signal's default
+    action rather than the build's own handler (the build ends its children)."""
+    die_with_parent(parent)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
 def die_with_parent(parent: int) -> None:
     """End this process when ``parent`` (the process that forked it) ends; if it has already
     ended, end now."""

@@ -204,7 +204,7 @@ class Painter:
     starts, while the build's process is small (its resident size is then what the child's
     reports); it imports matplotlib when pass 2 begins (:meth:`prepare`: the machine's cores
     are then no longer all busy), is handed the numbers once every row is decided (:meth:`draw`)
-    and draws while the writer thread writes.  The same function draws the same numbers, so the
+    and draws while Parquet is encoded.  The same function draws the same numbers, so the
     files are the same bytes as drawing in-process, which is what happens without
     ``background``, where processes cannot be forked, and after any failure of the child (so
     its error is raised here)."""
@@ -274,11 +274,7 @@ PAINTER = "khabar-pictures"      # the child's name, as ps and /proc/<pid>/comm 
 
 def _paint(conn: Any, out: Path, parent: int) -> None:
     """The child of :class:`Painter`: matplotlib imported when asked, the numbers awaited, the pictures drawn."""
-    import signal
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)       # Ctrl-C is the build's to handle; the build's
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)      # own handler is not the child's
-    children.die_with_parent(parent)
+    children.started(parent)
     children.name(PAINTER)
     try:
         message = conn.recv()

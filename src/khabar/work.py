@@ -303,13 +303,9 @@ _WORKER: Worker | None = None
 
 def _init(latest: Any, spooling: Spooling | None, open_only: bool, parent: int) -> None:
     global _WORKER
-    import signal
-
     from khabar import children
 
-    children.die_with_parent(parent)                  # a build killed outright leaves no worker waiting
-    signal.signal(signal.SIGINT, signal.SIG_IGN)      # Ctrl-C is the main process's to handle: one message, no
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)     # traceback per worker; the main process ends the workers
+    children.started(parent)                          # ends with the build; Ctrl-C and SIGTERM are the build's
     _few_collections()                                # for the worker's life: it is ours
     _WORKER = Worker(latest, spooling, open_only)
 

@@ -133,15 +133,16 @@ class Router:
                 self.example = {**from_arrow_row(table.slice(k, 1).to_pylist()[0]), "cluster_id": cluster or record_id,
                                 "_split": split}
         self.ledger.set_many(seen_ids, seen_splits)
+        decision = Decision(len(ids), bytes(ROUTE_CODES[r] for r in route),
+                            bytes(ROUTE_CODES[r] for r in temporal_route) if self.temporal_writers else None, clusters)
         counted = table.select(stats.COLUMNS)
         for name in self.writers:
-            mask = [r == name for r in route]
-            if any(mask):
-                self.collector.add(counted.filter(pa.array(mask)), name)
-        if self.index % 20_000 < len(ids):
+            rows = counted.filter(_rows_of(decision.route, name))
+            if rows.num_rows:
+                self.collector.add(rows, name)
+        if self.index % RELEASE_ROWS < len(ids):
             release_memory()             # this thread's freed Arrow pages (the other threads return their own)
-        return Decision(len(ids), bytes(ROUTE_CODES[r] for r in route),
-                        bytes(ROUTE_CODES[r] for r in temporal_route) if self.temporal_writers else None, clusters)
+        return decision
 
     def _copy_class(self, cluster: str, cls: int | None, kept: bool) -> None:
         if cls is not None:
@@ -202,15 +203,13 @@ class Router:
                 values[k] = cluster
             ids = pa.array(values, pa.string())
         table = table.set_column(col, self.schema.field(col), ids)
-        route = pa.array(np.frombuffer(decision.route, np.uint8))
         for name, writer in self.writers.items():
-            writer.write_table(table.filter(pc.equal(route, ROUTE_CODES[name])))
+            writer.write_table(table.filter(_rows_of(decision.route, name)))
         if decision.temporal is not None:
-            temporal = pa.array(np.frombuffer(decision.temporal, np.uint8))
             for name, writer in self.temporal_writers.items():
-                writer.write_table(table.filter(pc.equal(temporal, ROUTE_CODES[name])))
+                writer.write_table(table.filter(_rows_of(decision.temporal, name)))
         self.written += decision.rows
-        if self.written % 20_000 < 1000:
+        if self.written % RELEASE_ROWS < decision.rows:
             release_memory()
 
     def abort(self) -> None:
@@ -242,6 +241,12 @@ class Router:
 
 
 BATCH = 256       # rows routed at a time (at least)
+RELEASE_ROWS = 20_000     # each thread returns its freed Arrow pages once every so many rows
+
+
+def _rows_of(codes: bytes, split: str) -> pa.Array:
+    """The mask of a batch's rows that a decision sends to ``split``."""
+    return pc.equal(pa.array(np.frombuffer(codes, np.uint8)), ROUTE_CODES[split])
 _END = None       # the decisions' queue: no more batches
 
 
