@@ -59,22 +59,32 @@ static int text_of(PyObject *arg, text_t *t) {
     return 0;
 }
 #define AT(t, i) PyUnicode_READ((t).kind, (t).data, (i))
+/* The loops compiled once per kind of str (Persian text is UCS-2): ``f`` is an always-inlined
+ * body taking the text_t first, called with the kind a constant the compiler folds in. */
+#define INLINE static inline __attribute__((always_inline))
+#define BY_KIND(f, t, ...) \
+    ((t).kind == PyUnicode_2BYTE_KIND ? f((text_t){PyUnicode_2BYTE_KIND, (t).data, (t).n}, __VA_ARGS__) \
+     : (t).kind == PyUnicode_1BYTE_KIND ? f((text_t){PyUnicode_1BYTE_KIND, (t).data, (t).n}, __VA_ARGS__) \
+     : f((text_t){PyUnicode_4BYTE_KIND, (t).data, (t).n}, __VA_ARGS__))
 
 /* (characters of class 1, characters of class 2) of a str, ``which`` saying a character's class
  * (0: neither); the counting loop of line_counts and letter_counts */
-static inline PyObject *two_counts(PyObject *arg, int (*which)(Py_UCS4)) {
-    text_t t;
-    if (text_of(arg, &t) < 0) return NULL;
+INLINE PyObject *two_counts_of(text_t t, int (*which)(Py_UCS4)) {
     Py_ssize_t n[3] = {0, 0, 0};
     for (Py_ssize_t i = 0; i < t.n; i++) n[which(AT(t, i))]++;
     return Py_BuildValue("(nn)", n[1], n[2]);
+}
+INLINE PyObject *two_counts(PyObject *arg, int (*which)(Py_UCS4)) {
+    text_t t;
+    if (text_of(arg, &t) < 0) return NULL;
+    return BY_KIND(two_counts_of, t, which);
 }
 
 /* [\u200c']: what joins the parts of a word token */
 static int is_word_joiner(Py_UCS4 c) { return c == ZWNJ || c == '\''; }
 
 /* From a character of class `part` at i: the end of  part+ (?:sep part+)*  */
-static Py_ssize_t joined_run(text_t t, Py_ssize_t i, int (*part)(Py_UCS4), int (*sep)(Py_UCS4)) {
+INLINE Py_ssize_t joined_run(text_t t, Py_ssize_t i, int (*part)(Py_UCS4), int (*sep)(Py_UCS4)) {
     i++;
     for (;;) {
         while (i < t.n && part(AT(t, i))) i++;
@@ -85,9 +95,7 @@ static Py_ssize_t joined_run(text_t t, Py_ssize_t i, int (*part)(Py_UCS4), int (
 
 /* token_count(text) -> int: the number of matches of segment._PLAIN_TOKEN
  *   [^\W\d_]+(?:[\u200c'][^\W\d_]+)* | D+(?:[.,/:٫٬\-]D+)* | [^\s\w]          */
-static PyObject *token_count(PyObject *self, PyObject *arg) {
-    text_t t;
-    if (text_of(arg, &t) < 0) return NULL;
+INLINE Py_ssize_t token_count_of(text_t t, int unused) {
     Py_ssize_t i = 0, count = 0;
     while (i < t.n) {
         Py_UCS4 c = AT(t, i);
@@ -98,7 +106,12 @@ static PyObject *token_count(PyObject *self, PyObject *arg) {
             i++;
         }
     }
-    return PyLong_FromSsize_t(count);
+    return count;
+}
+static PyObject *token_count(PyObject *self, PyObject *arg) {
+    text_t t;
+    if (text_of(arg, &t) < 0) return NULL;
+    return PyLong_FromSsize_t(BY_KIND(token_count_of, t, 0));
 }
 
 /* segment._SENTENCE_END's characters: [.!?؟…] and the closers after them [»"')\]] */
@@ -112,9 +125,7 @@ static int is_ascii_letter(Py_UCS4 c) { return (c >= 'A' && c <= 'Z') || (c >= '
  * pattern never backtracks usefully (what it could give back is neither white space nor the end),
  * so a match is: an end mark not right after a lone Latin letter, the longest runs of end marks
  * and closers after it, then white space or the line's end. */
-static PyObject *sentence_count(PyObject *self, PyObject *arg) {
-    text_t t;
-    if (text_of(arg, &t) < 0) return NULL;
+INLINE Py_ssize_t sentence_count_of(text_t t, int unused) {
     Py_ssize_t count = 0, a = 0;
     while (a <= t.n) {
         Py_ssize_t b = a;                                  /* the line [a, b) */
@@ -137,7 +148,12 @@ static PyObject *sentence_count(PyObject *self, PyObject *arg) {
             if (!is_space(AT(t, i))) { count++; break; }
         a = b + 1;
     }
-    return PyLong_FromSsize_t(count);
+    return count;
+}
+static PyObject *sentence_count(PyObject *self, PyObject *arg) {
+    text_t t;
+    if (text_of(arg, &t) < 0) return NULL;
+    return PyLong_FromSsize_t(BY_KIND(sentence_count_of, t, 0));
 }
 
 /* --- CRC-32 (zlib's polynomial, as zlib.crc32) ------------------------------------------ */
@@ -157,9 +173,7 @@ static int is_wordish_more(Py_UCS4 c) { return is_word(c) || is_word_joiner(c) |
 /* word_hashes(text) -> bytes | None: CRC-32 of the UTF-8 bytes of every match of
  * dedup._WORDISH ([^\W_][\w\u200c.,/:٫٬'-]*), as native-endian uint32s; None if the
  * text holds a lone surrogate (which has no UTF-8 form). */
-static PyObject *word_hashes(PyObject *self, PyObject *arg) {
-    text_t t;
-    if (text_of(arg, &t) < 0) return NULL;
+INLINE PyObject *word_hashes_of(text_t t, int unused) {
     int kind = t.kind;
     const void *data = t.data;
     Py_ssize_t n = t.n, i = 0, words = 0;
@@ -190,6 +204,11 @@ static PyObject *word_hashes(PyObject *self, PyObject *arg) {
     PyObject *result = PyBytes_FromStringAndSize((const char *)out, words * (Py_ssize_t)sizeof(uint32_t));
     PyMem_Free(out);
     return result;
+}
+static PyObject *word_hashes(PyObject *self, PyObject *arg) {
+    text_t t;
+    if (text_of(arg, &t) < 0) return NULL;
+    return BY_KIND(word_hashes_of, t, 0);
 }
 
 /* --- dedup.fingerprint ------------------------------------------------------------------- */
@@ -372,20 +391,95 @@ static int is_fold_space(Py_UCS4 c) {
         || c == 0x3000;
 }
 
+/* What clean_line's step 1 makes of each BMP character: itself or its replacement (ي -> ی),
+ * DROP (tatweel, the invisible characters, embeddings and isolates), or LOOK for the characters
+ * the other steps act on (ZWNJ, direction marks, presentation forms, the spaces step 4 folds)
+ * and U+FFFE and U+FFFF, which stand for themselves.  Built once, from the predicates above. */
+#define DROP 0xFFFF
+#define LOOK 0xFFFE
+static Py_UCS2 clean_map[0x10000];
+static void clean_map_init(void) {
+    for (Py_UCS4 c = 0; c < 0x10000; c++) {
+        Py_UCS4 v = c;
+        if (c == 0x0640 || is_embedding(c) || c == 0x200B || c == 0x200D || c == 0x2060 || c == 0xFEFF) v = DROP;
+        else if (c == 0x064A || c == 0x0649) v = 0x06CC;
+        else if (c == 0x0643) v = 0x06A9;
+        else if (c >= 0x0660 && c <= 0x0669) v = c + 0x90;
+        else if (c == ZWNJ || is_mark(c) || is_presentation(c) || is_fold_space(c) || c == 0xFFFE || c == 0xFFFF) v = LOOK;
+        clean_map[c] = (Py_UCS2)v;
+    }
+}
+
 /* Whether clean_line has nothing to do to a line (most lines): no character it maps, drops or
- * folds (a superset is asked: a line it names goes the long way, with the same result), no
- * doubled space, no white space at either end. */
+ * folds, no ZWNJ, no doubled space, no white space at either end. */
 static int already_clean(text_t t) {
     if (t.n && (is_space(AT(t, 0)) || is_space(AT(t, t.n - 1)))) return 0;
+    if (t.kind == PyUnicode_2BYTE_KIND) {
+        const Py_UCS2 *d = t.data;
+        for (Py_ssize_t i = 0; i < t.n; i++) {
+            Py_UCS2 c = d[i];
+            if (clean_map[c] == c) continue;
+            if (c == ' ' ? i + 1 < t.n && d[i + 1] == ' ' : c != 0xFFFF) return 0;
+        }
+        return 1;
+    }
     for (Py_ssize_t i = 0; i < t.n; i++) {
         Py_UCS4 c = AT(t, i);
-        if (c < 0x80) {
-            if (c == '\t' || (c == ' ' && i + 1 < t.n && AT(t, i + 1) == ' ')) return 0;
-        } else if (c == 0x00A0 || c == 0x0640 || c == 0x064A || c == 0x0649 || c == 0x0643 || c == 0x061C
-                   || (c >= 0x0660 && c <= 0x0669) || (c >= 0x2000 && c <= 0x200F) || (c >= 0x202A && c <= 0x202F)
-                   || (c >= 0x205F && c <= 0x2069) || c == 0x3000 || c == 0xFEFF || is_presentation(c)) return 0;
+        if (c >= 0x10000 || clean_map[c] == c) continue;
+        if (c == ' ' ? i + 1 < t.n && AT(t, i + 1) == ' ' : c != 0xFFFF) return 0;
     }
     return 1;
+}
+
+/* clean_line's result for the usual line, the long way's steps in one or two passes over UCS-2:
+ * a line with no direction mark or presentation form (step 2 has nothing to do), whose white
+ * space, once tatweels, invisible characters and stray ZWNJs are dropped, is single plain spaces
+ * between words (step 4 has nothing to do).  None: take the long way. */
+static PyObject *clean_line_quick(text_t t) {
+    const Py_UCS2 *in = t.data;
+    Py_UCS2 local[2048], *out = t.n <= 1024 ? local : PyMem_Malloc(sizeof(Py_UCS2) * 2 * t.n);
+    if (!out) return PyErr_NoMemory();
+    Py_UCS2 *end = out;
+    Py_ssize_t m = 0;
+    int zwnj = 0;
+    for (Py_ssize_t i = 0; i < t.n; i++) {          /* 1. letters */
+        Py_UCS2 c = in[i], v = clean_map[c];
+        if (v < LOOK) { out[m++] = v; continue; }
+        if (v == DROP) continue;
+        if (c == ZWNJ) zwnj = 1;
+        else if (c != ' ' && c != 0xFFFE && c != 0xFFFF) goto long_way;
+        out[m++] = c;
+    }
+    end = out;
+    if (zwnj) {                                       /* 3. ZWNJ runs, as the long way's step 3 */
+        Py_UCS2 *b = out, *a = out + t.n;
+        Py_ssize_t k = 0;
+        for (Py_ssize_t i = 0; i < m;) {
+            if (b[i] == ZWNJ) {
+                Py_ssize_t e = i;
+                while (e < m && b[e] == ZWNJ) e++;
+                Py_ssize_t before = i - 1;
+                while (before >= 0 && is_vowel_mark(b[before])) before--;
+                if (before >= 0 && e < m && Py_UNICODE_ISALPHA(b[before]) && Py_UNICODE_ISALPHA(b[e])
+                    && !is_non_joining(b[before])) a[k++] = ZWNJ;
+                i = e;
+                continue;
+            }
+            a[k++] = b[i++];
+        }
+        end = a;
+        m = k;
+    }
+    if (m && (is_space(end[0]) || is_space(end[m - 1]))) goto long_way;
+    for (Py_ssize_t i = 1; i < m; i++)                /* 4. nothing to fold */
+        if (end[i] == ' ' && end[i - 1] == ' ') goto long_way;
+    PyObject *result = PyUnicode_FromKindAndData(PyUnicode_2BYTE_KIND, end, m);
+    if (out != local) PyMem_Free(out);
+    return result;
+long_way:
+    if (out != local) PyMem_Free(out);
+    Py_INCREF(Py_None);
+    return Py_None;
 }
 
 /* clean_line(line) -> str | None: normalize._clean_line (invisible characters, letters.INVISIBLE_CHARS,
@@ -397,6 +491,11 @@ static PyObject *clean_line(PyObject *self, PyObject *arg) {
     const void *data = t.data;
     Py_ssize_t n = t.n, m = 0;
     if (already_clean(t)) { Py_INCREF(arg); return arg; }
+    if (kind == PyUnicode_2BYTE_KIND) {
+        PyObject *quick = clean_line_quick(t);
+        if (quick != Py_None) return quick;             /* (NULL: an error) */
+        Py_DECREF(quick);
+    }
     int marks = 0, zwnj = 0;
     Py_UCS4 *a = PyMem_Malloc(sizeof(Py_UCS4) * (n + 1)), *b = PyMem_Malloc(sizeof(Py_UCS4) * (n + 1));
     if (!a || !b) { PyMem_Free(a); PyMem_Free(b); return PyErr_NoMemory(); }
@@ -554,13 +653,13 @@ static void memo_free(PyObject *capsule) {
 }
 static memo_t *memo_of(PyObject *capsule) { return PyCapsule_GetPointer(capsule, "khabar_native.memo"); }
 
-static uint64_t hash_span(int kind, const void *data, Py_ssize_t start, Py_ssize_t end) {
+static inline __attribute__((always_inline)) uint64_t hash_span(int kind, const void *data, Py_ssize_t start, Py_ssize_t end) {
     uint64_t h = 0xcbf29ce484222325ULL;
     for (Py_ssize_t i = start; i < end; i++) { h ^= PyUnicode_READ(kind, data, i); h *= 0x100000001b3ULL; }
     return h;
 }
 /* the slot of a chunk, or the empty slot where it would go */
-static slot_t *memo_find(memo_t *m, uint64_t h, int kind, const void *data, Py_ssize_t start, Py_ssize_t end) {
+static inline __attribute__((always_inline)) slot_t *memo_find(memo_t *m, uint64_t h, int kind, const void *data, Py_ssize_t start, Py_ssize_t end) {
     Py_ssize_t mask = m->cap - 1, len = end - start;
     for (Py_ssize_t i = (Py_ssize_t)(h & mask);; i = (i + 1) & mask) {
         slot_t *s = &m->slots[i];
@@ -635,12 +734,7 @@ static PyObject *memo_len(PyObject *self, PyObject *capsule) {
  * them out, memo_put()s them and asks again); else the text with every chunk replaced (``text``
  * itself when none changed) and whether a changed chunk follows "و" at index 2 or later (where
  * Restorer._pairs may apply, which Python's twin then does). */
-static PyObject *restore_memo(PyObject *self, PyObject *args) {
-    PyObject *text, *capsule;
-    if (!PyArg_ParseTuple(args, "UO", &text, &capsule)) return NULL;
-    memo_t *m = memo_of(capsule);
-    if (!m) return NULL;
-    int kind = PyUnicode_KIND(text);
+static inline __attribute__((always_inline)) PyObject *restore_memo_of(PyObject *text, memo_t *m, const int kind) {
     const void *data = PyUnicode_DATA(text);
     Py_ssize_t n = PyUnicode_GET_LENGTH(text), start = 0, index = 0;
     PyObject *missing = NULL;
@@ -694,6 +788,17 @@ static PyObject *restore_memo(PyObject *self, PyObject *args) {
     DONE(Py_BuildValue("(NO)", joined, pairs ? Py_True : Py_False));
 #undef DONE
 }
+static PyObject *restore_memo(PyObject *self, PyObject *args) {
+    PyObject *text, *capsule;
+    if (!PyArg_ParseTuple(args, "UO", &text, &capsule)) return NULL;
+    memo_t *m = memo_of(capsule);
+    if (!m) return NULL;
+    switch (PyUnicode_KIND(text)) {       /* the loops compiled once per kind of str */
+    case PyUnicode_1BYTE_KIND: return restore_memo_of(text, m, PyUnicode_1BYTE_KIND);
+    case PyUnicode_2BYTE_KIND: return restore_memo_of(text, m, PyUnicode_2BYTE_KIND);
+    default: return restore_memo_of(text, m, PyUnicode_4BYTE_KIND);
+    }
+}
 
 /* --- zwnj.Restorer._text and zwnj._may_be_arabic ------------------------------------------------ */
 
@@ -701,12 +806,10 @@ static PyObject *restore_memo(PyObject *self, PyObject *args) {
 /* plain_arabic_word(text, words) -> bool | None: zwnj._may_be_arabic for a text with
  * no vowel mark and no ة (None otherwise: Python's pattern decides): whether a maximal run of
  * zwnj.LETTERS is one of ``words`` (a frozenset of words of at most MASK_LEN letters). */
-static PyObject *plain_arabic_word(PyObject *self, PyObject *args) {
-    PyObject *text, *words;
-    if (!PyArg_ParseTuple(args, "UO!", &text, &PyFrozenSet_Type, &words)) return NULL;
-    int kind = PyUnicode_KIND(text);
-    const void *data = PyUnicode_DATA(text);
-    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+INLINE PyObject *plain_arabic_word_of(text_t t, PyObject *words) {
+    int kind = t.kind;
+    const void *data = t.data;
+    Py_ssize_t n = t.n;
     for (Py_ssize_t i = 0; i < n; i++) {
         Py_UCS4 c = PyUnicode_READ(kind, data, i);
         if ((c >= 0x064B && c <= 0x0652) || c == 0x0629) Py_RETURN_NONE;
@@ -725,6 +828,13 @@ static PyObject *plain_arabic_word(PyObject *self, PyObject *args) {
         i = e;
     }
     Py_RETURN_FALSE;
+}
+static PyObject *plain_arabic_word(PyObject *self, PyObject *args) {
+    PyObject *text, *words;
+    if (!PyArg_ParseTuple(args, "UO!", &text, &PyFrozenSet_Type, &words)) return NULL;
+    text_t t;
+    if (text_of(text, &t) < 0) return NULL;
+    return BY_KIND(plain_arabic_word_of, t, words);
 }
 
 /* line_counts(line) -> (letters, zwnj and marks): what normalize.normalize_line counts of a line
@@ -755,12 +865,10 @@ static int add_span(PyObject *list, Py_ssize_t start, Py_ssize_t mid, Py_ssize_t
  * followed by one space and a whole word of letters ([L]+, then neither L nor ZWNJ): the prefix
  * pattern when the first word is نمی or می and the second has two letters or more, the suffix
  * pattern when the second word is a suffix. */
-static PyObject *spaced_spans(PyObject *self, PyObject *args) {
-    PyObject *text, *suffixes;
-    if (!PyArg_ParseTuple(args, "UO!", &text, &PyFrozenSet_Type, &suffixes)) return NULL;
-    int kind = PyUnicode_KIND(text);
-    const void *data = PyUnicode_DATA(text);
-    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+INLINE PyObject *spaced_spans_of(text_t t, PyObject *suffixes) {
+    int kind = t.kind;
+    const void *data = t.data;
+    Py_ssize_t n = t.n;
     static wordmask_t mask;
     if (wordmask_for(&mask, suffixes) < 0) return NULL;
     PyObject *lists[2] = {PyList_New(0), PyList_New(0)};
@@ -803,6 +911,13 @@ fail:
     Py_XDECREF(lists[1]);
     return NULL;
 }
+static PyObject *spaced_spans(PyObject *self, PyObject *args) {
+    PyObject *text, *suffixes;
+    if (!PyArg_ParseTuple(args, "UO!", &text, &PyFrozenSet_Type, &suffixes)) return NULL;
+    text_t t;
+    if (text_of(text, &t) < 0) return NULL;
+    return BY_KIND(spaced_spans_of, t, suffixes);
+}
 
 /* --- assemble.check_characters, decode.check_mojibake, dedup.content_digest ------------------- */
 
@@ -819,6 +934,20 @@ static int is_flood_mark(Py_UCS4 c) {
         || (c >= 0x1DC0 && c <= 0x1DFF) || (c >= 0x20D0 && c <= 0x20FF) || (c >= 0xFE20 && c <= 0xFE2F);
 }
 
+INLINE int odd_characters_of(text_t t, int unused) {
+    int found = 0;
+    Py_ssize_t run = 0;
+    for (Py_ssize_t i = 0; i < t.n; i++) {
+        Py_UCS4 c = AT(t, i);
+        if (c < 0x20 || (c >= 0x7F && c <= 0x9F) || c >= 0x0300) {
+            if (is_odd_char(c)) found |= 1;
+            if (is_flood_mark(c)) { if (++run >= 6) found |= 2; }
+            else run = 0;
+        } else run = 0;
+    }
+    return found;
+}
+
 /* odd_characters(texts) -> int: over a sequence of str, whether any holds a character of
  * assemble._EITHER (bit 1) and whether any holds a run of six or more marks of
  * assemble._MARK_FLOOD (bit 2); the Python code then finds which and where. */
@@ -829,15 +958,7 @@ static PyObject *odd_characters(PyObject *self, PyObject *arg) {
     for (Py_ssize_t k = 0; k < PySequence_Fast_GET_SIZE(seq); k++) {
         text_t t;
         if (text_of(PySequence_Fast_GET_ITEM(seq, k), &t) < 0) { Py_DECREF(seq); return NULL; }
-        Py_ssize_t run = 0;
-        for (Py_ssize_t i = 0; i < t.n; i++) {
-            Py_UCS4 c = AT(t, i);
-            if (c < 0x20 || (c >= 0x7F && c <= 0x9F) || c >= 0x0300) {
-                if (is_odd_char(c)) found |= 1;
-                if (is_flood_mark(c)) { if (++run >= 6) found |= 2; }
-                else run = 0;
-            } else run = 0;
-        }
+        found |= BY_KIND(odd_characters_of, t, 0);
     }
     Py_DECREF(seq);
     return PyLong_FromLong(found);
@@ -847,6 +968,23 @@ static PyObject *odd_characters(PyObject *self, PyObject *arg) {
 static int is_arabic_script(Py_UCS4 c) {
     return (c >= 0x0600 && c <= 0x06FF) || (c >= 0x0750 && c <= 0x077F) || (c >= 0xFB50 && c <= 0xFDFF)
         || (c >= 0xFE70 && c <= 0xFEFC);
+}
+
+INLINE PyObject *mojibake_counts_of(text_t t, const unsigned char *in_tail) {
+    Py_ssize_t pairs = 0, arabic = 0;
+    for (Py_ssize_t i = 0; i < t.n; i++) {
+        Py_UCS4 c = AT(t, i);
+        if (is_arabic_script(c)) arabic++;
+        if ((c == 0x0637 || c == 0x0638 || c == 0x0639 || c == 0x063A) && i + 1 < t.n) {
+            Py_UCS4 d = AT(t, i + 1);
+            if (d < 0x10000 && (in_tail[d >> 3] >> (d & 7) & 1)) {
+                pairs++;
+                if (is_arabic_script(d)) arabic++;
+                i++;
+            }
+        }
+    }
+    return Py_BuildValue("(nn)", pairs, arabic);
 }
 
 /* mojibake_counts(sample, tail) -> (pairs, arabic): decode.check_mojibake's counts: the
@@ -869,20 +1007,7 @@ static PyObject *mojibake_counts(PyObject *self, PyObject *args) {
     }
     text_t t;
     if (text_of(sample, &t) < 0) return NULL;
-    Py_ssize_t pairs = 0, arabic = 0;
-    for (Py_ssize_t i = 0; i < t.n; i++) {
-        Py_UCS4 c = AT(t, i);
-        if (is_arabic_script(c)) arabic++;
-        if ((c == 0x0637 || c == 0x0638 || c == 0x0639 || c == 0x063A) && i + 1 < t.n) {
-            Py_UCS4 d = AT(t, i + 1);
-            if (d < 0x10000 && (in_tail[d >> 3] >> (d & 7) & 1)) {
-                pairs++;
-                if (is_arabic_script(d)) arabic++;
-                i++;
-            }
-        }
-    }
-    return Py_BuildValue("(nn)", pairs, arabic);
+    return BY_KIND(mojibake_counts_of, t, in_tail);
 }
 
 /* collapse_space(text) -> str: " ".join(text.split()), white space as str.split() sees it. */
@@ -916,21 +1041,13 @@ static inline int letter_class(Py_UCS4 c) {
 }
 static PyObject *letter_counts(PyObject *self, PyObject *arg) { return two_counts(arg, letter_class); }
 
-/* function_words(text, limit, arabic, persian) -> (arabic hits, persian hits):
- * decode.check_persian's counts: the runs of [\u0600-\u06ff] in text[:limit], ي as ی and ك as
- * ک, found in each frozenset (words of at most MASK_LEN characters). */
-static PyObject *function_words(PyObject *self, PyObject *args) {
-    PyObject *text, *arabic, *persian;
-    Py_ssize_t limit;
-    if (!PyArg_ParseTuple(args, "UnO!O!", &text, &limit, &PyFrozenSet_Type, &arabic, &PyFrozenSet_Type, &persian))
-        return NULL;
-    int kind = PyUnicode_KIND(text);
-    const void *data = PyUnicode_DATA(text);
-    Py_ssize_t n = PyUnicode_GET_LENGTH(text), hits[2] = {0, 0};
-    if (limit < n) n = limit;
+INLINE PyObject *function_words_of(text_t t, const wordmask_t **masks) {
+    int kind = t.kind;
+    const void *data = t.data;
+    Py_ssize_t n = t.n, hits[2] = {0, 0};
     Py_UCS4 word[MASK_LEN];
-    static wordmask_t amask, pmask;
-    if (wordmask_for(&amask, arabic) < 0 || wordmask_for(&pmask, persian) < 0) return NULL;
+    const wordmask_t *amask_ = masks[0], *pmask_ = masks[1];
+
     for (Py_ssize_t i = 0; i < n;) {
         Py_UCS4 c = PyUnicode_READ(kind, data, i);
         if (c < 0x0600 || c > 0x06FF) { i++; continue; }
@@ -939,10 +1056,10 @@ static PyObject *function_words(PyObject *self, PyObject *args) {
             if (e - i < MASK_LEN) word[e - i] = c == 0x064A ? 0x06CC : c == 0x0643 ? 0x06A9 : c;
             e++;
         }
-        if (e - i <= MASK_LEN && (wordmask_may(&amask, e - i, word[0], word[e - i - 1])
-                                  || wordmask_may(&pmask, e - i, word[0], word[e - i - 1]))) {
-            int a = wordmask_has(&amask, PyUnicode_4BYTE_KIND, word, 0, e - i),
-                p = a < 0 ? -1 : wordmask_has(&pmask, PyUnicode_4BYTE_KIND, word, 0, e - i);
+        if (e - i <= MASK_LEN && (wordmask_may(amask_, e - i, word[0], word[e - i - 1])
+                                  || wordmask_may(pmask_, e - i, word[0], word[e - i - 1]))) {
+            int a = wordmask_has(amask_, PyUnicode_4BYTE_KIND, word, 0, e - i),
+                p = a < 0 ? -1 : wordmask_has(pmask_, PyUnicode_4BYTE_KIND, word, 0, e - i);
             if (a < 0 || p < 0) return NULL;
             hits[0] += a;
             hits[1] += p;
@@ -952,7 +1069,153 @@ static PyObject *function_words(PyObject *self, PyObject *args) {
     return Py_BuildValue("(nn)", hits[0], hits[1]);
 }
 
+/* function_words(text, limit, arabic, persian) -> (arabic hits, persian hits):
+ * decode.check_persian's counts: the runs of [\u0600-\u06ff] in text[:limit], ي as ی and ك as
+ * ک, found in each frozenset (words of at most MASK_LEN characters). */
+static PyObject *function_words(PyObject *self, PyObject *args) {
+    PyObject *text, *arabic, *persian;
+    Py_ssize_t limit;
+    if (!PyArg_ParseTuple(args, "UnO!O!", &text, &limit, &PyFrozenSet_Type, &arabic, &PyFrozenSet_Type, &persian))
+        return NULL;
+    static wordmask_t amask, pmask;
+    if (wordmask_for(&amask, arabic) < 0 || wordmask_for(&pmask, persian) < 0) return NULL;
+    text_t t;
+    if (text_of(text, &t) < 0) return NULL;
+    if (limit < t.n) t.n = limit < 0 ? 0 : limit;
+    const wordmask_t *masks[2] = {&amask, &pmask};
+    return BY_KIND(function_words_of, t, masks);
+}
+
+/* --- record.raw_json: the canonical JSON of an imported record -------------------------------- */
+
+/* What json.dumps(obj, ensure_ascii=False, sort_keys=True).encode("utf-8", "surrogatepass")
+ * gives, written as UTF-8 directly (no str made and encoded again).  Only exact dicts with str
+ * keys, lists, str, int, float, bool and None, nested at most JSON_DEPTH deep: anything else
+ * (a tuple, a subclass, a non-str key, deeper nesting) is left to Python's json (None). */
+#define JSON_DEPTH 64
+typedef struct { char *buf; Py_ssize_t len, cap; } out_t;
+
+static int out_reserve(out_t *o, Py_ssize_t more) {
+    if (o->len + more <= o->cap) return 0;
+    Py_ssize_t cap = o->cap * 2 > o->len + more ? o->cap * 2 : o->len + more + 256;
+    char *grown = PyMem_Realloc(o->buf, cap);
+    if (!grown) { PyErr_NoMemory(); return -1; }
+    o->buf = grown;
+    o->cap = cap;
+    return 0;
+}
+static int out_put(out_t *o, const char *s, Py_ssize_t n) {
+    if (out_reserve(o, n) < 0) return -1;
+    memcpy(o->buf + o->len, s, n);
+    o->len += n;
+    return 0;
+}
+/* a str as json's escape (ensure_ascii=False: only '"', '\\' and C0 controls escaped), in UTF-8
+ * with surrogates written as three bytes each ("surrogatepass") */
+static int json_string(out_t *o, PyObject *s) {
+    int kind = PyUnicode_KIND(s);
+    const void *data = PyUnicode_DATA(s);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(s);
+    if (out_reserve(o, 6 * n + 2) < 0) return -1;     /* at most 6 bytes a character (\u00XX) */
+    char *w = o->buf + o->len;
+    *w++ = '"';
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        if (c >= 0x80) {
+            if (c < 0x800) { *w++ = (char)(0xC0 | (c >> 6)); *w++ = (char)(0x80 | (c & 0x3F)); }
+            else if (c < 0x10000) {
+                *w++ = (char)(0xE0 | (c >> 12)); *w++ = (char)(0x80 | ((c >> 6) & 0x3F)); *w++ = (char)(0x80 | (c & 0x3F));
+            } else {
+                *w++ = (char)(0xF0 | (c >> 18)); *w++ = (char)(0x80 | ((c >> 12) & 0x3F));
+                *w++ = (char)(0x80 | ((c >> 6) & 0x3F)); *w++ = (char)(0x80 | (c & 0x3F));
+            }
+        } else if (c == '"' || c == '\\') { *w++ = '\\'; *w++ = (char)c; }
+        else if (c >= 0x20) *w++ = (char)c;
+        else {
+            *w++ = '\\';
+            switch (c) {
+            case '\b': *w++ = 'b'; break;
+            case '\f': *w++ = 'f'; break;
+            case '\n': *w++ = 'n'; break;
+            case '\r': *w++ = 'r'; break;
+            case '\t': *w++ = 't'; break;
+            default:
+                *w++ = 'u'; *w++ = '0'; *w++ = '0';
+                *w++ = "0123456789abcdef"[c >> 4]; *w++ = "0123456789abcdef"[c & 15];
+            }
+        }
+    }
+    *w++ = '"';
+    o->len = w - o->buf;
+    return 0;
+}
+static int json_ascii(out_t *o, PyObject *text) {       /* an int's or a float's repr */
+    if (!text) return -1;
+    Py_ssize_t n;
+    const char *s = PyUnicode_AsUTF8AndSize(text, &n);
+    int rc = s ? out_put(o, s, n) : -1;
+    Py_DECREF(text);
+    return rc;
+}
+/* 1 written, 0 not this function's to write (Python's json then), -1 an error */
+static int json_value(out_t *o, PyObject *v, int depth) {
+    if (v == Py_None) return out_put(o, "null", 4) < 0 ? -1 : 1;
+    if (v == Py_True) return out_put(o, "true", 4) < 0 ? -1 : 1;
+    if (v == Py_False) return out_put(o, "false", 5) < 0 ? -1 : 1;
+    if (PyUnicode_CheckExact(v)) return json_string(o, v) < 0 ? -1 : 1;
+    if (PyLong_CheckExact(v)) return json_ascii(o, PyObject_Str(v)) < 0 ? -1 : 1;
+    if (PyFloat_CheckExact(v)) {
+        double d = PyFloat_AS_DOUBLE(v);
+        if (d != d) return out_put(o, "NaN", 3) < 0 ? -1 : 1;
+        if (d == Py_HUGE_VAL) return out_put(o, "Infinity", 8) < 0 ? -1 : 1;
+        if (d == -Py_HUGE_VAL) return out_put(o, "-Infinity", 9) < 0 ? -1 : 1;
+        return json_ascii(o, PyObject_Repr(v)) < 0 ? -1 : 1;
+    }
+    if (depth >= JSON_DEPTH) return 0;
+    if (PyList_CheckExact(v)) {
+        if (out_put(o, "[", 1) < 0) return -1;
+        for (Py_ssize_t i = 0; i < PyList_GET_SIZE(v); i++) {
+            if (i && out_put(o, ", ", 2) < 0) return -1;
+            int rc = json_value(o, PyList_GET_ITEM(v, i), depth + 1);
+            if (rc <= 0) return rc;
+        }
+        return out_put(o, "]", 1) < 0 ? -1 : 1;
+    }
+    if (PyDict_CheckExact(v)) {
+        PyObject *keys = PyDict_Keys(v);
+        if (!keys) return -1;
+        int rc = 1;
+        for (Py_ssize_t i = 0; i < PyList_GET_SIZE(keys); i++)
+            if (!PyUnicode_CheckExact(PyList_GET_ITEM(keys, i))) { rc = 0; break; }
+        if (rc == 1 && PyList_Sort(keys) < 0) rc = -1;
+        if (rc == 1 && out_put(o, "{", 1) < 0) rc = -1;
+        for (Py_ssize_t i = 0; rc == 1 && i < PyList_GET_SIZE(keys); i++) {
+            PyObject *key = PyList_GET_ITEM(keys, i), *item = PyDict_GetItemWithError(v, key);
+            if (!item) { rc = PyErr_Occurred() ? -1 : 0; break; }
+            if ((i && out_put(o, ", ", 2) < 0) || json_string(o, key) < 0 || out_put(o, ": ", 2) < 0) { rc = -1; break; }
+            Py_INCREF(item);
+            rc = json_value(o, item, depth + 1);
+            Py_DECREF(item);
+        }
+        Py_DECREF(keys);
+        if (rc == 1 && out_put(o, "}", 1) < 0) rc = -1;
+        return rc;
+    }
+    return 0;
+}
+
+/* raw_json(obj) -> bytes | None: record.raw_json's bytes, or None (Python's json writes them) */
+static PyObject *raw_json(PyObject *self, PyObject *obj) {
+    out_t o = {PyMem_Malloc(4096), 0, 4096};
+    if (!o.buf) return PyErr_NoMemory();
+    int rc = json_value(&o, obj, 0);
+    PyObject *result = rc < 0 ? NULL : rc == 0 ? (Py_INCREF(Py_None), Py_None) : PyBytes_FromStringAndSize(o.buf, o.len);
+    PyMem_Free(o.buf);
+    return result;
+}
+
 static PyMethodDef methods[] = {
+    {"raw_json", raw_json, METH_O, "record.raw_json(obj): canonical JSON as UTF-8 bytes, or None: use Python."},
     {"letter_counts", letter_counts, METH_O, "check_persian's (Arabic-script, other) letter counts."},
     {"memo_new", memo_new, METH_O, "A memo of the restorer's chunks, of at most ``limit`` chunks."},
     {"memo_put", memo_put, METH_VARARGS, "memo_put(memo, chunk, restored or None)."},
@@ -979,7 +1242,8 @@ static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "khabar_native", NULL
 PyMODINIT_FUNC PyInit_khabar_native(void) {
     crc_init();
     classes_init();
+    clean_map_init();
     PyObject *m = PyModule_Create(&module);
-    if (m && PyModule_AddIntConstant(m, "API", 12) < 0) { Py_DECREF(m); return NULL; }
+    if (m && PyModule_AddIntConstant(m, "API", 13) < 0) { Py_DECREF(m); return NULL; }
     return m;
 }

@@ -120,6 +120,7 @@ def test_twins_agree_on_real_news():
                                         "گفت", "و", "گوهای", "فی", "الذي", "است", "ة", "\u064e", "نمی", "تر", "هایشان",
                                         "اند", "\u200b", "\ufeff", "ط", "پ", "ع", "\u200c", "\x85", "\x1f", "\u202e",
                                         "\ufdd0", "\u064b\u064b\u064b", "\u0300\u0301\u0302", "\u3000", "Ω", "ж", "ש",
+                                        "\uffff", "\ufffe", "\u061c", "\u2060", "\u0649", "\u200c\u064e\u200c",
                                         "中", "\u0710", "ÿ", "\u00c0", "\u07ff", "\u0800"]),
                 max_size=30))
 def test_twins_agree_on_generated_text(parts):
@@ -212,3 +213,54 @@ def test_word_sets_too_large_to_keep_are_asked_directly():
     big_arabic = zwnj.ARABIC_WORDS | frozenset(f"الف{k}" for k in range(100))
     assert native.plain_arabic_word("او فی الواقع", big_arabic) is True
     assert native.plain_arabic_word("او در خانه", big_arabic) is False
+
+
+def _raw_json_cases() -> list:
+    deep: list = []
+    for _ in range(100):
+        deep = [deep]
+    return [
+        {"title": "خبر\u200cها", "body": ["پاراگراف", "دوم"], "n": 3, "x": None, "ok": True, "no": False},
+        {"z": 1, "a": {"c": [], "b": {}}, "": "", "\u06cc": "ي"},
+        {"ctl": "\x00\x01\x1f\x7f\b\f\n\r\t\"\\/ \u2028\u2029 \ud800 \udfff 𝐀 \uffff"},
+        {"f": [1.5, -0.0, 1e100, 1e-7, float("nan"), float("inf"), float("-inf"), 0.1 + 0.2], "i": [10 ** 40, -1, 0]},
+        [], {}, "text", 7, None, deep,
+    ]
+
+
+def test_raw_json_twin_writes_what_jsons_dumps_writes():
+    from khabar.record import raw_json_py
+
+    for case in _raw_json_cases():
+        data = native.raw_json(case)
+        if data is None:                      # only nesting deeper than the twin goes is left to Python
+            assert case and isinstance(case, list)
+            continue
+        assert data == raw_json_py(case), case
+    for left in ({1: "a"}, {"a": (1, 2)}, {"a": {None: 1}}, collections_ordered()):
+        assert native.raw_json(left) is None      # what only Python's json writes (or refuses)
+
+
+def collections_ordered():
+    import collections
+
+    return collections.OrderedDict(b=1, a=2)
+
+
+@needs_shared
+def test_raw_json_twin_on_every_shared_json_record():
+    import json
+
+    from khabar.record import raw_json_py
+
+    checked = 0
+    for path in sorted((SHARED_NEWS.parent).rglob("*.json*")):
+        text = path.read_text(encoding="utf-8", errors="surrogateescape")
+        try:
+            items = json.loads(text) if path.suffix == ".json" else [json.loads(x) for x in text.splitlines() if x.strip()]
+        except ValueError:
+            continue
+        for item in (items if isinstance(items, list) else [items])[:3000]:
+            assert native.raw_json(item) == raw_json_py(item)
+            checked += 1
+    assert checked > 1000

@@ -24,7 +24,7 @@ from __future__ import annotations
 import os
 from types import ModuleType
 
-API = 12
+API = 13
 
 
 def _load() -> ModuleType | None:

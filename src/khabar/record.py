@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import json
 from typing import Any
 
 
@@ -121,3 +122,20 @@ def id_parts(record_id: str) -> tuple[str, int]:
 
 def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+def raw_json(record: Any) -> bytes:
+    """An imported record as canonical JSON (keys sorted, text as written), the bytes its
+    ``raw_sha256`` is the hash of (``native.raw_json`` is the compiled twin; it leaves what it
+    does not write, a tuple or a non-str key, to Python's json)."""
+    from khabar.native import native
+
+    if native is not None:
+        data = native.raw_json(record)
+        if data is not None:
+            return data
+    return raw_json_py(record)
+
+
+def raw_json_py(record: Any) -> bytes:
+    return json.dumps(record, ensure_ascii=False, sort_keys=True).encode("utf-8", "surrogatepass")

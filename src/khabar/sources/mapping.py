@@ -27,7 +27,7 @@ import jsonschema_rs
 from khabar.dates import DateFormatError, DateLimits, ascii_digits, compile_format, date_from_groups
 from khabar.errors import KhabarError
 from khabar.paths import schema_dir
-from khabar.record import PublicationDate, RawArticle, sha256_hex
+from khabar.record import PublicationDate, RawArticle, raw_json, sha256_hex
 from khabar.registry import RegistryError, Source, make_source
 from khabar.sources import html
 from khabar.sources.decode import LANGUAGE_SAMPLE, check_persian
@@ -263,7 +263,7 @@ class Mapping:
         return RawArticle(
             source=source.key,
             origin=origin,
-            raw_sha256=sha256_hex(json.dumps(record, ensure_ascii=False, sort_keys=True).encode("utf-8", "surrogatepass")),
+            raw_sha256=sha256_hex(raw_json(record)),
             url=url,
             title=title if title and title.strip() else None,       # as received: assemble normalizes
             lead=lead if lead and lead.strip() else None,
