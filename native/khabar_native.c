@@ -1214,7 +1214,118 @@ static PyObject *raw_json(PyObject *self, PyObject *obj) {
     return result;
 }
 
+/* --- shards.table_of: Arrow string columns from str values, encoded once ----------------------- */
+
+/* Appends the UTF-8 of an exact str at w (room for 4 bytes a character is made by the caller);
+ * returns the end, or NULL for a lone surrogate (no UTF-8 form: pyarrow's conversion decides). */
+static char *utf8_put(char *w, PyObject *s) {
+    Py_ssize_t n = PyUnicode_GET_LENGTH(s);
+    if (PyUnicode_IS_ASCII(s)) { memcpy(w, PyUnicode_DATA(s), n); return w + n; }
+    int kind = PyUnicode_KIND(s);
+    const void *data = PyUnicode_DATA(s);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        if (c < 0x80) *w++ = (char)c;
+        else if (c < 0x800) { *w++ = (char)(0xC0 | (c >> 6)); *w++ = (char)(0x80 | (c & 0x3F)); }
+        else if (c < 0x10000) {
+            if (c >= 0xD800 && c <= 0xDFFF) return NULL;
+            *w++ = (char)(0xE0 | (c >> 12)); *w++ = (char)(0x80 | ((c >> 6) & 0x3F)); *w++ = (char)(0x80 | (c & 0x3F));
+        } else {
+            *w++ = (char)(0xF0 | (c >> 18)); *w++ = (char)(0x80 | ((c >> 12) & 0x3F));
+            *w++ = (char)(0x80 | ((c >> 6) & 0x3F)); *w++ = (char)(0x80 | (c & 0x3F));
+        }
+    }
+    return w;
+}
+static Py_ssize_t utf8_bound(PyObject *s) {          /* bytes its UTF-8 takes at most */
+    return PyUnicode_IS_ASCII(s) ? PyUnicode_GET_LENGTH(s)
+         : PyUnicode_GET_LENGTH(s) * (PyUnicode_KIND(s) == PyUnicode_1BYTE_KIND ? 2 : PyUnicode_KIND(s) == PyUnicode_2BYTE_KIND ? 3 : 4);
+}
+
+/* The strings of ``items`` (exact str each) appended to a column's data, their end offsets to
+ * ``offsets`` from ``*k`` on: 0, or 1 where pyarrow must decide (a non-str, a lone surrogate, over 2 GiB). */
+static int utf8_strings(PyObject **items, Py_ssize_t n, int32_t *offsets, Py_ssize_t *k, char **buf, Py_ssize_t *len,
+                        Py_ssize_t *cap) {
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *s = items[i];
+        if (!PyUnicode_CheckExact(s)) return 1;
+        Py_ssize_t need = *len + utf8_bound(s);
+        if (need > INT32_MAX) return 1;
+        if (need > *cap) {
+            Py_ssize_t grown_cap = need * 2 < INT32_MAX ? need * 2 : INT32_MAX;
+            char *grown = PyMem_Realloc(*buf, grown_cap);
+            if (!grown) { PyErr_NoMemory(); return -1; }
+            *buf = grown;
+            *cap = grown_cap;
+        }
+        char *end = utf8_put(*buf + *len, s);
+        if (!end) return 1;
+        *len = end - *buf;
+        offsets[++*k] = (int32_t)*len;
+    }
+    return 0;
+}
+
+/* utf8_column(values[, lists]) -> tuple | None: an Arrow column's buffers for a list of str or None
+ * (validity bitmap or None, int32 offsets, UTF-8 data, null count), or with ``lists`` for a list of
+ * (list of str) or None (validity or None, the lists' offsets, the strings' offsets, data, null count);
+ * None where pyarrow's own conversion must decide (anything but exact str items, a lone surrogate). */
+static PyObject *utf8_column(PyObject *self, PyObject *args) {
+    PyObject *values;
+    int lists = 0;
+    if (!PyArg_ParseTuple(args, "O!|p", &PyList_Type, &values, &lists)) return NULL;
+    Py_ssize_t n = PyList_GET_SIZE(values), strings = 0, nulls = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *v = PyList_GET_ITEM(values, i);
+        if (v == Py_None) nulls++;
+        else if (!lists) strings++;
+        else if (!PyList_CheckExact(v)) Py_RETURN_NONE;
+        else strings += PyList_GET_SIZE(v);
+    }
+    PyObject *validity = NULL, *outer = NULL, *inner = NULL, *result = NULL;
+    Py_ssize_t len = 0, cap = 4096, k = 0, j = 0;
+    char *buf = PyMem_Malloc(cap);           /* (never NULL below: an empty str is written at buf) */
+    if (!buf) return PyErr_NoMemory();
+    if (nulls) {
+        if (!(validity = PyBytes_FromStringAndSize(NULL, (n + 7) / 8))) { PyMem_Free(buf); return NULL; }
+        memset(PyBytes_AS_STRING(validity), 0, (n + 7) / 8);
+    }
+    if (lists && !(outer = PyBytes_FromStringAndSize(NULL, (n + 1) * sizeof(int32_t)))) goto done;
+    if (!(inner = PyBytes_FromStringAndSize(NULL, ((lists ? strings : n) + 1) * sizeof(int32_t)))) goto done;
+    int32_t *offsets = (int32_t *)PyBytes_AS_STRING(inner), *list_offsets = lists ? (int32_t *)PyBytes_AS_STRING(outer) : NULL;
+    offsets[0] = 0;
+    if (lists) list_offsets[0] = 0;
+    int rc = 0;
+    for (Py_ssize_t i = 0; i < n && rc == 0; i++) {
+        PyObject *v = PyList_GET_ITEM(values, i);
+        if (v != Py_None && validity) PyBytes_AS_STRING(validity)[i >> 3] |= (char)(1 << (i & 7));
+        if (lists) {
+            if (v != Py_None) rc = utf8_strings(PySequence_Fast_ITEMS(v), PyList_GET_SIZE(v), offsets, &k, &buf, &len, &cap);
+            list_offsets[++j] = (int32_t)k;
+        } else if (v == Py_None) {
+            offsets[++k] = (int32_t)len;
+        } else {
+            rc = utf8_strings(&v, 1, offsets, &k, &buf, &len, &cap);
+        }
+    }
+    if (rc < 0) goto done;
+    if (rc > 0) { result = Py_None; Py_INCREF(result); goto done; }
+    PyObject *data = PyBytes_FromStringAndSize(buf, len);
+    if (!data) goto done;
+    if (!validity) { validity = Py_None; Py_INCREF(validity); }
+    result = lists ? Py_BuildValue("(ONNNn)", validity, outer, inner, data, nulls)
+                   : Py_BuildValue("(ONNn)", validity, inner, data, nulls);
+    if (result) { inner = NULL; if (lists) outer = NULL; }
+done:
+    PyMem_Free(buf);
+    Py_XDECREF(validity);
+    Py_XDECREF(outer);
+    Py_XDECREF(inner);
+    return result;
+}
+
 static PyMethodDef methods[] = {
+    {"utf8_column", utf8_column, METH_VARARGS, "An Arrow string (or list of string) column's buffers, or None: use pyarrow."},
     {"raw_json", raw_json, METH_O, "record.raw_json(obj): canonical JSON as UTF-8 bytes, or None: use Python."},
     {"letter_counts", letter_counts, METH_O, "check_persian's (Arabic-script, other) letter counts."},
     {"memo_new", memo_new, METH_O, "A memo of the restorer's chunks, of at most ``limit`` chunks."},
@@ -1244,6 +1355,6 @@ PyMODINIT_FUNC PyInit_khabar_native(void) {
     classes_init();
     clean_map_init();
     PyObject *m = PyModule_Create(&module);
-    if (m && PyModule_AddIntConstant(m, "API", 13) < 0) { Py_DECREF(m); return NULL; }
+    if (m && PyModule_AddIntConstant(m, "API", 14) < 0) { Py_DECREF(m); return NULL; }
     return m;
 }

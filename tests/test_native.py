@@ -264,3 +264,26 @@ def test_raw_json_twin_on_every_shared_json_record():
             assert native.raw_json(item) == raw_json_py(item)
             checked += 1
     assert checked > 1000
+
+
+@needs_shared
+def test_text_columns_built_by_the_twin_are_pyarrows():
+    import pyarrow as pa
+
+    from khabar.shards import column
+
+    paragraphs = _real_paragraphs()[:3000]
+    lists = [paragraphs[i:i + 7] for i in range(0, len(paragraphs), 7)]
+    cases = [
+        (paragraphs, pa.string()), (paragraphs[:50] + [None, ""] + paragraphs[50:60], pa.string()),
+        (lists, pa.list_(pa.string())), ([None, [], [""], *lists[:20], None], pa.list_(pa.string())),
+        ([None, None], pa.string()), ([], pa.string()), ([[]], pa.list_(pa.string())),
+        (["é", "𝐀", "\x00", "ascii"], pa.string()),
+    ]
+    for values, type_ in cases:
+        got = column(values, type_)
+        got.validate(full=True)
+        assert got.equals(pa.array(values, type=type_))
+        assert native.utf8_column(values, type_ != pa.string()) is not None
+    for values, lists_ in ((["\ud800"], False), ([1], False), ([["a", None]], True), ([("a",)], True), (["a"], True)):
+        assert native.utf8_column(values, lists_) is None        # left to pyarrow, which decides (or refuses)

@@ -24,7 +24,7 @@ from __future__ import annotations
 import os
 from types import ModuleType
 
-API = 13
+API = 14
 
 
 def _load() -> ModuleType | None:

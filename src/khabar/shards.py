@@ -13,6 +13,8 @@ from typing import Any
 
 import pyarrow as pa
 
+from khabar.native import native
+
 RELEASE_EVERY = 20      # row batches between returns of freed memory to the system
 
 
@@ -39,8 +41,31 @@ def _malloc_trim() -> Any:
 def table_of(rows: list[dict[str, Any]], schema: pa.Schema) -> pa.Table:
     """Rows (dicts) as an Arrow table of ``schema``, built column by column: the same table as
     ``pa.Table.from_pylist`` (a key a row lacks is null, a key the schema lacks is left out) in
-    two fifths of its time (37 against 92 µs an article's row, measured)."""
-    return pa.Table.from_pydict({f.name: [r.get(f.name) for r in rows] for f in schema}, schema=schema)
+    two fifths of its time (37 against 92 µs an article's row, measured); text columns by
+    :func:`column`."""
+    return pa.Table.from_pydict({f.name: column([r.get(f.name) for r in rows], f.type) for f in schema}, schema=schema)
+
+
+_STRING = pa.string()
+_STRINGS = pa.list_(pa.string())
+
+
+def column(values: list[Any], type_: pa.DataType) -> Any:
+    """``values`` as an Arrow array of ``type_``: what ``pa.array`` gives.  A column of text, or of
+    lists of text, has its buffers written by ``native.utf8_column`` (each str encoded once, straight
+    into the column: an article's ``text``, ``text_raw`` and ``paragraphs`` took 30 of pyarrow's 49 µs
+    a row); anything else, or what the twin leaves to pyarrow, is ``pa.array``'s."""
+    if native is not None and (type_ == _STRING or type_ == _STRINGS):
+        parts = native.utf8_column(values, type_ == _STRINGS)
+        if parts is not None:
+            validity, *offsets, data, nulls = parts
+            buffers = [None if validity is None else pa.py_buffer(validity), pa.py_buffer(offsets[0])]
+            if type_ == _STRING:
+                return pa.Array.from_buffers(type_, len(values), buffers + [pa.py_buffer(data)], nulls)
+            strings = pa.Array.from_buffers(_STRING, (len(offsets[1]) // 4) - 1,
+                                            [None, pa.py_buffer(offsets[1]), pa.py_buffer(data)], 0)
+            return pa.Array.from_buffers(type_, len(values), buffers, nulls, children=[strings])
+    return pa.array(values, type=type_)
 
 
 class ShardWriter:
