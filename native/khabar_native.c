@@ -1324,7 +1324,44 @@ done:
     return result;
 }
 
+/* --- exports: whether an export's bytes are UTF-8, without decoding them ------------------------ */
+
+/* utf8_valid(data) -> bool: whether ``data.decode("utf-8")`` succeeds: the well-formed sequences
+ * of Unicode's table 3-7 (no overlong form, no surrogate, nothing past U+10FFFF, none cut short),
+ * ASCII eight bytes at a time. */
+static PyObject *utf8_valid(PyObject *self, PyObject *arg) {
+    Py_buffer view;
+    if (PyObject_GetBuffer(arg, &view, PyBUF_SIMPLE) < 0) return NULL;
+    const unsigned char *b = view.buf;
+    Py_ssize_t n = view.len, i = 0;
+    int ok = 1;
+    while (i < n) {
+        if (i + 8 <= n) {
+            uint64_t w;
+            memcpy(&w, b + i, 8);
+            if (!(w & 0x8080808080808080ULL)) { i += 8; continue; }
+        }
+        unsigned char c = b[i];
+        if (c < 0x80) { i++; continue; }
+        if (c >= 0xC2 && c <= 0xDF && i + 1 < n && (b[i + 1] & 0xC0) == 0x80) { i += 2; continue; }   /* Persian's */
+        Py_ssize_t len;
+        unsigned char lo = 0x80, hi = 0xBF;            /* the second byte's range */
+        if (c >= 0xC2 && c <= 0xDF) len = 2;
+        else if (c >= 0xE0 && c <= 0xEF) { len = 3; if (c == 0xE0) lo = 0xA0; else if (c == 0xED) hi = 0x9F; }
+        else if (c >= 0xF0 && c <= 0xF4) { len = 4; if (c == 0xF0) lo = 0x90; else if (c == 0xF4) hi = 0x8F; }
+        else { ok = 0; break; }
+        if (i + len > n || b[i + 1] < lo || b[i + 1] > hi) { ok = 0; break; }
+        for (Py_ssize_t k = 2; k < len; k++)
+            if (b[i + k] < 0x80 || b[i + k] > 0xBF) { ok = 0; break; }
+        if (!ok) break;
+        i += len;
+    }
+    PyBuffer_Release(&view);
+    return PyBool_FromLong(ok);
+}
+
 static PyMethodDef methods[] = {
+    {"utf8_valid", utf8_valid, METH_O, "Whether bytes decode as UTF-8 (strictly, as bytes.decode does)."},
     {"utf8_column", utf8_column, METH_VARARGS, "An Arrow string (or list of string) column's buffers, or None: use pyarrow."},
     {"raw_json", raw_json, METH_O, "record.raw_json(obj): canonical JSON as UTF-8 bytes, or None: use Python."},
     {"letter_counts", letter_counts, METH_O, "check_persian's (Arabic-script, other) letter counts."},
@@ -1355,6 +1392,6 @@ PyMODINIT_FUNC PyInit_khabar_native(void) {
     classes_init();
     clean_map_init();
     PyObject *m = PyModule_Create(&module);
-    if (m && PyModule_AddIntConstant(m, "API", 14) < 0) { Py_DECREF(m); return NULL; }
+    if (m && PyModule_AddIntConstant(m, "API", 15) < 0) { Py_DECREF(m); return NULL; }
     return m;
 }

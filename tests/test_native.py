@@ -287,3 +287,86 @@ def test_text_columns_built_by_the_twin_are_pyarrows():
         assert native.utf8_column(values, type_ != pa.string()) is not None
     for values, lists_ in ((["\ud800"], False), ([1], False), ([["a", None]], True), ([("a",)], True), (["a"], True)):
         assert native.utf8_column(values, lists_) is None        # left to pyarrow, which decides (or refuses)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(st.sampled_from([b"a", b"{", b"\n", b"\x80", b"\xbf", b"\xc0", b"\xc1", b"\xc2", b"\xdf", b"\xd8\xb3",
+                                 b"\xe0", b"\xa0", b"\xe0\xa0\x80", b"\xed", b"\x9f", b"\xed\xa0\x80", b"\xee", b"\xef\xbb\xbf",
+                                 b"\xf0", b"\x90", b"\xf0\x90\x80\x80", b"\xf4", b"\x8f", b"\xf4\x90\x80\x80", b"\xf5",
+                                 b"\xff", b"12345678", b"\xe2\x80\x8c"]), max_size=24))
+def test_utf8_valid_is_strict_decoding(parts):
+    data = b"".join(parts)
+    try:
+        data.decode("utf-8")
+        expected = True
+    except UnicodeDecodeError:
+        expected = False
+    assert native.utf8_valid(data) is expected
+
+
+def _lazy_records(raw: bytes, fast: bool) -> list:
+    """read_jsonl(lazy=True)'s records, a line's bytes as its text, a rejection as (code, params)."""
+    from khabar.errors import KhabarError
+    from khabar.sources import exports
+
+    saved = exports._byte_lines
+    if not fast:
+        exports._byte_lines = lambda raw, encoding: None
+    try:
+        out = []
+        for n, line, item in exports.read_jsonl(raw, lazy=True):
+            if isinstance(item, KhabarError):
+                out.append((n, line, item.code, item.params))
+            else:
+                assert isinstance(item, bytes) if fast and exports._byte_lines(raw, "utf-8") is not None else True
+                out.append((n, line, item.decode("utf-8") if isinstance(item, bytes) else str(item)))
+        return out
+    except KhabarError as err:
+        return [("file", err.code, err.params)]
+    finally:
+        exports._byte_lines = saved
+
+
+JSONL_CASES = [
+    b'{"a": 1}\n{"b": "\xd8\xb3\xd9\x84\xd8\xa7\xd9\x85"}\n',
+    b'{"a": 1}\n\n   \n{"b": 2}',                               # blank lines, no newline at the end
+    b'\xef\xbb\xbf{"a": 1}\n{"b": 2}\n',                            # a BOM
+    b'{"a": 1}\n\xc2\xa0\xc2\xa0\n\xe2\x80\x83\n\x1c\x1d\n{"b": 2}\n',  # lines blank only as Unicode sees it
+    b'{"a": 1}\r\n{"b": 2}\r\n',                                    # CR: the long way
+    b'{"a": 1}\n{"b": "\xff"}\n',                                   # a bad byte: the long way, line by line
+    b'{"a": 1}\n{"b": "\x00"}\n',                                   # a NUL
+    b'\n\n\n', b'', b'   ', b'\xc2\xa0\n\xc2\xa0',                   # nothing, blank
+    b'not json\n[1, 2]\n{"a": NaN}\n{"a": 1, "a": 2}\n{"ok": true}', # rejections, parsed in the worker
+    ("{\"t\": \"" + "\u0637\u00af\u063a\u0152" * 40 + "\"}\n").encode("utf-8"),   # mojibake
+    b'\n{"a": 1}\n',
+]
+
+
+def test_a_jsonl_export_read_as_bytes_gives_the_records_the_text_gives():
+    from khabar.sources import exports
+    from khabar.sources.exports import line_record
+
+    taken = [raw for raw in JSONL_CASES if exports._byte_lines(raw, "utf-8") is not None]
+    assert taken == JSONL_CASES[:4] + JSONL_CASES[11:12] + JSONL_CASES[-1:]     # not CR, bad bytes, NUL, blank, mojibake
+    for raw in JSONL_CASES:
+        assert _lazy_records(raw, fast=True) == _lazy_records(raw, fast=False), raw[:60]
+    # the worker parses a line's bytes as it parses its text
+    for line in (b'{"a": "\xd8\xb3"}', b'[1]', b'nope', b'{"a": 1, "a": 2}'):
+        try:
+            got = line_record(line, 3)
+        except Exception as exc:           # noqa: BLE001
+            got = (type(exc).__name__, getattr(exc, "code", None), getattr(exc, "params", None))
+        try:
+            want = line_record(line.decode("utf-8"), 3)
+        except Exception as exc:           # noqa: BLE001
+            want = (type(exc).__name__, getattr(exc, "code", None), getattr(exc, "params", None))
+        assert got == want
+
+
+@needs_shared
+def test_real_jsonl_exports_read_as_bytes_give_the_same_records():
+    paths = sorted(SHARED_NEWS.parent.rglob("*.jsonl"))
+    assert paths
+    for path in paths:
+        raw = path.read_bytes()
+        assert _lazy_records(raw, fast=True) == _lazy_records(raw, fast=False), path

@@ -24,7 +24,7 @@ from __future__ import annotations
 import os
 from types import ModuleType
 
-API = 14
+API = 15
 
 
 def _load() -> ModuleType | None:

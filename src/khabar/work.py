@@ -32,7 +32,7 @@ from khabar.errors import KhabarError
 from khabar.record import Article
 from khabar.registry import Source, sources, taxonomy
 from khabar.sources import page_parser
-from khabar.sources.exports import JsonLine
+from khabar.sources.exports import JsonLine, line_record
 from khabar.sources.mapping import Mapping
 
 STAGES = ("read", "parse", "normalize", "validate", "dedup", "split", "write")
@@ -199,8 +199,8 @@ class Worker:
             return out
         try:
             t0 = time.perf_counter()
-            if isinstance(item, JsonLine):
-                item = item.record(line)
+            if isinstance(item, (JsonLine, bytes)):        # a JSON line, parsed here (khabar.sources.exports)
+                item = line_record(item, line)
             registry = mapping.registry(self.registry)
             parsed = mapping.apply(item, origin=origin, registry=registry, limits=self.limits)
             t1 = time.perf_counter()

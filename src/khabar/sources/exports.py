@@ -26,12 +26,14 @@ import datetime as dt
 import io
 import json
 import math
+import re
 import sys
 from collections.abc import Iterator
 from typing import Any
 
 from khabar.errors import KhabarError
-from khabar.sources.decode import decode_page, iter_lines, lines
+from khabar.native import native
+from khabar.sources.decode import _check_binary, check_mojibake, decode_page, iter_lines, lines
 
 Item = tuple[int, "int | None", "dict[str, Any] | KhabarError"]
 
@@ -188,18 +190,71 @@ class JsonLine(str):
 
     def record(self, lineno: int | None) -> dict[str, Any]:
         """The line's object; raises ``layout.bad-record`` for a line that is not one."""
-        try:
-            record = loads(self)
-        except (ValueError, RecursionError) as exc:
-            raise KhabarError("layout.bad-record", line=lineno, detail=f"line {lineno} is not JSON: {_problem(exc)}") from None
-        if not isinstance(record, dict):
-            raise KhabarError("layout.bad-record", line=lineno,
-                              detail=f"line {lineno} is a JSON {type(record).__name__}, not an object")
-        return record
+        return line_record(self, lineno)
+
+
+def line_record(line: str | bytes, lineno: int | None) -> dict[str, Any]:
+    """A JSON Lines record's object from its line (text, or the bytes of a line of an export
+    known to be UTF-8: see :func:`_byte_lines`); raises ``layout.bad-record`` for a line that is not one."""
+    try:
+        record = loads(line.decode("utf-8") if isinstance(line, bytes) else line)
+    except (ValueError, RecursionError) as exc:
+        raise KhabarError("layout.bad-record", line=lineno, detail=f"line {lineno} is not JSON: {_problem(exc)}") from None
+    if not isinstance(record, dict):
+        raise KhabarError("layout.bad-record", line=lineno,
+                          detail=f"line {lineno} is a JSON {type(record).__name__}, not an object")
+    return record
+
+
+def _byte_lines(raw: bytes, encoding: str) -> Iterator[tuple[int, int, bytes]] | None:
+    """For ``lazy`` reading (the build's main process): the records of a JSON Lines export as the
+    bytes of their lines, (record number, line number, bytes), which the worker decodes and parses
+    (:func:`line_record`), so the main process neither decodes the file nor encodes its lines
+    again to send them.  Only for a file whose text the long way would give whole and unchanged
+    but for the BOM: UTF-8 (``native.utf8_valid``), no CR, and every check of ``decode_page``
+    passed; None otherwise (the long way then reads it, and names any problem)."""
+    if native is None or encoding.lower().replace("_", "-") not in ("utf-8", "utf8", "utf-8-sig") or b"\r" in raw:
+        return None
+    if not raw or raw.isspace() or not native.utf8_valid(raw):
+        return None
+    start = 3 if raw.startswith(b"\xef\xbb\xbf") else 0
+    try:
+        _check_binary(raw)
+        check_mojibake(raw[start:start + 4 * 20000 + 4].decode("utf-8", errors="ignore")[:20000])
+    except KhabarError:
+        return None
+    if not _PRINTABLE_ASCII.search(raw, start):      # blank but for non-ASCII white space, or only controls
+        return None
+    return _numbered_lines(raw, start)
+
+
+_PRINTABLE_ASCII = re.compile(rb"[!-~]")
+
+
+def _numbered_lines(raw: bytes, start: int) -> Iterator[tuple[int, int, bytes]]:
+    """:func:`_records_of_lines` on bytes: the lines as :func:`iter_lines` cuts a text without CR,
+    blank ones (white space as ``str.strip`` sees it) skipped."""
+    n, lineno, end = 0, 0, len(raw)
+    while start < end:
+        stop = raw.find(b"\n", start)
+        line = raw[start:] if stop < 0 else raw[start:stop]
+        start = end if stop < 0 else stop + 1
+        lineno += 1
+        head = line.lstrip()                 # ASCII white space; a line opening otherwise may be Unicode's
+        if not head or (not (0x21 <= head[0] <= 0x7E) and not line.decode("utf-8").strip()):
+            continue
+        n += 1
+        yield n, lineno, line
 
 
 def read_jsonl(raw: bytes, encoding: str = "utf-8", lazy: bool = False) -> Iterator[Item]:
-    """Every non-blank line's object, or its rejection; ``lazy``: its :class:`JsonLine`, parsed later."""
+    """Every non-blank line's object, or its rejection; ``lazy``: its :class:`JsonLine` (or its
+    bytes, :func:`_byte_lines`), parsed later."""
+    if lazy:
+        fast = _byte_lines(raw, encoding)
+        if fast is not None:
+            yield from fast
+            return
     for n, lineno, line in _records_of_lines(raw, encoding):
         if isinstance(line, KhabarError):
             yield n, lineno, line
