@@ -1223,6 +1223,17 @@ static char *utf8_put(char *w, PyObject *s) {
     if (PyUnicode_IS_ASCII(s)) { memcpy(w, PyUnicode_DATA(s), n); return w + n; }
     int kind = PyUnicode_KIND(s);
     const void *data = PyUnicode_DATA(s);
+    if (kind == PyUnicode_2BYTE_KIND) {                 /* Persian text: its own loop */
+        const Py_UCS2 *d = data;
+        for (Py_ssize_t i = 0; i < n; i++) {
+            Py_UCS2 c = d[i];
+            if (c < 0x80) *w++ = (char)c;
+            else if (c < 0x800) { *w++ = (char)(0xC0 | (c >> 6)); *w++ = (char)(0x80 | (c & 0x3F)); }
+            else if (c >= 0xD800 && c <= 0xDFFF) return NULL;
+            else { *w++ = (char)(0xE0 | (c >> 12)); *w++ = (char)(0x80 | ((c >> 6) & 0x3F)); *w++ = (char)(0x80 | (c & 0x3F)); }
+        }
+        return w;
+    }
     for (Py_ssize_t i = 0; i < n; i++) {
         Py_UCS4 c = PyUnicode_READ(kind, data, i);
         if (c < 0x80) *w++ = (char)c;
@@ -1242,25 +1253,14 @@ static Py_ssize_t utf8_bound(PyObject *s) {          /* bytes its UTF-8 takes at
          : PyUnicode_GET_LENGTH(s) * (PyUnicode_KIND(s) == PyUnicode_1BYTE_KIND ? 2 : PyUnicode_KIND(s) == PyUnicode_2BYTE_KIND ? 3 : 4);
 }
 
-/* The strings of ``items`` (exact str each) appended to a column's data, their end offsets to
- * ``offsets`` from ``*k`` on: 0, or 1 where pyarrow must decide (a non-str, a lone surrogate, over 2 GiB). */
-static int utf8_strings(PyObject **items, Py_ssize_t n, int32_t *offsets, Py_ssize_t *k, char **buf, Py_ssize_t *len,
-                        Py_ssize_t *cap) {
+/* The strings of ``items`` (exact str each, their UTF-8 fitting the buffer: utf8_column measured
+ * it) appended to a column's data at ``*len``, their end offsets to ``offsets`` from ``*k`` on:
+ * 0, or 1 for a lone surrogate (pyarrow's conversion then decides). */
+static int utf8_strings(PyObject **items, Py_ssize_t n, int32_t *offsets, Py_ssize_t *k, char *buf, Py_ssize_t *len) {
     for (Py_ssize_t i = 0; i < n; i++) {
-        PyObject *s = items[i];
-        if (!PyUnicode_CheckExact(s)) return 1;
-        Py_ssize_t need = *len + utf8_bound(s);
-        if (need > INT32_MAX) return 1;
-        if (need > *cap) {
-            Py_ssize_t grown_cap = need * 2 < INT32_MAX ? need * 2 : INT32_MAX;
-            char *grown = PyMem_Realloc(*buf, grown_cap);
-            if (!grown) { PyErr_NoMemory(); return -1; }
-            *buf = grown;
-            *cap = grown_cap;
-        }
-        char *end = utf8_put(*buf + *len, s);
+        char *end = utf8_put(buf + *len, items[i]);
         if (!end) return 1;
-        *len = end - *buf;
+        *len = end - buf;
         offsets[++*k] = (int32_t)*len;
     }
     return 0;
@@ -1274,20 +1274,30 @@ static PyObject *utf8_column(PyObject *self, PyObject *args) {
     PyObject *values;
     int lists = 0;
     if (!PyArg_ParseTuple(args, "O!|p", &PyList_Type, &values, &lists)) return NULL;
-    Py_ssize_t n = PyList_GET_SIZE(values), strings = 0, nulls = 0;
-    for (Py_ssize_t i = 0; i < n; i++) {
+    Py_ssize_t n = PyList_GET_SIZE(values), strings = 0, nulls = 0, bound = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {                /* the sizes first: the data is written in place */
         PyObject *v = PyList_GET_ITEM(values, i);
-        if (v == Py_None) nulls++;
-        else if (!lists) strings++;
-        else if (!PyList_CheckExact(v)) Py_RETURN_NONE;
-        else strings += PyList_GET_SIZE(v);
+        if (v == Py_None) { nulls++; continue; }
+        PyObject **items = &v;
+        Py_ssize_t count = 1;
+        if (lists) {
+            if (!PyList_CheckExact(v)) Py_RETURN_NONE;
+            items = PySequence_Fast_ITEMS(v);
+            count = PyList_GET_SIZE(v);
+        }
+        for (Py_ssize_t j = 0; j < count; j++) {
+            if (!PyUnicode_CheckExact(items[j])) Py_RETURN_NONE;
+            bound += utf8_bound(items[j]);
+        }
+        strings += count;
+        if (bound > INT32_MAX) Py_RETURN_NONE;
     }
-    PyObject *validity = NULL, *outer = NULL, *inner = NULL, *result = NULL;
-    Py_ssize_t len = 0, cap = 4096, k = 0, j = 0;
-    char *buf = PyMem_Malloc(cap);           /* (never NULL below: an empty str is written at buf) */
-    if (!buf) return PyErr_NoMemory();
+    PyObject *validity = NULL, *outer = NULL, *inner = NULL, *data = NULL, *result = NULL;
+    Py_ssize_t len = 0, k = 0, j = 0;
+    if (!(data = PyBytes_FromStringAndSize(NULL, bound))) return NULL;
+    char *buf = PyBytes_AS_STRING(data);
     if (nulls) {
-        if (!(validity = PyBytes_FromStringAndSize(NULL, (n + 7) / 8))) { PyMem_Free(buf); return NULL; }
+        if (!(validity = PyBytes_FromStringAndSize(NULL, (n + 7) / 8))) goto done;
         memset(PyBytes_AS_STRING(validity), 0, (n + 7) / 8);
     }
     if (lists && !(outer = PyBytes_FromStringAndSize(NULL, (n + 1) * sizeof(int32_t)))) goto done;
@@ -1296,28 +1306,27 @@ static PyObject *utf8_column(PyObject *self, PyObject *args) {
     offsets[0] = 0;
     if (lists) list_offsets[0] = 0;
     int rc = 0;
-    for (Py_ssize_t i = 0; i < n && rc == 0; i++) {
+    for (Py_ssize_t i = 0; i < n && rc == 0; i++) {      /* (the buffer never grows: it has the bound) */
         PyObject *v = PyList_GET_ITEM(values, i);
         if (v != Py_None && validity) PyBytes_AS_STRING(validity)[i >> 3] |= (char)(1 << (i & 7));
         if (lists) {
-            if (v != Py_None) rc = utf8_strings(PySequence_Fast_ITEMS(v), PyList_GET_SIZE(v), offsets, &k, &buf, &len, &cap);
+            if (v != Py_None) rc = utf8_strings(PySequence_Fast_ITEMS(v), PyList_GET_SIZE(v), offsets, &k, buf, &len);
             list_offsets[++j] = (int32_t)k;
         } else if (v == Py_None) {
             offsets[++k] = (int32_t)len;
         } else {
-            rc = utf8_strings(&v, 1, offsets, &k, &buf, &len, &cap);
+            rc = utf8_strings(&v, 1, offsets, &k, buf, &len);
         }
     }
     if (rc < 0) goto done;
     if (rc > 0) { result = Py_None; Py_INCREF(result); goto done; }
-    PyObject *data = PyBytes_FromStringAndSize(buf, len);
-    if (!data) goto done;
+    if (_PyBytes_Resize(&data, len) < 0) goto done;      /* (data is NULL then) */
     if (!validity) { validity = Py_None; Py_INCREF(validity); }
     result = lists ? Py_BuildValue("(ONNNn)", validity, outer, inner, data, nulls)
                    : Py_BuildValue("(ONNn)", validity, inner, data, nulls);
-    if (result) { inner = NULL; if (lists) outer = NULL; }
+    if (result) { inner = NULL; data = NULL; if (lists) outer = NULL; }
 done:
-    PyMem_Free(buf);
+    Py_XDECREF(data);
     Py_XDECREF(validity);
     Py_XDECREF(outer);
     Py_XDECREF(inner);
