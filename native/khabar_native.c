@@ -634,13 +634,24 @@ static inline int wordmask_may(const wordmask_t *m, Py_ssize_t len, Py_UCS4 firs
 /* Chunks (white-space-separated pieces of a line) and what the restorer makes of them: NULL for
  * a chunk that stays as written, else the restored str.  Open addressing on an FNV-1a hash of
  * the code points; no str is made to look a chunk up.  At ``limit`` chunks it is emptied and
- * relearnt (bounded memory, as the Python memo). */
-typedef struct { uint64_t h; Py_ssize_t len; Py_UCS4 *chars; PyObject *value; } slot_t;
+ * relearnt (bounded memory, as the Python memo).  A short chunk's code points are kept in its slot
+ * (one cache miss to find a word, not two). */
+#define SLOT_CHARS 12
+typedef struct {
+    uint64_t h;
+    Py_ssize_t len;
+    unsigned char used, in_slot;                        /* in_slot: the code points are in ``small`` */
+    union { Py_UCS4 *chars; Py_UCS2 small[SLOT_CHARS]; } u;
+    PyObject *value;
+} slot_t;
 typedef struct { slot_t *slots; Py_ssize_t cap, count, limit; } memo_t;
 
 static void memo_clear(memo_t *m) {
     for (Py_ssize_t i = 0; i < m->cap; i++)
-        if (m->slots[i].chars) { PyMem_Free(m->slots[i].chars); Py_XDECREF(m->slots[i].value); }
+        if (m->slots[i].used) {
+            if (!m->slots[i].in_slot) PyMem_Free(m->slots[i].u.chars);
+            Py_XDECREF(m->slots[i].value);
+        }
     memset(m->slots, 0, sizeof(slot_t) * m->cap);
     m->count = 0;
 }
@@ -663,10 +674,11 @@ static inline __attribute__((always_inline)) slot_t *memo_find(memo_t *m, uint64
     Py_ssize_t mask = m->cap - 1, len = end - start;
     for (Py_ssize_t i = (Py_ssize_t)(h & mask);; i = (i + 1) & mask) {
         slot_t *s = &m->slots[i];
-        if (!s->chars) return s;
+        if (!s->used) return s;
         if (s->h == h && s->len == len) {
             Py_ssize_t k = 0;
-            while (k < len && s->chars[k] == PyUnicode_READ(kind, data, start + k)) k++;
+            if (s->in_slot) while (k < len && s->u.small[k] == PyUnicode_READ(kind, data, start + k)) k++;
+            else while (k < len && s->u.chars[k] == PyUnicode_READ(kind, data, start + k)) k++;
             if (k == len) return s;
         }
     }
@@ -676,9 +688,9 @@ static int memo_grow(memo_t *m) {
     slot_t *old = m->slots, *slots = PyMem_Calloc(cap, sizeof(slot_t));
     if (!slots) { PyErr_NoMemory(); return -1; }
     for (Py_ssize_t i = 0; i < m->cap; i++) {
-        if (!old[i].chars) continue;
+        if (!old[i].used) continue;
         for (Py_ssize_t j = (Py_ssize_t)(old[i].h & (cap - 1));; j = (j + 1) & (cap - 1))
-            if (!slots[j].chars) { slots[j] = old[i]; break; }
+            if (!slots[j].used) { slots[j] = old[i]; break; }
     }
     PyMem_Free(old);
     m->slots = slots;
@@ -714,10 +726,16 @@ static PyObject *memo_put(PyObject *self, PyObject *args) {
     Py_ssize_t len = PyUnicode_GET_LENGTH(chunk);
     uint64_t h = hash_span(kind, data, 0, len);
     slot_t *s = memo_find(m, h, kind, data, 0, len);
-    if (s->chars) Py_RETURN_NONE;                             /* known already */
-    Py_UCS4 *chars = PyUnicode_AsUCS4Copy(chunk);
-    if (!chars) return NULL;
-    s->h = h; s->len = len; s->chars = chars;
+    if (s->used) Py_RETURN_NONE;                              /* known already */
+    int narrow = len <= SLOT_CHARS && kind != PyUnicode_4BYTE_KIND;
+    if (narrow) {
+        for (Py_ssize_t k = 0; k < len; k++) s->u.small[k] = (Py_UCS2)PyUnicode_READ(kind, data, k);
+    } else {
+        Py_UCS4 *chars = PyUnicode_AsUCS4Copy(chunk);
+        if (!chars) return NULL;
+        s->u.chars = chars;
+    }
+    s->h = h; s->len = len; s->used = 1; s->in_slot = (unsigned char)narrow;
     s->value = value == Py_None ? NULL : (Py_INCREF(value), value);
     m->count++;
     Py_RETURN_NONE;
@@ -746,7 +764,7 @@ static inline __attribute__((always_inline)) PyObject *restore_memo_of(PyObject 
         if (i < n && PyUnicode_READ(kind, data, i) != ' ') continue;
         slot_t *s = found[index] = memo_find(m, hash_span(kind, data, start, i), kind, data, start, i);
         int is_va = i - start == 1 && PyUnicode_READ(kind, data, start) == 0x0648;
-        if (!s->chars) {
+        if (!s->used) {
             PyObject *chunk = PyUnicode_Substring(text, start, i);
             if (!chunk || (!missing && !(missing = PyList_New(0))) || PyList_Append(missing, chunk) < 0) {
                 Py_XDECREF(chunk); Py_XDECREF(missing); DONE(NULL);

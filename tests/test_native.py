@@ -370,3 +370,22 @@ def test_real_jsonl_exports_read_as_bytes_give_the_same_records():
     for path in paths:
         raw = path.read_bytes()
         assert _lazy_records(raw, fast=True) == _lazy_records(raw, fast=False), path
+
+
+def test_the_memo_keeps_short_and_long_chunks_alike():
+    memo = native.memo_new(1000)
+    chunks = ["و", "کتاب\u200cها", "a" * 12, "b" * 13, "𝐀", "x𝐀y" * 5, "\u0628" * 40, "", "ميشود"]
+    restored = {c: (c + "!" if i % 2 else None) for i, c in enumerate(chunks)}
+    text = " ".join(chunks)
+    assert native.restore_memo(text, memo) == list(dict.fromkeys(chunks))      # none known yet
+    for c, r in restored.items():
+        native.memo_put(memo, c, r)
+    native.memo_put(memo, "a" * 12, "ignored: known already")
+    assert native.memo_len(memo) == len(restored)
+    out, pairs = native.restore_memo(text, memo)
+    assert out == " ".join(r or c for c, r in restored.items()) and pairs is False
+    assert native.restore_memo("a" * 11 + " " + "b" * 12, memo) == ["a" * 11, "b" * 12]   # near misses are not hits
+    small = native.memo_new(2)
+    for c in ("یک", "دو", "سه"):
+        native.memo_put(small, c, None)
+    assert native.memo_len(small) == 1                                           # full: forgotten, then relearnt
