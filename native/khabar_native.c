@@ -1387,7 +1387,38 @@ static PyObject *utf8_valid(PyObject *self, PyObject *arg) {
     return PyBool_FromLong(ok);
 }
 
+/* collapse_utf8(text) -> bytes | None: " ".join(text.split()).encode("utf-8") in one pass (dedup's
+ * content digest hashes these bytes); None for a lone surrogate (Python's encode then raises). */
+INLINE PyObject *collapse_utf8_of(text_t t, int unused) {
+    PyObject *out = PyBytes_FromStringAndSize(NULL, 4 * t.n + 1);
+    if (!out) return NULL;
+    char *w0 = PyBytes_AS_STRING(out), *w = w0;
+    int pending = 0;
+    for (Py_ssize_t i = 0; i < t.n; i++) {
+        Py_UCS4 c = AT(t, i);
+        if (is_space(c)) { pending = w > w0; continue; }
+        if (pending) { *w++ = ' '; pending = 0; }
+        if (c < 0x80) *w++ = (char)c;
+        else if (c < 0x800) { *w++ = (char)(0xC0 | (c >> 6)); *w++ = (char)(0x80 | (c & 0x3F)); }
+        else if (c < 0x10000) {
+            if (c >= 0xD800 && c <= 0xDFFF) { Py_DECREF(out); Py_RETURN_NONE; }
+            *w++ = (char)(0xE0 | (c >> 12)); *w++ = (char)(0x80 | ((c >> 6) & 0x3F)); *w++ = (char)(0x80 | (c & 0x3F));
+        } else {
+            *w++ = (char)(0xF0 | (c >> 18)); *w++ = (char)(0x80 | ((c >> 12) & 0x3F));
+            *w++ = (char)(0x80 | ((c >> 6) & 0x3F)); *w++ = (char)(0x80 | (c & 0x3F));
+        }
+    }
+    if (_PyBytes_Resize(&out, w - w0) < 0) return NULL;
+    return out;
+}
+static PyObject *collapse_utf8(PyObject *self, PyObject *arg) {
+    text_t t;
+    if (text_of(arg, &t) < 0) return NULL;
+    return BY_KIND(collapse_utf8_of, t, 0);
+}
+
 static PyMethodDef methods[] = {
+    {"collapse_utf8", collapse_utf8, METH_O, "' '.join(text.split()).encode('utf-8'), or None: use Python."},
     {"utf8_valid", utf8_valid, METH_O, "Whether bytes decode as UTF-8 (strictly, as bytes.decode does)."},
     {"utf8_column", utf8_column, METH_VARARGS, "An Arrow string (or list of string) column's buffers, or None: use pyarrow."},
     {"raw_json", raw_json, METH_O, "record.raw_json(obj): canonical JSON as UTF-8 bytes, or None: use Python."},
@@ -1419,6 +1450,6 @@ PyMODINIT_FUNC PyInit_khabar_native(void) {
     classes_init();
     clean_map_init();
     PyObject *m = PyModule_Create(&module);
-    if (m && PyModule_AddIntConstant(m, "API", 15) < 0) { Py_DECREF(m); return NULL; }
+    if (m && PyModule_AddIntConstant(m, "API", 16) < 0) { Py_DECREF(m); return NULL; }
     return m;
 }

@@ -56,6 +56,11 @@ def check_twins(line: str) -> None:
         assert anchors == align_py(line, norm)
     assert native.align(line, norm, offsets._expand) == align_py(line, norm)
     check_restorer_twins(N._clean_line(line))
+    collapsed = native.collapse_utf8(line)              # dedup.content_digest's bytes
+    if collapsed is None:
+        assert any(0xD800 <= ord(c) <= 0xDFFF for c in line)
+    else:
+        assert collapsed == " ".join(line.split()).encode("utf-8")
     assert native.odd_characters([line, "x"]) == (assemble._EITHER.search(line) is not None) \
         + 2 * (assemble._MARK_FLOOD.search(line) is not None)
     assert native.mojibake_counts(line, decode._CP1256_TAIL) == (len(decode._MOJIBAKE_1256.findall(line)),

@@ -55,21 +55,23 @@ def odd_characters(texts: list[str]) -> int:
     return (_EITHER.search(joined) is not None) | 2 * (_MARK_FLOOD.search(joined) is not None)
 
 
+def _text_fields(raw: RawArticle) -> dict[str, str | None]:
+    """The record's text fields by the names a rejection gives them."""
+    fields = {"title": raw.title, "lead": raw.lead, "dateline": raw.dateline}
+    fields.update({f"paragraph {i}": p for i, p in enumerate(raw.paragraphs, start=1)})
+    return fields
+
+
 def check_characters(raw: RawArticle) -> None:
     """Reject control characters and bidirectional overrides in any text field, labels and the
     URL included, and floods of combining marks (more than five on one letter) in the text
     (a label of marks alone, as one Fars tag is, stays as the outlet wrote it)."""
-    fields = {"title": raw.title, "lead": raw.lead, "dateline": raw.dateline}
-    fields.update({f"paragraph {i}": p for i, p in enumerate(raw.paragraphs, start=1)})
-    found = odd_characters([x for x in fields.values() if x])      # one scan; a hit is named below
-    if found & 2:
-        for name, text in fields.items():
+    found = odd_characters([x for x in (raw.title, raw.lead, raw.dateline, *raw.paragraphs) if x])   # one scan
+    if found & 2:                                                   # a hit is named here
+        for name, text in _text_fields(raw).items():
             flood = _MARK_FLOOD.search(text) if text else None
             if flood:
                 raise KhabarError("text.mark-flood", field=name, count=len(flood.group()), offset=flood.start())
-    fields["url"] = raw.url
-    fields.update({f"label {i}": c for i, c in enumerate(raw.categories, start=1)})
-    fields.update({f"topic {i}": t for i, t in enumerate(raw.topics, start=1)})
     for name, text in (("title", raw.title), ("lead", raw.lead), ("body", "\n".join(raw.paragraphs))):
         if text:
             try:
@@ -79,6 +81,10 @@ def check_characters(raw: RawArticle) -> None:
                 raise
     if not found & 1 and not odd_characters([x for x in (raw.url, *raw.categories, *raw.topics) if x]) & 1:
         return                                                      # the clean majority
+    fields = _text_fields(raw)
+    fields["url"] = raw.url
+    fields.update({f"label {i}": c for i, c in enumerate(raw.categories, start=1)})
+    fields.update({f"topic {i}": t for i, t in enumerate(raw.topics, start=1)})
     for name, text in fields.items():
         if not text or not _EITHER.search(text):
             continue

@@ -62,8 +62,12 @@ def content(record: dict[str, Any]) -> str:
 
 
 def content_digest(text: str) -> bytes:
-    collapsed = native.collapse_space(text) if native is not None else " ".join(text.split())
-    return hashlib.sha256(collapsed.encode("utf-8")).digest()[:16]
+    """The first 16 bytes of the SHA-256 of ``text`` with its white space collapsed, in UTF-8
+    (``native.collapse_utf8`` writes those bytes in one pass)."""
+    data = native.collapse_utf8(text) if native is not None else None
+    if data is None:
+        data = " ".join(text.split()).encode("utf-8")
+    return hashlib.sha256(data).digest()[:16]
 
 
 _WORDISH = re.compile(r"[^\W_][\w\u200c.,/:٫٬'-]*")

@@ -24,7 +24,7 @@ from __future__ import annotations
 import os
 from types import ModuleType
 
-API = 15
+API = 16
 
 
 def _load() -> ModuleType | None:
