@@ -1417,7 +1417,42 @@ static PyObject *collapse_utf8(PyObject *self, PyObject *arg) {
     return BY_KIND(collapse_utf8_of, t, 0);
 }
 
+/* --- decode.check_persian: a letter only other languages write ---------------------------------- */
+
+/* has_any(text, chars, end) -> bool: whether text[:end] holds a character of ``chars`` (a str
+ * of BMP characters; its set kept as a bitmap, made again only when another str is passed). */
+INLINE int has_any_of(text_t t, const unsigned char *bits) {
+    for (Py_ssize_t i = 0; i < t.n; i++) {
+        Py_UCS4 c = AT(t, i);
+        if (c < 0x10000 && (bits[c >> 3] >> (c & 7) & 1)) return 1;
+    }
+    return 0;
+}
+static PyObject *has_any(PyObject *self, PyObject *args) {
+    PyObject *text, *chars;
+    Py_ssize_t end;
+    if (!PyArg_ParseTuple(args, "UUn", &text, &chars, &end)) return NULL;
+    static unsigned char bits[0x10000 / 8];
+    static PyObject *built = NULL;
+    if (built != chars) {
+        memset(bits, 0, sizeof bits);
+        for (Py_ssize_t i = 0; i < PyUnicode_GET_LENGTH(chars); i++) {
+            Py_UCS4 c = PyUnicode_READ_CHAR(chars, i);
+            if (c >= 0x10000) { PyErr_SetString(PyExc_ValueError, "BMP characters only"); built = NULL; return NULL; }
+            bits[c >> 3] |= (unsigned char)(1 << (c & 7));
+        }
+        Py_XDECREF(built);
+        Py_INCREF(chars);
+        built = chars;
+    }
+    text_t t;
+    if (text_of(text, &t) < 0) return NULL;
+    if (end < t.n) t.n = end < 0 ? 0 : end;
+    return PyBool_FromLong(BY_KIND(has_any_of, t, bits));
+}
+
 static PyMethodDef methods[] = {
+    {"has_any", has_any, METH_VARARGS, "Whether text[:end] holds one of the characters of a str."},
     {"collapse_utf8", collapse_utf8, METH_O, "' '.join(text.split()).encode('utf-8'), or None: use Python."},
     {"utf8_valid", utf8_valid, METH_O, "Whether bytes decode as UTF-8 (strictly, as bytes.decode does)."},
     {"utf8_column", utf8_column, METH_VARARGS, "An Arrow string (or list of string) column's buffers, or None: use pyarrow."},
@@ -1450,6 +1485,6 @@ PyMODINIT_FUNC PyInit_khabar_native(void) {
     classes_init();
     clean_map_init();
     PyObject *m = PyModule_Create(&module);
-    if (m && PyModule_AddIntConstant(m, "API", 16) < 0) { Py_DECREF(m); return NULL; }
+    if (m && PyModule_AddIntConstant(m, "API", 17) < 0) { Py_DECREF(m); return NULL; }
     return m;
 }

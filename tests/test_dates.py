@@ -87,3 +87,36 @@ def test_fars_url_ids():
     kw = dict(calendar="jalali", raw="x", origin="url id", zone="Asia/Tehran", limits=LIMITS, century=1300)
     assert g(short.groupdict(), **kw).published == "2008-09-27"
     assert g(long.groupdict(), **kw).published == "2016-06-24"
+
+
+def test_instant_writes_what_astimezone_and_strftime_write():
+    import datetime as dt
+    import random
+    import zoneinfo
+
+    from khabar import dates
+
+    def reference(local, zone=None, offset=None):
+        tz = dt.timezone(offset) if offset is not None else zoneinfo.ZoneInfo(zone or "UTC")
+        aware = local.replace(tzinfo=tz)
+        utc = aware.astimezone(dt.timezone.utc)
+        return dates.Instant(local_date=local.date(), utc=utc.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                             offset=dates._offset_text(aware.utcoffset() or dt.timedelta(0)))
+
+    rng = random.Random(26)
+    cases = [(dt.datetime(2024, 3, 20, 23, 59, 59, 999999), "Asia/Tehran", None),   # Nowruz, no DST since 2022
+             (dt.datetime(2008, 3, 21, 0, 30), "Asia/Tehran", None),                  # a DST gap
+             (dt.datetime(2021, 9, 21, 23, 30, fold=1), "Asia/Tehran", None),          # a repeated hour
+             (dt.datetime(999, 12, 31, 23, 0), None, dt.timedelta(hours=-3)),          # a three-digit year
+             (dt.datetime(9999, 12, 31, 23, 0), None, dt.timedelta(hours=5))]
+    for _ in range(3000):
+        local = dt.datetime(rng.choice([1900, 1979, 2000, 2024]), rng.randint(1, 12), rng.randint(1, 28),
+                            rng.randint(0, 23), rng.randint(0, 59), rng.randint(0, 59), fold=rng.randint(0, 1))
+        cases.append((local, rng.choice(["Asia/Tehran", "Asia/Kabul", "UTC", None]),
+                      rng.choice([None, dt.timedelta(hours=3, minutes=30), dt.timedelta(hours=-8)])))
+    for local, zone, offset in cases:
+        try:
+            expected = reference(local, zone, offset)
+        except OverflowError:
+            continue
+        assert dates.instant(local, zone, offset) == expected, (local, zone, offset)

@@ -56,6 +56,10 @@ def check_twins(line: str) -> None:
         assert anchors == align_py(line, norm)
     assert native.align(line, norm, offsets._expand) == align_py(line, norm)
     check_restorer_twins(N._clean_line(line))
+    from khabar.text import language
+    for end in (0, 5, 2000):
+        assert native.has_any(line, language.OTHER_LETTER_CHARS, end) == \
+            (language.OTHER_LETTERS.search(line, 0, end) is not None)
     collapsed = native.collapse_utf8(line)              # dedup.content_digest's bytes
     if collapsed is None:
         assert any(0xD800 <= ord(c) <= 0xDFFF for c in line)
@@ -125,7 +129,7 @@ def test_twins_agree_on_real_news():
                                         "گفت", "و", "گوهای", "فی", "الذي", "است", "ة", "\u064e", "نمی", "تر", "هایشان",
                                         "اند", "\u200b", "\ufeff", "ط", "پ", "ع", "\u200c", "\x85", "\x1f", "\u202e",
                                         "\ufdd0", "\u064b\u064b\u064b", "\u0300\u0301\u0302", "\u3000", "Ω", "ж", "ש",
-                                        "\uffff", "\ufffe", "\u061c", "\u2060", "\u0649", "\u200c\u064e\u200c",
+                                        "\uffff", "\ufffe", "\u061c", "\u2060", "\u0649", "\u200c\u064e\u200c", "\u0679", "\u06d5",
                                         "中", "\u0710", "ÿ", "\u00c0", "\u07ff", "\u0800"]),
                 max_size=30))
 def test_twins_agree_on_generated_text(parts):

@@ -90,9 +90,11 @@ def instant(local: dt.datetime, zone: str | None = None, offset: dt.timedelta | 
         aware = local.replace(tzinfo=dt.timezone(offset))
     else:
         aware = local.replace(tzinfo=zoneinfo.ZoneInfo(zone or "UTC"))
-    utc = aware.astimezone(dt.timezone.utc)
-    return Instant(local_date=local.date(), utc=utc.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                   offset=_offset_text(aware.utcoffset() or dt.timedelta(0)))
+    shift = aware.utcoffset() or dt.timedelta(0)
+    utc = local - shift                  # what astimezone(timezone.utc) gives, without its zone
+    # isoformat writes what strftime("%Y-%m-%dT%H:%M:%SZ") writes for a four-digit year, at a fifth of its cost
+    text = utc.isoformat(timespec="seconds") + "Z" if utc.year >= 1000 else utc.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return Instant(local_date=local.date(), utc=text, offset=_offset_text(shift))
 
 
 # --- dates as exports write them: strptime-like formats and regular expressions -------------

@@ -6,7 +6,10 @@ memo, its Arabic-clause test and spaced-affix matches (:mod:`khabar.text.zwnj`),
 sentences (:mod:`khabar.text.segment`), the language and mojibake counts
 (:mod:`khabar.sources.decode`), the character checks (:func:`khabar.assemble.odd_characters`),
 hashing the words of the dedup content, its shingles, MinHash signature and digest
-(:mod:`khabar.dedup`) and aligning normalized with raw text (:mod:`khabar.text.offsets`).
+(:mod:`khabar.dedup`), aligning normalized with raw text (:mod:`khabar.text.offsets`), an
+imported record's canonical JSON (:func:`khabar.record.raw_json`), the UTF-8 buffers of a
+unit's text columns (:func:`khabar.shards.column`) and whether an export's bytes are UTF-8
+(:mod:`khabar.sources.exports`, which then sends its lines' bytes, not their text).
 The Python code is the reference: the twins give the same results (``tests/test_native.py``
 feeds both real and generated text), and a twin returns None where it would need what only
 Python has (presentation forms' NFKC expansion, a lone surrogate, a text its quick test
@@ -24,7 +27,7 @@ from __future__ import annotations
 import os
 from types import ModuleType
 
-API = 16
+API = 17
 
 
 def _load() -> ModuleType | None:

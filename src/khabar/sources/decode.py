@@ -230,9 +230,9 @@ def check_persian(text: str) -> None:
     if arabic_hits >= 3 and arabic_hits > persian_hits:
         raise KhabarError("language.not-persian",
                           detail=f"Arabic function words ({arabic_hits}) outnumber Persian ones ({persian_hits}): Arabic, not Persian")
-    from khabar.text.language import NAMES, OTHER_LETTERS, SAMPLE, not_persian
+    from khabar.text.language import NAMES, SAMPLE, not_persian, other_letters
 
-    if persian_hits >= PERSIAN_EVIDENCE and persian_hits >= 4 * arabic_hits and not OTHER_LETTERS.search(text, 0, SAMPLE):
+    if persian_hits >= PERSIAN_EVIDENCE and persian_hits >= 4 * arabic_hits and not other_letters(text, SAMPLE):
         return        # Persian's own function words, and no letter only Urdu, Pashto, Sorani or Sindhi write
     other = not_persian(text)
     if other is not None:

@@ -32,11 +32,21 @@ def _detector() -> Any:
 
 
 # Letters of Urdu, Pashto, Central Kurdish and Sindhi that Persian never writes.
-OTHER_LETTERS = re.compile("[\u0679\u0688\u0691\u06ba\u06be\u06c1\u06d2\u06d3"     # Urdu ٹ ڈ ڑ ں ھ ہ ے ۓ
-                           "\u067c\u0689\u0693\u0696\u069a\u06ab\u06bc\u06cd\u06d0"   # Pashto ټ ډ ړ ږ ښ ګ ڼ ۍ ې
-                           "\u06b5\u0695\u06c6\u06ce\u06d5"                         # Sorani ڵ ڕ ۆ ێ ە
-                           "\u06aa\u067b\u0680\u067a\u067d\u067f\u06a6\u0684\u0687\u0683\u068a\u068c\u068d"
-                           "\u068e\u068f\u06b3\u06b1\u06bb]")                   # Sindhi
+OTHER_LETTER_CHARS = ("\u0679\u0688\u0691\u06ba\u06be\u06c1\u06d2\u06d3"     # Urdu ٹ ڈ ڑ ں ھ ہ ے ۓ
+                      "\u067c\u0689\u0693\u0696\u069a\u06ab\u06bc\u06cd\u06d0"   # Pashto ټ ډ ړ ږ ښ ګ ڼ ۍ ې
+                      "\u06b5\u0695\u06c6\u06ce\u06d5"                         # Sorani ڵ ڕ ۆ ێ ە
+                      "\u06aa\u067b\u0680\u067a\u067d\u067f\u06a6\u0684\u0687\u0683\u068a\u068c\u068d"
+                      "\u068e\u068f\u06b3\u06b1\u06bb")                   # Sindhi
+OTHER_LETTERS = re.compile(f"[{OTHER_LETTER_CHARS}]")
+
+
+def other_letters(text: str, end: int = SAMPLE) -> bool:
+    """Whether ``text[:end]`` holds a letter of :data:`OTHER_LETTERS` (``native.has_any`` is the twin)."""
+    from khabar.native import native
+
+    if native is not None:
+        return native.has_any(text, OTHER_LETTER_CHARS, end)
+    return OTHER_LETTERS.search(text, 0, end) is not None
 
 
 def _labels(sample: str, k: int) -> list[tuple[str, float]]:
