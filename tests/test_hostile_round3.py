@@ -375,3 +375,30 @@ def test_one_bad_record_costs_itself_not_its_file(tmp_path):
     nul = next(r for r in result.report.rejections if r.code == "encoding.nul")
     assert data.split(b"\n")[nul.line - 1].count(b"\x00") == 1              # the line it names holds the NUL
     assert result.report.published["farsnews"] == 3 and result.report.balanced()
+
+
+def test_stopping_the_pool_frees_its_threads_from_a_result_cut_short():
+    """A worker ended while sending a result leaves the message cut short in the results' pipe;
+    the pool's thread that reads results then waited for the rest forever, and an interrupted
+    build hung on shutdown (about one in eighteen). Here the cut message is written by hand."""
+    import multiprocessing
+    import struct
+    import threading
+    from concurrent.futures import ProcessPoolExecutor
+
+    from khabar.work import _stop
+
+    pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
+    assert pool.submit(abs, -3).result(timeout=30) == 3              # the pool's thread is reading results
+    writer = pool._result_queue._writer
+    os.write(writer.fileno(), struct.pack("!i", 1 << 20) + b"x" * 100)  # a header for 1 MiB, then 100 bytes
+    time.sleep(0.5)                                                   # the thread now waits for the rest
+    done = threading.Event()
+
+    def stop() -> None:
+        _stop(pool)
+        pool.shutdown(wait=True, cancel_futures=True)
+        done.set()
+
+    threading.Thread(target=stop, daemon=True).start()
+    assert done.wait(30), "the pool's threads still wait on its pipes"

@@ -15,6 +15,7 @@ import contextlib
 import dataclasses
 import gc
 import hashlib
+import itertools
 import multiprocessing
 import os
 import time
@@ -367,7 +368,8 @@ def ordered_map(units: Iterable[Unit], latest: Any, workers: int, window: int = 
 
     from khabar.text.zwnj import default_restorer
 
-    default_restorer(), default_restorer(False)   # load the lexicon once, before forking: the workers share it
+    with _FirstUnitAhead(units) as units:         # beside the lexicon: reading, hashing, checking the first file
+        default_restorer(), default_restorer(False)   # load the lexicon once, before forking: the workers share it
     methods = multiprocessing.get_all_start_methods()
     ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     pool = ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init, initargs=(latest, spooling, open_only, os.getpid()))
@@ -386,6 +388,50 @@ def ordered_map(units: Iterable[Unit], latest: Any, workers: int, window: int = 
         raise
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+class _FirstUnitAhead:
+    """Units taken from ``units`` in a thread while the block runs (the lexicon's load: Python,
+    holding one core), until the block ends: reading an export, its SHA-256 and its UTF-8 check
+    are C that lets go of the GIL, so they take the other core, idle until the workers start.
+    The block gets the units back whole, in order; an error reading them is raised where the
+    unit is asked for, as it would have been.  The thread has ended when the block does
+    (processes are forked after it)."""
+
+    def __init__(self, units: Iterable[Unit]):
+        import threading
+
+        self.units = iter(units)
+        self.ahead: list[Unit] = []
+        self.error: BaseException | None = None
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._take, name="khabar-units-ahead", daemon=True)
+
+    def _take(self) -> None:
+        try:
+            while not self.done.is_set():
+                unit = next(self.units, None)
+                if unit is None:
+                    return
+                self.ahead.append(unit)
+                if unit.kind != "page":         # an export's or a capture's: its file is read now
+                    return
+        except BaseException as exc:            # raised in the build's thread, when the units are read
+            self.error = exc
+
+    def _all(self) -> Iterator[Unit]:
+        yield from self.ahead
+        if self.error is not None:
+            raise self.error
+        yield from self.units
+
+    def __enter__(self) -> Iterator[Unit]:
+        self.thread.start()
+        return self._all()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.done.set()
+        self.thread.join()
 
 
 def _result(unit: Unit, future: Any) -> tuple[list[Outcome], dict[str, float]]:
@@ -408,7 +454,18 @@ class WorkerDied(Exception):
 
 
 def _stop(pool: Any) -> None:
-    """End the pool's processes now (an interrupted or failed build leaves no worker running)."""
+    """End the pool's processes now (an interrupted or failed build leaves no worker running).
+
+    The build's process holds an end of each of the pool's pipes that only the workers use, and
+    with the workers gone those ends kept two of the pool's threads waiting forever (an
+    interrupted build hung, one in six): a result cut short by its worker's end left the thread
+    that reads results waiting for the rest, and units still being sent left the thread that
+    sends them waiting for a reader.  Both ends are closed here, as the pool itself does when it
+    finds a worker dead, so the one thread reads the pipe's end and the other's writes fail."""
     for process in list(getattr(pool, "_processes", {}).values()):
         if process.is_alive():
             process.terminate()
+    for queue, end in (("_result_queue", "_writer"), ("_call_queue", "_reader")):
+        connection = getattr(getattr(pool, queue, None), end, None)
+        if connection is not None:
+            connection.close()
