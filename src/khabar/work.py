@@ -15,7 +15,6 @@ import contextlib
 import dataclasses
 import gc
 import hashlib
-import itertools
 import multiprocessing
 import os
 import time
@@ -368,8 +367,7 @@ def ordered_map(units: Iterable[Unit], latest: Any, workers: int, window: int = 
 
     from khabar.text.zwnj import default_restorer
 
-    with _FirstUnitAhead(units) as units:         # beside the lexicon: reading, hashing, checking the first file
-        default_restorer(), default_restorer(False)   # load the lexicon once, before forking: the workers share it
+    default_restorer(), default_restorer(False)   # load the lexicon once, before forking: the workers share it
     methods = multiprocessing.get_all_start_methods()
     ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     pool = ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init, initargs=(latest, spooling, open_only, os.getpid()))
@@ -388,50 +386,6 @@ def ordered_map(units: Iterable[Unit], latest: Any, workers: int, window: int = 
         raise
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
-
-
-class _FirstUnitAhead:
-    """Units taken from ``units`` in a thread while the block runs (the lexicon's load: Python,
-    holding one core), until the block ends: reading an export, its SHA-256 and its UTF-8 check
-    are C that lets go of the GIL, so they take the other core, idle until the workers start.
-    The block gets the units back whole, in order; an error reading them is raised where the
-    unit is asked for, as it would have been.  The thread has ended when the block does
-    (processes are forked after it)."""
-
-    def __init__(self, units: Iterable[Unit]):
-        import threading
-
-        self.units = iter(units)
-        self.ahead: list[Unit] = []
-        self.error: BaseException | None = None
-        self.done = threading.Event()
-        self.thread = threading.Thread(target=self._take, name="khabar-units-ahead", daemon=True)
-
-    def _take(self) -> None:
-        try:
-            while not self.done.is_set():
-                unit = next(self.units, None)
-                if unit is None:
-                    return
-                self.ahead.append(unit)
-                if unit.kind != "page":         # an export's or a capture's: its file is read now
-                    return
-        except BaseException as exc:            # raised in the build's thread, when the units are read
-            self.error = exc
-
-    def _all(self) -> Iterator[Unit]:
-        yield from self.ahead
-        if self.error is not None:
-            raise self.error
-        yield from self.units
-
-    def __enter__(self) -> Iterator[Unit]:
-        self.thread.start()
-        return self._all()
-
-    def __exit__(self, *exc: Any) -> None:
-        self.done.set()
-        self.thread.join()
 
 
 def _result(unit: Unit, future: Any) -> tuple[list[Outcome], dict[str, float]]:
