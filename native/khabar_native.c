@@ -59,6 +59,21 @@ static int text_of(PyObject *arg, text_t *t) {
     return 0;
 }
 #define AT(t, i) PyUnicode_READ((t).kind, (t).data, (i))
+
+/* The UTF-8 of one code point at w; returns the end.  A surrogate is written as its three bytes
+ * (as encode(..., "surrogatepass") does): the callers that must refuse one check it first. */
+static inline char *put_utf8(char *w, Py_UCS4 c) {
+    if (c < 0x80) *w++ = (char)c;
+    else if (c < 0x800) { *w++ = (char)(0xC0 | (c >> 6)); *w++ = (char)(0x80 | (c & 0x3F)); }
+    else if (c < 0x10000) {
+        *w++ = (char)(0xE0 | (c >> 12)); *w++ = (char)(0x80 | ((c >> 6) & 0x3F)); *w++ = (char)(0x80 | (c & 0x3F));
+    } else {
+        *w++ = (char)(0xF0 | (c >> 18)); *w++ = (char)(0x80 | ((c >> 12) & 0x3F));
+        *w++ = (char)(0x80 | ((c >> 6) & 0x3F)); *w++ = (char)(0x80 | (c & 0x3F));
+    }
+    return w;
+}
+static inline int is_surrogate(Py_UCS4 c) { return c >= 0xD800 && c <= 0xDFFF; }
 /* The loops compiled once per kind of str (Persian text is UCS-2): ``f`` is an always-inlined
  * body taking the text_t first, called with the kind a constant the compiler folds in. */
 #define INLINE static inline __attribute__((always_inline))
@@ -431,6 +446,22 @@ static int already_clean(text_t t) {
     return 1;
 }
 
+/* Step 3 of clean_line, from ``src`` (``n`` characters) to ``dst`` (``k`` of them after): a run of
+ * ZWNJs stays one ZWNJ between two letters that join (the first with its vowel marks), else it
+ * goes.  A macro: the quick way's buffers are UCS-2, the long way's UCS-4. */
+#define ZWNJ_RUNS(src, n, dst, k) do {                                                               \
+    (k) = 0;                                                                                        \
+    for (Py_ssize_t i_ = 0; i_ < (n);) {                                                            \
+        if ((src)[i_] != ZWNJ) { (dst)[(k)++] = (src)[i_++]; continue; }                            \
+        Py_ssize_t e_ = i_, before_ = i_ - 1;                                                       \
+        while (e_ < (n) && (src)[e_] == ZWNJ) e_++;                                                 \
+        while (before_ >= 0 && is_vowel_mark((src)[before_])) before_--;                            \
+        if (before_ >= 0 && e_ < (n) && Py_UNICODE_ISALPHA((src)[before_]) && Py_UNICODE_ISALPHA((src)[e_]) \
+            && !is_non_joining((src)[before_])) (dst)[(k)++] = ZWNJ;                               \
+        i_ = e_;                                                                                    \
+    }                                                                                               \
+} while (0)
+
 /* clean_line's result for the usual line, the long way's steps in one or two passes over UCS-2:
  * a line with no direction mark or presentation form (step 2 has nothing to do), whose white
  * space, once tatweels, invisible characters and stray ZWNJs are dropped, is single plain spaces
@@ -451,23 +482,10 @@ static PyObject *clean_line_quick(text_t t) {
         out[m++] = c;
     }
     end = out;
-    if (zwnj) {                                       /* 3. ZWNJ runs, as the long way's step 3 */
-        Py_UCS2 *b = out, *a = out + t.n;
-        Py_ssize_t k = 0;
-        for (Py_ssize_t i = 0; i < m;) {
-            if (b[i] == ZWNJ) {
-                Py_ssize_t e = i;
-                while (e < m && b[e] == ZWNJ) e++;
-                Py_ssize_t before = i - 1;
-                while (before >= 0 && is_vowel_mark(b[before])) before--;
-                if (before >= 0 && e < m && Py_UNICODE_ISALPHA(b[before]) && Py_UNICODE_ISALPHA(b[e])
-                    && !is_non_joining(b[before])) a[k++] = ZWNJ;
-                i = e;
-                continue;
-            }
-            a[k++] = b[i++];
-        }
-        end = a;
+    if (zwnj) {                                       /* 3. ZWNJ runs */
+        Py_ssize_t k;
+        ZWNJ_RUNS(out, m, out + t.n, k);
+        end = out + t.n;
         m = k;
     }
     if (m && (is_space(end[0]) || is_space(end[m - 1]))) goto long_way;
@@ -526,21 +544,9 @@ static PyObject *clean_line(PyObject *self, PyObject *arg) {
         i++;
     }
     if (marks) for (Py_ssize_t i = 0; i < k; i++) if (b[i] == ZWNJ) { zwnj = 1; break; }
-    /* 3. a ZWNJ run stays one ZWNJ between two letters that join (the first with its vowel marks); else stray */
-    m = 0;
-    for (Py_ssize_t i = 0; i < k;) {
-        if (zwnj && b[i] == ZWNJ) {
-            Py_ssize_t e = i;
-            while (e < k && b[e] == ZWNJ) e++;
-            Py_ssize_t before = i - 1;
-            while (before >= 0 && is_vowel_mark(b[before])) before--;
-            if (before >= 0 && e < k && Py_UNICODE_ISALPHA(b[before]) && Py_UNICODE_ISALPHA(b[e])
-                && !is_non_joining(b[before])) a[m++] = ZWNJ;
-            i = e;
-            continue;
-        }
-        a[m++] = b[i++];
-    }
+    /* 3. a ZWNJ run stays one ZWNJ between two letters that join (ZWNJ_RUNS); else stray */
+    if (zwnj) ZWNJ_RUNS(b, k, a, m);
+    else { memcpy(a, b, sizeof(Py_UCS4) * k); m = k; }
     /* 4. runs of spaces folded into one, then white space trimmed at both ends */
     k = 0;
     for (Py_ssize_t i = 0; i < m;) {
@@ -982,6 +988,24 @@ static PyObject *odd_characters(PyObject *self, PyObject *arg) {
     return PyLong_FromLong(found);
 }
 
+/* A str's characters as a bitmap of the BMP, built again only when another str is passed (the
+ * modules pass their constants); -1 with ValueError for a character past the BMP. */
+typedef struct { unsigned char bits[0x10000 / 8]; PyObject *built; } charset_t;
+static int charset_for(charset_t *set, PyObject *chars) {
+    if (set->built == chars) return 0;
+    Py_CLEAR(set->built);
+    memset(set->bits, 0, sizeof set->bits);
+    for (Py_ssize_t i = 0; i < PyUnicode_GET_LENGTH(chars); i++) {
+        Py_UCS4 c = PyUnicode_READ_CHAR(chars, i);
+        if (c >= 0x10000) { PyErr_SetString(PyExc_ValueError, "BMP characters only"); return -1; }
+        set->bits[c >> 3] |= (unsigned char)(1 << (c & 7));
+    }
+    Py_INCREF(chars);
+    set->built = chars;
+    return 0;
+}
+static inline int charset_has(const unsigned char *bits, Py_UCS4 c) { return c < 0x10000 && (bits[c >> 3] >> (c & 7) & 1); }
+
 /* decode._ARABIC_SCRIPT */
 static int is_arabic_script(Py_UCS4 c) {
     return (c >= 0x0600 && c <= 0x06FF) || (c >= 0x0750 && c <= 0x077F) || (c >= 0xFB50 && c <= 0xFDFF)
@@ -995,7 +1019,7 @@ INLINE PyObject *mojibake_counts_of(text_t t, const unsigned char *in_tail) {
         if (is_arabic_script(c)) arabic++;
         if ((c == 0x0637 || c == 0x0638 || c == 0x0639 || c == 0x063A) && i + 1 < t.n) {
             Py_UCS4 d = AT(t, i + 1);
-            if (d < 0x10000 && (in_tail[d >> 3] >> (d & 7) & 1)) {
+            if (charset_has(in_tail, d)) {
                 pairs++;
                 if (is_arabic_script(d)) arabic++;
                 i++;
@@ -1011,21 +1035,11 @@ INLINE PyObject *mojibake_counts_of(text_t t, const unsigned char *in_tail) {
 static PyObject *mojibake_counts(PyObject *self, PyObject *args) {
     PyObject *sample, *tail;
     if (!PyArg_ParseTuple(args, "UU", &sample, &tail)) return NULL;
-    static unsigned char in_tail[0x10000 / 8];
-    static PyObject *built = NULL;
-    if (built != tail) {                               /* the tail's characters as a bitmap, once */
-        memset(in_tail, 0, sizeof in_tail);
-        for (Py_ssize_t i = 0; i < PyUnicode_GET_LENGTH(tail); i++) {
-            Py_UCS4 c = PyUnicode_READ_CHAR(tail, i);
-            if (c < 0x10000) in_tail[c >> 3] |= 1 << (c & 7);
-        }
-        Py_XDECREF(built);
-        Py_INCREF(tail);
-        built = tail;
-    }
+    static charset_t in_tail;                          /* the tail's characters */
+    if (charset_for(&in_tail, tail) < 0) return NULL;
     text_t t;
     if (text_of(sample, &t) < 0) return NULL;
-    return BY_KIND(mojibake_counts_of, t, in_tail);
+    return BY_KIND(mojibake_counts_of, t, in_tail.bits);
 }
 
 /* collapse_space(text) -> str: " ".join(text.split()), white space as str.split() sees it. */
@@ -1139,15 +1153,8 @@ static int json_string(out_t *o, PyObject *s) {
     *w++ = '"';
     for (Py_ssize_t i = 0; i < n; i++) {
         Py_UCS4 c = PyUnicode_READ(kind, data, i);
-        if (c >= 0x80) {
-            if (c < 0x800) { *w++ = (char)(0xC0 | (c >> 6)); *w++ = (char)(0x80 | (c & 0x3F)); }
-            else if (c < 0x10000) {
-                *w++ = (char)(0xE0 | (c >> 12)); *w++ = (char)(0x80 | ((c >> 6) & 0x3F)); *w++ = (char)(0x80 | (c & 0x3F));
-            } else {
-                *w++ = (char)(0xF0 | (c >> 18)); *w++ = (char)(0x80 | ((c >> 12) & 0x3F));
-                *w++ = (char)(0x80 | ((c >> 6) & 0x3F)); *w++ = (char)(0x80 | (c & 0x3F));
-            }
-        } else if (c == '"' || c == '\\') { *w++ = '\\'; *w++ = (char)c; }
+        if (c >= 0x80) w = put_utf8(w, c);
+        else if (c == '"' || c == '\\') { *w++ = '\\'; *w++ = (char)c; }
         else if (c >= 0x20) *w++ = (char)c;
         else {
             *w++ = '\\';
@@ -1244,25 +1251,15 @@ static char *utf8_put(char *w, PyObject *s) {
     if (kind == PyUnicode_2BYTE_KIND) {                 /* Persian text: its own loop */
         const Py_UCS2 *d = data;
         for (Py_ssize_t i = 0; i < n; i++) {
-            Py_UCS2 c = d[i];
-            if (c < 0x80) *w++ = (char)c;
-            else if (c < 0x800) { *w++ = (char)(0xC0 | (c >> 6)); *w++ = (char)(0x80 | (c & 0x3F)); }
-            else if (c >= 0xD800 && c <= 0xDFFF) return NULL;
-            else { *w++ = (char)(0xE0 | (c >> 12)); *w++ = (char)(0x80 | ((c >> 6) & 0x3F)); *w++ = (char)(0x80 | (c & 0x3F)); }
+            if (is_surrogate(d[i])) return NULL;
+            w = put_utf8(w, d[i]);
         }
         return w;
     }
     for (Py_ssize_t i = 0; i < n; i++) {
         Py_UCS4 c = PyUnicode_READ(kind, data, i);
-        if (c < 0x80) *w++ = (char)c;
-        else if (c < 0x800) { *w++ = (char)(0xC0 | (c >> 6)); *w++ = (char)(0x80 | (c & 0x3F)); }
-        else if (c < 0x10000) {
-            if (c >= 0xD800 && c <= 0xDFFF) return NULL;
-            *w++ = (char)(0xE0 | (c >> 12)); *w++ = (char)(0x80 | ((c >> 6) & 0x3F)); *w++ = (char)(0x80 | (c & 0x3F));
-        } else {
-            *w++ = (char)(0xF0 | (c >> 18)); *w++ = (char)(0x80 | ((c >> 12) & 0x3F));
-            *w++ = (char)(0x80 | ((c >> 6) & 0x3F)); *w++ = (char)(0x80 | (c & 0x3F));
-        }
+        if (is_surrogate(c)) return NULL;
+        w = put_utf8(w, c);
     }
     return w;
 }
@@ -1400,15 +1397,8 @@ INLINE PyObject *collapse_utf8_of(text_t t, int unused) {
         Py_UCS4 c = AT(t, i);
         if (is_space(c)) { pending = w > w0; continue; }
         if (pending) { *w++ = ' '; pending = 0; }
-        if (c < 0x80) *w++ = (char)c;
-        else if (c < 0x800) { *w++ = (char)(0xC0 | (c >> 6)); *w++ = (char)(0x80 | (c & 0x3F)); }
-        else if (c < 0x10000) {
-            if (c >= 0xD800 && c <= 0xDFFF) { Py_DECREF(out); Py_RETURN_NONE; }
-            *w++ = (char)(0xE0 | (c >> 12)); *w++ = (char)(0x80 | ((c >> 6) & 0x3F)); *w++ = (char)(0x80 | (c & 0x3F));
-        } else {
-            *w++ = (char)(0xF0 | (c >> 18)); *w++ = (char)(0x80 | ((c >> 12) & 0x3F));
-            *w++ = (char)(0x80 | ((c >> 6) & 0x3F)); *w++ = (char)(0x80 | (c & 0x3F));
-        }
+        if (is_surrogate(c)) { Py_DECREF(out); Py_RETURN_NONE; }
+        w = put_utf8(w, c);
     }
     if (_PyBytes_Resize(&out, w - w0) < 0) return NULL;
     return out;
@@ -1422,11 +1412,11 @@ static PyObject *collapse_utf8(PyObject *self, PyObject *arg) {
 /* --- decode.check_persian: a letter only other languages write ---------------------------------- */
 
 /* has_any(text, chars, end) -> bool: whether text[:end] holds a character of ``chars`` (a str
- * of BMP characters; its set kept as a bitmap, made again only when another str is passed). */
+ * of BMP characters, kept as a charset_t). */
 INLINE int has_any_of(text_t t, const unsigned char *bits) {
     for (Py_ssize_t i = 0; i < t.n; i++) {
         Py_UCS4 c = AT(t, i);
-        if (c < 0x10000 && (bits[c >> 3] >> (c & 7) & 1)) return 1;
+        if (charset_has(bits, c)) return 1;
     }
     return 0;
 }
@@ -1434,23 +1424,12 @@ static PyObject *has_any(PyObject *self, PyObject *args) {
     PyObject *text, *chars;
     Py_ssize_t end;
     if (!PyArg_ParseTuple(args, "UUn", &text, &chars, &end)) return NULL;
-    static unsigned char bits[0x10000 / 8];
-    static PyObject *built = NULL;
-    if (built != chars) {
-        memset(bits, 0, sizeof bits);
-        for (Py_ssize_t i = 0; i < PyUnicode_GET_LENGTH(chars); i++) {
-            Py_UCS4 c = PyUnicode_READ_CHAR(chars, i);
-            if (c >= 0x10000) { PyErr_SetString(PyExc_ValueError, "BMP characters only"); built = NULL; return NULL; }
-            bits[c >> 3] |= (unsigned char)(1 << (c & 7));
-        }
-        Py_XDECREF(built);
-        Py_INCREF(chars);
-        built = chars;
-    }
+    static charset_t set;
+    if (charset_for(&set, chars) < 0) return NULL;
     text_t t;
     if (text_of(text, &t) < 0) return NULL;
     if (end < t.n) t.n = end < 0 ? 0 : end;
-    return PyBool_FromLong(BY_KIND(has_any_of, t, bits));
+    return PyBool_FromLong(BY_KIND(has_any_of, t, set.bits));
 }
 
 static PyMethodDef methods[] = {
