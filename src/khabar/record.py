@@ -13,6 +13,8 @@ import hashlib
 import json
 from typing import Any
 
+from khabar.native import native
+
 
 @dataclasses.dataclass
 class PublicationDate:
@@ -128,8 +130,6 @@ def raw_json(record: Any) -> bytes:
     """An imported record as canonical JSON (keys sorted, text as written), the bytes its
     ``raw_sha256`` is the hash of (``native.raw_json`` is the compiled twin; it leaves what it
     does not write, a tuple or a non-str key, to Python's json)."""
-    from khabar.native import native
-
     if native is not None:
         data = native.raw_json(record)
         if data is not None:

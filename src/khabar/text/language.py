@@ -16,6 +16,8 @@ import functools
 import re
 from typing import Any
 
+from khabar.native import native
+
 PERSIAN = frozenset({"fa", "mzn", "glk"})       # Persian and the Caspian varieties lid.176 tells apart
 NAMES = {"ur": "Urdu", "ps": "Pashto", "ckb": "Central Kurdish (Sorani)", "ku": "Kurdish", "sd": "Sindhi",
          "ug": "Uyghur", "pnb": "Western Punjabi", "ar": "Arabic", "arz": "Egyptian Arabic", "azb": "South Azerbaijani",
@@ -42,8 +44,6 @@ OTHER_LETTERS = re.compile(f"[{OTHER_LETTER_CHARS}]")
 
 def other_letters(text: str, end: int = SAMPLE) -> bool:
     """Whether ``text[:end]`` holds a letter of :data:`OTHER_LETTERS` (``native.has_any`` is the twin)."""
-    from khabar.native import native
-
     if native is not None:
         return native.has_any(text, OTHER_LETTER_CHARS, end)
     return OTHER_LETTERS.search(text, 0, end) is not None
