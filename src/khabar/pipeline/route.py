@@ -222,6 +222,7 @@ class Router:
             self.thread.shutdown(wait=True)
 
     def close(self) -> Routed:
+        self._finish_all()
         files: list[dict[str, Any]] = []
         infos: list[dict[str, dict[str, int]]] = [{}, {}]
         for info, writers, folder in ((infos[0], self.writers, DATA_DIRS["default"]),
@@ -232,6 +233,16 @@ class Router:
                 info[name] = {"rows": writer.rows, "bytes": writer.nbytes}
         self.thread.shutdown()
         return Routed(files, infos[0], infos[1], self.numbers(), self.duplicates, self.example, self.conflicts())
+
+    def _finish_all(self) -> None:
+        """Every split's last rows written, the splits side by side (each its own file, so the
+        same bytes): one after another, the last row groups of three splits took 0.13 s, alone."""
+        writers = [*self.writers.values(), *self.temporal_writers.values()]
+        for writer in writers:
+            writer.drain()
+        with ThreadPoolExecutor(len(writers), thread_name_prefix="khabar-finish") as pool:
+            for done in [pool.submit(writer.writer.finish) for writer in writers]:
+                done.result()
 
     def numbers(self) -> dict[str, Any]:
         """The numbers of what was decided published (all of it, once every row is decided)."""

@@ -85,6 +85,10 @@ class SplitWriter(ShardWriter):
     def _full(self) -> bool:
         return super()._full() or self._shards[-1][0].stat().st_size >= self.max_shard_bytes
 
+    def finish(self) -> None:
+        """The rows still held written and the open shard closed (what :meth:`close` starts with)."""
+        self._finish()
+
     def close(self) -> list[tuple[Path, int]]:
         """Finish the split; returns the final (path, rows) of every shard, in order."""
         self._finish()
@@ -127,10 +131,14 @@ class InBackground:
             self._pending.popleft().result()
         self._pending.append(self._pool.submit(self.writer.write_table, table))
 
+    def drain(self) -> None:
+        """Wait for the tables handed in to be written."""
+        while self._pending:
+            self._pending.popleft().result()
+
     def close(self) -> list[tuple[Path, int]]:
         try:
-            while self._pending:
-                self._pending.popleft().result()
+            self.drain()
         finally:
             if self._own:
                 self._pool.shutdown()
