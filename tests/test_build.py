@@ -207,6 +207,60 @@ def test_output_is_the_same_whatever_the_number_of_workers(tmp_path, seed_bytes)
     assert _digest_tree(one) == _digest_tree(two)
 
 
+def test_saved_pages_go_to_the_workers_in_groups_and_publish_what_one_a_unit_did(tmp_path, seed_bytes, monkeypatch):
+    """Pages travel in units of up to read.PAGES (one spool file a group, not a page): the
+    files, the rejects (a bad page among good ones, at its place) and the counts are what a
+    page a unit gives, with one worker or two."""
+    from khabar.pipeline import discover, read, units
+
+    pages = _pages(seed_bytes)
+    for k in range(9):
+        pages[f"aa-fa/copy-{k:02d}.txt"] = seed_bytes.replace(b"24.12.2025 -", f"{k + 1:02d}.11.2025 -".encode(), 1) \
+            .replace("پوتین".encode(), f"پوتین {k}".encode(), 1)
+    pages["aa-fa/copy-04b.txt"] = b"\x00\x01 not a page"            # a rejection between two good pages
+    roots = {name: make_root(tmp_path / name, pages) for name in ("single", "grouped1", "grouped2")}
+    monkeypatch.setattr(read, "PAGES", 1)
+    build(BuildConfig(root=roots["single"], build_date=BUILD_DATE, progress=False, workers=2))
+    monkeypatch.setattr(read, "PAGES", 4)
+    cfg = BuildConfig(root=roots["grouped1"], build_date=BUILD_DATE, progress=False, workers=1)
+    made = list(units(discover(cfg), cfg, dict.fromkeys(("read",), 0.0)))
+    assert [(u.kind, len(u.records)) for u in made] == [("pages", 4), ("pages", 4), ("pages", 4), ("pages", 1)]
+    assert [p.origin for u in made for p in u.records] == [i.origin for i in discover(cfg)]    # in input order
+    build(cfg)
+    build(BuildConfig(root=roots["grouped2"], build_date=BUILD_DATE, progress=False, workers=2))
+    trees = {name: _digest_tree(root) for name, root in roots.items()}
+    assert trees["single"] == trees["grouped1"] == trees["grouped2"]
+    rejects = (roots["grouped2"] / "corpus/reports/rejects.jsonl").read_text("utf-8")
+    assert "copy-04b.txt" in rejects and rejects.count("\n") == 1
+
+
+def test_units_are_read_ahead_in_order_and_an_error_reading_them_reaches_the_build():
+    """work.ReadAhead: a thread takes the units ahead of the loop that hands them out, in order;
+    what the reading raises is raised in that loop, and closing it ends the thread."""
+    from khabar.work import ReadAhead
+
+    def numbers(fail_at=None):
+        for n in range(50):
+            if n == fail_at:
+                raise OSError(5, "Input/output error")
+            yield n
+
+    ahead = ReadAhead(numbers(), depth=3)
+    assert list(ahead) == list(range(50))
+    ahead.close()
+    ahead = ReadAhead(numbers(fail_at=20), depth=3)
+    got = []
+    with pytest.raises(OSError, match="Input/output"):
+        for n in ahead:
+            got.append(n)
+    assert got == list(range(20))
+    ahead.close()
+    ahead = ReadAhead(numbers(), depth=2)                # stopped early: the thread ends, nothing hangs
+    assert next(iter(ahead)) == 0
+    ahead.close()
+    assert not ahead._thread.is_alive()
+
+
 def test_output_is_the_same_whatever_the_rows_routed_at_a_time(tmp_path, seed_bytes, monkeypatch):
     """Pass 2 routes rows in batches (a page's spool file holds one row): the files must not depend on it."""
     import sys as _sys

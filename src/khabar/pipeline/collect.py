@@ -74,9 +74,10 @@ def articles(items: list[InputItem], cfg: BuildConfig, report: Report,
                 report.count_page(out.source, out.path)
             report.count_published(out.source)
             yield out
-        if outcomes and outcomes[-1].origin.split("#")[0] != getattr(bar, "_last", None):
-            bar._last = outcomes[-1].origin.split("#")[0]
-            bar.update(1)
+        for file in dict.fromkeys(o.origin.split("#")[0] for o in outcomes):     # (a unit of pages: several)
+            if file != getattr(bar, "_last", None):
+                bar._last = file
+                bar.update(1)
     bar.close()
 
 
