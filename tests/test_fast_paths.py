@@ -315,6 +315,37 @@ def test_rows_become_the_table_from_pylist_makes(seed_bytes):
     assert made.schema.metadata == arrow_schema().metadata and made.column("lead")[2].as_py() is None
 
 
+def test_a_units_text_column_made_from_its_paragraphs_is_the_text(seed_bytes):
+    """work.tabulate: a row's text, its paragraphs joined by a blank line, is put in the table from
+    the paragraphs' column; the table is the one made from the rows as they are, a row whose text
+    is something else (or none) keeping its own."""
+    from khabar.pipeline import parse_page
+    from khabar.dates import DateLimits
+    from khabar.registry import sources
+    from khabar.work import _drop_text, _with_text, check_schema
+    import datetime as dt
+
+    article = parse_page(seed_bytes, "aa-fa/x.txt", sources()["aa-fa"], DateLimits(latest=dt.date(2026, 11, 29)))
+    base = to_arrow_row(check_schema(article))
+    assert len(base["paragraphs"]) > 1
+    rows = [base, {**base, "id": "a", "text": base["text"] + " "}, {**base, "id": "b", "text": None},
+            {**base, "id": "c", "paragraphs": [], "text": None}, {**base, "id": "d", "paragraphs": ["یک"], "text": "یک"}]
+    expected = table_of([dict(r) for r in rows], arrow_schema())
+    rows = [dict(r) for r in rows]
+    dropped = [_drop_text(r) for r in rows]
+    assert dropped == [True, False, False, False, True]
+    assert _with_text(table_of(rows, arrow_schema()), dropped).equals(expected)
+
+
+def test_has_words_is_any_character_isalnum_takes():
+    """furniture.has_words by a pattern: the same answer as ``any(c.isalnum() for c in text)``
+    for every character."""
+    from khabar.text.furniture import has_words
+
+    assert [c for c in map(chr, range(0x110000)) if has_words(c) != c.isalnum()] == []
+    assert has_words("«؟» ۱۴۰۳") and not has_words("«؟» ...\u200c_")
+
+
 def test_spilled_signatures_read_back_as_kept_ones(tmp_path, monkeypatch):
     monkeypatch.setattr(dedup.Column, "BLOCK", 4)
     rng = np.random.default_rng(7)

@@ -285,11 +285,36 @@ def tabulate(outcomes: list[Outcome], spooling: Spooling, name: str) -> None:
     published = [o for o in outcomes if o.record is not None]
     if not published:
         return
-    table = table_of([to_arrow_row(o.record) for o in published], arrow_schema())
+    rows = [to_arrow_row(o.record) for o in published]
+    dropped = [_drop_text(row) for row in rows]
+    table = table_of(rows, arrow_schema())
+    if any(dropped):
+        table = _with_text(table, dropped)
     published[0].spool_file = write_unit(spooling.folder, name, table, spooling.compression)
     for o in published:
         o.record = {k: o.record.get(k) for k in SLIM}
         o.tabled = True
+
+
+def _drop_text(row: dict[str, Any]) -> bool:
+    """Whether a row's ``text`` is its paragraphs joined by a blank line (as khabar.assemble makes
+    it); it is then taken out of the row, and :func:`_with_text` puts it back from the paragraphs'
+    column (their UTF-8 joined, where encoding the text again took a seventh of a unit's table)."""
+    paragraphs, text = row.get("paragraphs"), row.get("text")
+    if text is not None and isinstance(paragraphs, list) and paragraphs and text == "\n\n".join(paragraphs):
+        row["text"] = None
+        return True
+    return False
+
+
+def _with_text(table: pa.Table, dropped: list[bool]) -> pa.Table:
+    """The table with the ``text`` of each row :func:`_drop_text` took out put back: the same
+    string, so the same bytes."""
+    import pyarrow.compute as pc
+
+    joined = pc.binary_join(table.column("paragraphs"), "\n\n")
+    text = pc.if_else(pa.array(dropped, pa.bool_()), joined, table.column("text"))
+    return table.set_column(table.schema.get_field_index("text"), table.schema.field("text"), text)
 
 
 def _guess_source(mapping: Mapping, record: Any) -> str:

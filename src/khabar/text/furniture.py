@@ -269,8 +269,12 @@ def marks(text: str, lo: int, hi: int, cuts: collections.Counter[str]) -> list[P
 
 
 def has_words(text: str) -> bool:
-    """Whether ``text`` holds a letter or a digit (text that is only punctuation is no text)."""
-    return any(c.isalnum() for c in text)
+    """Whether ``text`` holds a letter or a digit (text that is only punctuation is no text):
+    a character ``str.isalnum`` takes, which is what ``\\w`` matches but the underscore."""
+    return _WORDY.search(text) is not None
+
+
+_WORDY = re.compile(r"[^\W_]")
 
 
 def strip_lead(lead: str | None, source: str) -> tuple[str | None, str | None, collections.Counter[str]]:

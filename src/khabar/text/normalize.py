@@ -85,4 +85,6 @@ def line_counts_py(line: str) -> tuple[int, int]:
 
 def normalize(text: str, restore: bool = True, changes: Changes | None = None, compounds: bool = True) -> str:
     """Normalize a text that may span lines; line breaks and blank lines are kept."""
-    return "\n".join(normalize_line(line, restore, changes, compounds) for line in text.split("\n"))
+    if "\n" not in text:                      # most paragraphs, titles and leads: one line
+        return normalize_line(text, restore, changes, compounds)
+    return "\n".join([normalize_line(line, restore, changes, compounds) for line in text.split("\n")])
