@@ -1,7 +1,7 @@
 """The build, as named stages in the order data flows (docs/ARCHITECTURE.md):
 
 1. discover  (:mod:`.discover`)  every input file, in a fixed order
-2. read      (:mod:`.read`)      inputs cut into units: a page, or a chunk of an export's records
+2. read      (:mod:`.read`)      inputs cut into units: up to 32 pages, or a chunk of an export's records
 3. work      (:mod:`.collect`)   per-article work in worker processes (:mod:`khabar.work`): parse or
                                  import, normalize, annotate, validate; or the datatrove engine's outcomes
 4. collect   (:mod:`.collect`)   pass 1: outcomes counted, rows spooled, dedup entries, takedown hits

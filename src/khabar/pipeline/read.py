@@ -1,4 +1,4 @@
-"""Stage 2, read: inputs cut into units of work (a page, or a chunk of an export's records).
+"""Stage 2, read: inputs cut into units of work (up to 32 saved pages, or a chunk of an export's records).
 
 An export that cannot be read as a whole becomes one ``error`` unit; a file whose sha256
 differs from the one its provenance records is rejected here (``input.checksum-mismatch``).

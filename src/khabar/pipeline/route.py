@@ -263,7 +263,7 @@ _END = None       # the decisions' queue: no more batches
 
 def route(spool_files: list[Path], router: Router, decided: Callable[[dict[str, Any]], None] | None = None) -> Routed:
     """Pass 2: every spooled row, in pass 1's order, decided here and written by a feeding thread,
-    :data:`BATCH` rows at a time across the spool's files (a page's spool file holds one row:
+    :data:`BATCH` rows at a time across the spool's files (a unit's file may hold a single row:
     routed alone, each held its own Arrow buffers in the writers' queues until a row group
     filled, 54 KB a row, so a build of 100,000 articles, 1,000 of them pages, held 110 MB more
     than one of 20,000).  ``decided`` is called with the numbers once every row is decided,
