@@ -469,3 +469,25 @@ def test_shingles_kept_on_disk_read_back_as_appended_between_buffered_writes(tmp
     assert (tmp_path / "grams.u32").stat().st_size == 4 * sum(len(r) for r in rows)
     on_disk.close()
     assert not (tmp_path / "grams.u32").exists()
+
+
+def test_strict_json_with_its_decoder_made_once_is_json_loads_with_the_hooks():
+    """exports.loads decodes with one decoder made once: the same values and the same errors as
+    ``json.loads`` with the strict hooks, a BOM, NaN, a repeated key and trailing data included."""
+    from khabar.sources import exports
+
+    def reference(text):
+        try:
+            return repr(json.loads(text, parse_constant=exports._no_constant, object_pairs_hook=exports._no_repeated_keys))
+        except (ValueError, RecursionError) as exc:
+            return f"{type(exc).__name__}: {exc}"
+
+    def fast(text):
+        try:
+            return repr(exports.loads(text))
+        except (ValueError, RecursionError) as exc:
+            return f"{type(exc).__name__}: {exc}"
+
+    texts = ['{"عنوان": "خبر", "n": [1, 2.5, null, true]}', "\ufeff{}", '{"a": NaN}', '{"a": -Infinity}',
+             '{"a": 1, "a": 2}', ' {"x": 1} ', '{"x": 1} y', "", "[" * 100_000, '"\\ud800"', b'{"b": 1}']
+    assert [fast(t) for t in texts] == [reference(t) for t in texts]

@@ -111,8 +111,14 @@ def _no_repeated_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 def loads(text: str) -> Any:
     """Strict JSON: NaN, Infinity and repeated keys refused (:class:`ValueError`); nesting too
-    deep raises RecursionError and a number too long ValueError, as json does."""
-    return json.loads(text, parse_constant=_no_constant, object_pairs_hook=_no_repeated_keys)
+    deep raises RecursionError and a number too long ValueError, as json does (``json.loads``
+    with these hooks, whose decoder is made once here, not once a record)."""
+    if not isinstance(text, str) or text.startswith("\ufeff"):       # (json.loads refuses a BOM by name)
+        return json.loads(text, parse_constant=_no_constant, object_pairs_hook=_no_repeated_keys)
+    return _DECODER.decode(text)
+
+
+_DECODER = json.JSONDecoder(parse_constant=_no_constant, object_pairs_hook=_no_repeated_keys)
 
 
 def _problem(exc: Exception) -> str:
