@@ -407,7 +407,7 @@ def ordered_map(units: Iterable[Unit], latest: Any, workers: int, window: int = 
         for unit in units:          # the first unit: submitting it forks the workers (before any thread of ours)
             pending.append((unit, _submit(pool, unit, pending)))
             break
-        ahead = ReadAhead(units, depth=workers * window)
+        ahead = ReadAhead(units, depth=workers)       # (with the units in flight, enough to hide an export's read)
         for unit in ahead:
             pending.append((unit, _submit(pool, unit, pending)))
             if len(pending) >= workers * window:
