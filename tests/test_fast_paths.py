@@ -491,3 +491,61 @@ def test_strict_json_with_its_decoder_made_once_is_json_loads_with_the_hooks():
     texts = ['{"عنوان": "خبر", "n": [1, 2.5, null, true]}', "\ufeff{}", '{"a": NaN}', '{"a": -Infinity}',
              '{"a": 1, "a": 2}', ' {"x": 1} ', '{"x": 1} y', "", "[" * 100_000, '"\\ud800"', b'{"b": 1}']
     assert [fast(t) for t in texts] == [reference(t) for t in texts]
+
+
+def test_wordfreq_read_from_its_data_file_is_what_wordfreq_gives():
+    import sys
+
+    import wordfreq
+
+    assert zwnj._wordfreq_fa() == wordfreq.get_frequency_dict("fa")
+    assert len(zwnj._wordfreq_fa()) > 10_000
+    # and the build's start does not import it (nor langcodes) to read it
+    import subprocess
+
+    code = ("import sys; from khabar.text import zwnj; zwnj.lexicon(); "
+            "print('wordfreq' in sys.modules, 'langcodes' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["False", "False"]
+
+
+def _lexicon_row_by_row(text: str):
+    """The lexicon's rows read one at a time, every row kept (the reference)."""
+    freq, tags = {}, {}
+    for line in text.split("\n"):
+        if line:
+            word, count, names = line.split("\t")
+            freq[word], tags[word] = int(count), frozenset(names.split(","))
+    return freq, tags
+
+
+def _rules_see_the_same(lex_a, lex_b, words):
+    return all(lex_a.known(w) == lex_b.known(w) and lex_a.strong_nominal(w) == lex_b.strong_nominal(w)
+               and lex_a.adjective(w) == lex_b.adjective(w) for w in words)
+
+
+def test_lexicon_read_a_column_at_a_time_is_the_rows_read_one_by_one():
+    import gzip
+    from importlib import resources
+
+    text = gzip.decompress((resources.files("khabar.text") / "data" / "lexicon.tsv.gz").read_bytes()).decode()
+    freq, tags = zwnj.read_lexicon(text)
+    ref_freq, ref_tags = _lexicon_row_by_row(text)
+    assert freq == ref_freq and list(freq) == list(ref_freq)
+    # only the "0" tag sets (no part of speech) are left out, and they are as good as none
+    assert {w: t for w, t in ref_tags.items() if t != frozenset({"0"})} == tags
+    assert len(tags) < len(ref_tags)
+    a, b = zwnj.Lexicon(freq, tags, []), zwnj.Lexicon(ref_freq, ref_tags, [])
+    assert a.compounds == b.compounds
+    assert _rules_see_the_same(a, b, list(ref_freq)[::50] + ["کتاب", "بزرگ", "نبود‌واژه"])
+    # a word given twice (its last row wins, "0" tags and all), and blank lines
+    odd = "کتاب\t5\tN\nخوب\t3\tAJ\n\nکتاب\t7\t0\n"
+    freq, tags = zwnj.read_lexicon(odd)
+    ref_freq, ref_tags = _lexicon_row_by_row(odd)
+    assert freq == ref_freq == {"کتاب": 7, "خوب": 3}
+    a, b = zwnj.Lexicon(freq, tags, []), zwnj.Lexicon(ref_freq, ref_tags, [])
+    assert _rules_see_the_same(a, b, ["کتاب", "خوب"]) and not a.known("کتاب") and a.adjective("خوب")
+    import pytest
+
+    with pytest.raises(ValueError, match="tab-separated"):
+        zwnj.read_lexicon("کتاب\t5\n")

@@ -48,6 +48,7 @@ import gzip
 import re
 from collections.abc import Callable
 from importlib import resources
+from pathlib import Path
 
 from khabar.native import native
 from khabar.text.letters import NON_JOINING, ZWNJ, clean_line
@@ -83,29 +84,25 @@ CACHE_LIMIT = 500_000     # chunks remembered per process (either way), then for
 class Lexicon:
     """Word frequencies and tags, the joined -> ZWNJ map of compounds, and verb forms."""
 
-    def __init__(self, rows: list[tuple[str, int, frozenset[str]]], verbs: list[tuple[str, str]],
+    def __init__(self, freq: dict[str, int], tags: dict[str, frozenset[str]], verbs: list[tuple[str, str]],
                  web: dict[str, float] | None = None):
         self.web = web or {}
         self.web_compounds: dict[str, str] = {}
-        for word, f in self.web.items():
+        for word in [w for w in self.web if ZWNJ in w]:
             if ZWNJ in word.strip(ZWNJ):
                 joined = word.replace(ZWNJ, "")
                 current = self.web_compounds.get(joined)
+                f = self.web[word]
                 if f >= WEB_RATIO * self.web.get(joined, 0.0) and (current is None or f > self.web[current]):
                     self.web_compounds[joined] = word
-        self.freq: dict[str, int] = {}
-        self.tags: dict[str, frozenset[str]] = {}
-        for word, freq, tags in rows:
-            self.freq[word] = freq
-            self.tags[word] = tags
+        self.freq = freq
+        self.tags = tags
         self.compounds: dict[str, str] = {}
         best: dict[str, int] = {}
-        for word, freq in self.freq.items():
-            if ZWNJ not in word:
-                continue
+        for word in [w for w in freq if ZWNJ in w]:      # (in the order of the lexicon's rows)
             joined = word.replace(ZWNJ, "")
-            if freq > best.get(joined, -1):
-                best[joined] = freq
+            if freq[word] > best.get(joined, -1):
+                best[joined] = freq[word]
                 self.compounds[joined] = word
         self.verb_forms = self._verb_forms(verbs)
         # "X و Y" compounds (گفت‌وگو, رفت‌وآمد): after "X و", a word is Y and a suffix (گفت و گوهای)
@@ -150,33 +147,72 @@ class Lexicon:
 @functools.cache
 def lexicon() -> Lexicon:
     data = resources.files("khabar.text") / "data"
-    rows = []
-    tag_sets: dict[str, frozenset[str]] = {}       # a few hundred distinct tag sets: one object each
-    for line in gzip.decompress(data.joinpath("lexicon.tsv.gz").read_bytes()).decode("utf-8").split("\n"):
-        if not line:
-            continue
-        word, freq, tags = line.split("\t")
-        tag_set = tag_sets.get(tags)
-        if tag_set is None:
-            tag_set = tag_sets[tags] = frozenset(tags.split(","))
-        rows.append((word, int(freq), tag_set))
+    freq, tags = read_lexicon(gzip.decompress(data.joinpath("lexicon.tsv.gz").read_bytes()).decode("utf-8"))
     verbs = []
     for line in data.joinpath("verbs.tsv").read_text(encoding="utf-8").splitlines():
         past, _, present = line.partition("\t")
         verbs.append((past, present))
-    return Lexicon(rows, verbs, web_frequencies())
+    return Lexicon(freq, tags, verbs, web_frequencies())
+
+
+def read_lexicon(text: str) -> tuple[dict[str, int], dict[str, frozenset[str]]]:
+    """``lexicon.tsv``'s rows (word, count, tags; a later row of a word wins) as two maps: counts
+    and tag sets (a few hundred distinct sets, one object each).  Read a column at a time (its
+    191,586 rows were a sixth of a second row by row, the most of a build's start)."""
+    cells = text.rstrip("\n").replace("\n", "\t").split("\t")
+    if len(cells) % 3 or "" in cells[0::3]:          # not three cells a row: row by row, blank lines skipped
+        rows = [line.split("\t") for line in text.split("\n") if line]
+        cells = [cell for row in rows for cell in row]
+        if any(len(row) != 3 for row in rows):
+            raise ValueError("lexicon.tsv: every row is a word, its count and its tags, tab-separated")
+    words, counts, tag_names = cells[0::3], cells[1::3], cells[2::3]
+    sets = {name: frozenset(name.split(",")) for name in set(tag_names)}
+    freq = dict(zip(words, map(int, counts)))
+    if len(freq) < len(words):              # a word given twice: its last row's tags, whatever they are
+        return freq, dict(zip(words, map(sets.__getitem__, tag_names)))
+    # tags "0" (no part of speech, four rows in five) are as good as none to every rule (Lexicon.known)
+    return freq, {word: sets[name] for word, name in zip(words, tag_names) if name != "0"}
 
 
 def web_frequencies() -> dict[str, float]:
     """wordfreq's Persian word frequencies, letters normalized as Khabar normalizes them."""
-    import wordfreq
-
     out: dict[str, float] = {}
-    for word, f in wordfreq.get_frequency_dict("fa").items():
+    for word, f in _wordfreq_fa().items():
         key = clean_line(word)
         if key:
             out[key] = out.get(key, 0.0) + f
     return out
+
+
+def _wordfreq_fa() -> dict[str, float]:
+    """``wordfreq.get_frequency_dict("fa")``: read from the installed package's data file as
+    wordfreq reads it (its cBpack format: a gzipped msgpack list, a header and then one list of
+    words per centibel, the i-th at frequency 10 ** (-i / 100)), without importing wordfreq,
+    whose import (langcodes, its regular expressions) took a tenth of a second of every build's
+    start; anything unexpected, and wordfreq itself is asked (a test holds the two equal)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("wordfreq")
+    folder = next(iter(spec.submodule_search_locations or ()), None) if spec is not None else None
+    try:
+        import msgpack
+
+        path = next(p for p in (Path(folder) / "data" / f"{size}_fa.msgpack.gz" for size in ("large", "small"))
+                    if p.is_file())
+        pack = msgpack.unpackb(gzip.decompress(path.read_bytes()), raw=False)
+        header = pack[0]
+        if not (isinstance(header, dict) and header.get("format") == "cB" and header.get("version") == 1):
+            raise ValueError(f"unexpected header {header!r}")
+        freqs: dict[str, float] = {}
+        for index, bucket in enumerate(pack[1:]):
+            freq = 10 ** (-index / 100)
+            for word in bucket:
+                freqs[word] = freq
+        return freqs
+    except (ImportError, StopIteration, TypeError, ValueError, OSError, IndexError):
+        import wordfreq
+
+        return wordfreq.get_frequency_dict("fa")
 
 
 def _affixal(word: str) -> bool:
