@@ -19,7 +19,7 @@ import dataclasses
 import functools
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 
@@ -33,10 +33,10 @@ SEPARATOR = "\n\n"
 NEUTRAL = "این رسانه"                   # "this outlet": what the outlet's bare name becomes
 
 
-@dataclasses.dataclass(frozen=True)
-class Piece:
+class Piece(NamedTuple):
     """A piece of the output: ``[start, end)`` of the input as it is (``text`` None), or that
-    span replaced by ``text`` (an empty span: ``text`` inserted there)."""
+    span replaced by ``text`` (an empty span: ``text`` inserted there).  (A named tuple: an
+    article makes two for each paragraph, and a frozen dataclass took four times as long to make.)"""
 
     start: int
     end: int
@@ -319,7 +319,9 @@ def strip_body(paragraphs: list[str], source: str) -> Stripped:
     for p in paragraphs:
         starts.append(pos)
         pos += len(p) + len(SEPARATOR)
-    kept = [i for i, p in enumerate(paragraphs) if not _furniture_paragraph(p, r, cuts)]
+    longest = r.paragraph_max               # (the tests below that are cheap are made here first:
+    kept = [i for i, p in enumerate(paragraphs)  # a long paragraph is never furniture, most open with
+            if len(p) > longest or not _furniture_paragraph(p, r, cuts)]    # no lead-in, name no outlet)
     kept = _footer(kept, paragraphs, r, cuts)
     spans = {i: [0, len(paragraphs[i])] for i in kept}      # the part of each paragraph kept
     if kept:
@@ -329,8 +331,12 @@ def strip_body(paragraphs: list[str], source: str) -> Stripped:
                 spans[kept[-1]][1] = m.start()
                 cuts[f"tail-{name}"] += 1
     reported_by = None
+    lead_in = r.lead_in.match
     for n, i in enumerate(kept):
-        text = paragraphs[i][:spans[i][1]]
+        p, end = paragraphs[i], spans[i][1]
+        text = p if end == len(p) else p[:end]
+        if n and lead_in(text) is None:         # opening() finds no formula without a lead-in
+            continue
         found = formulas(text, r) if n == 0 else opening(text, r, own_only=True)
         if found:
             spans[i][0] = found[0]
@@ -339,6 +345,7 @@ def strip_body(paragraphs: list[str], source: str) -> Stripped:
                 reported_by = found[1]
     out: list[str] = []
     pieces: list[Piece] = []
+    named, any_mark, wordy = r.named.search, _ANY_MARK.search, _WORDY.search
     for i in kept:
         p, base = paragraphs[i], starts[i]
         lo, hi = spans[i]
@@ -346,12 +353,15 @@ def strip_body(paragraphs: list[str], source: str) -> Stripped:
             lo += 1
         while hi > lo and p[hi - 1].isspace():
             hi -= 1
-        inner = _merge(mentions(p[:hi], r, cuts, lo), marks(p, lo, hi, cuts))
+        head = p if hi == len(p) else p[:hi]
+        inner = mentions(head, r, cuts, lo) if named(head, lo) else []       # (what mentions() and
+        if any_mark(p, lo, hi) is not None:                                  # marks() test first)
+            inner = _merge(inner, marks(p, lo, hi, cuts))
         if not inner:                           # most paragraphs: one piece, as it stands
             own, text = ([Piece(base + lo, base + hi)] if hi > lo else []), p[lo:hi]
         else:
             own, text = _edited(p, base, lo, hi, inner)
-        if not has_words(text):
+        if wordy(text) is None:                 # has_words()
             cuts["no-words"] += 1
             continue
         if out:

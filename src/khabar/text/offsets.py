@@ -120,16 +120,20 @@ def piece_anchors(anchors: list[list[int]], pieces: list[Any]) -> list[list[int]
         elif not out or out[-1][1] - out[-1][0] != r - n:
             out.append([n, r])
 
+    norms = [a[0] for a in anchors]          # (strictly increasing: bisect them, as to_raw does)
+    last = len(anchors)
     o = 0
     for piece in pieces:
-        add(o, to_raw(anchors, piece.start))
+        start = piece.start
+        k = bisect.bisect_right(norms, start)      # the anchors after the piece's start begin at k
+        norm_a, raw_a = anchors[max(k - 1, 0)]
+        add(o, raw_a + (start - norm_a))           # to_raw(anchors, start)
         if piece.text is None:
-            lo = bisect.bisect_right(anchors, [piece.start, float("inf")])
-            for n, r in anchors[lo:]:
-                if n >= piece.end:
-                    break
-                add(o + n - piece.start, r)
-            o += piece.end - piece.start
+            end = piece.end
+            while k < last and norms[k] < end:
+                add(o + norms[k] - start, anchors[k][1])
+                k += 1
+            o += end - start
         else:
             o += len(piece.text)
     return out
