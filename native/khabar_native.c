@@ -19,6 +19,7 @@
 #define C_DECIMAL 2
 #define C_SPACE 4
 #define C_WORD_LETTER 8      /* zwnj.LETTERS */
+#define C_ARABIC_MARK 16     /* a short vowel, sukun or ة: what zwnj._ARABIC_HINT takes alone */
 static unsigned char bmp[0x10000];
 /* zwnj.LETTERS: the Arabic-script letters a Persian word is made of */
 static int is_word_letter_slow(Py_UCS4 c) {
@@ -31,7 +32,8 @@ static void classes_init(void) {
     for (Py_UCS4 c = 0; c < 0x10000; c++)
         bmp[c] = (is_word_letter_slow(c) ? C_WORD_LETTER : 0)
                | (Py_UNICODE_ISALNUM(c) ? C_ALNUM : 0) | (Py_UNICODE_ISDECIMAL(c) ? C_DECIMAL : 0)
-               | (Py_UNICODE_ISSPACE(c) ? C_SPACE : 0);
+               | (Py_UNICODE_ISSPACE(c) ? C_SPACE : 0)
+               | ((c >= 0x064E && c <= 0x0650) || c == 0x0652 || c == 0x0629 ? C_ARABIC_MARK : 0);
 }
 static inline int is_alnum(Py_UCS4 c) { return c < 0x10000 ? bmp[c] & C_ALNUM : Py_UNICODE_ISALNUM(c); }
 static inline int is_decimal(Py_UCS4 c) { return c < 0x10000 ? bmp[c] & C_DECIMAL : Py_UNICODE_ISDECIMAL(c); }
@@ -764,11 +766,25 @@ static inline __attribute__((always_inline)) PyObject *restore_memo_of(PyObject 
     PyObject *missing = NULL;
     int changed = 0, pairs = 0, after_va = 0;
     slot_t *local[256], **found = n < 256 ? local : PyMem_Malloc(sizeof(slot_t *) * (n + 1));   /* each chunk's slot */
-    if (!found) return PyErr_NoMemory();
-#define DONE(result) do { if (found != local) PyMem_Free(found); return (result); } while (0)
+    uint64_t hash_local[256], *hashes = n < 256 ? hash_local : PyMem_Malloc(sizeof(uint64_t) * (n + 1));
+    if (!found || !hashes) {
+        if (found != local) PyMem_Free(found);
+        if (hashes != hash_local) PyMem_Free(hashes);
+        return PyErr_NoMemory();
+    }
+#define DONE(result) do { if (found != local) PyMem_Free(found); if (hashes != hash_local) PyMem_Free(hashes); \
+                          return (result); } while (0)
+    for (Py_ssize_t i = 0; i <= n; i++) {                     /* pass 0: each chunk's hash, and its slot */
+        if (i < n && PyUnicode_READ(kind, data, i) != ' ') continue;    /* fetched ahead (a cache miss */
+        uint64_t h = hashes[index++] = hash_span(kind, data, start, i);   /* each, waited for together) */
+        __builtin_prefetch(&m->slots[h & (m->cap - 1)]);
+        start = i + 1;
+    }
+    start = 0;
+    index = 0;
     for (Py_ssize_t i = 0; i <= n; i++) {                     /* pass 1: every chunk known? */
         if (i < n && PyUnicode_READ(kind, data, i) != ' ') continue;
-        slot_t *s = found[index] = memo_find(m, hash_span(kind, data, start, i), kind, data, start, i);
+        slot_t *s = found[index] = memo_find(m, hashes[index], kind, data, start, i);
         int is_va = i - start == 1 && PyUnicode_READ(kind, data, start) == 0x0648;
         if (!s->used) {
             PyObject *chunk = PyUnicode_Substring(text, start, i);
@@ -827,38 +843,55 @@ static PyObject *restore_memo(PyObject *self, PyObject *args) {
 /* --- zwnj.Restorer._text and zwnj._may_be_arabic ------------------------------------------------ */
 
 
-/* plain_arabic_word(text, words) -> bool | None: zwnj._may_be_arabic for a text with
- * no vowel mark and no ة (None otherwise: Python's pattern decides): whether a maximal run of
- * zwnj.LETTERS is one of ``words`` (a frozenset of words of at most MASK_LEN letters). */
-INLINE PyObject *plain_arabic_word_of(text_t t, PyObject *words) {
+/* arabic_hint(text, words) -> bool: zwnj._may_be_arabic, the search of zwnj._ARABIC_HINT: a short
+ * vowel, sukun or ة ([\u064e-\u0650\u0652\u0629]), or one of ``words`` (a frozenset of words of
+ * zwnj.LETTERS, at most MASK_LEN of them) standing alone: not after a letter, vowel marks
+ * ([\u064b-\u0652]) allowed between its letters, and no letter after it. */
+INLINE int arabic_hint_of(text_t t, const wordmask_t *mask) {
     int kind = t.kind;
     const void *data = t.data;
     Py_ssize_t n = t.n;
-    for (Py_ssize_t i = 0; i < n; i++) {
-        Py_UCS4 c = PyUnicode_READ(kind, data, i);
-        if ((c >= 0x064B && c <= 0x0652) || c == 0x0629) Py_RETURN_NONE;
-    }
-    static wordmask_t mask;
-    if (wordmask_for(&mask, words) < 0) return NULL;
-    for (Py_ssize_t i = 0; i < n;) {
-        if (!is_word_letter(PyUnicode_READ(kind, data, i))) { i++; continue; }
-        Py_ssize_t e = i + 1;
-        while (e < n && is_word_letter(PyUnicode_READ(kind, data, e))) e++;
-        if (wordmask_may(&mask, e - i, PyUnicode_READ(kind, data, i), PyUnicode_READ(kind, data, e - 1))) {
-            int found = wordmask_has(&mask, kind, data, i, e - i);
-            if (found < 0) return NULL;
-            if (found) Py_RETURN_TRUE;
+    if (kind != PyUnicode_1BYTE_KIND) {                     /* (Latin-1 has none of them) */
+        unsigned char any = 0;                              /* no early exit: the loop vectorizes */
+        for (Py_ssize_t i = 0; i < n; i++) {
+            Py_UCS4 c = PyUnicode_READ(kind, data, i);
+            any |= c < 0x10000 ? bmp[c] : 0;
         }
-        i = e;
+        if (any & C_ARABIC_MARK) return 1;
     }
-    Py_RETURN_FALSE;
+    Py_UCS4 word[MASK_LEN];
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (!is_word_letter(PyUnicode_READ(kind, data, i)) || (i > 0 && is_word_letter(PyUnicode_READ(kind, data, i - 1))))
+            continue;
+        Py_ssize_t len = 0;
+        for (Py_ssize_t j = i; j < n;) {                   /* letters from here, marks between them skipped */
+            Py_UCS4 c = PyUnicode_READ(kind, data, j);
+            if (is_word_letter(c)) {
+                if (len == MASK_LEN) break;                 /* longer than any word of the set */
+                word[len++] = c;
+                j++;
+                if ((j >= n || !is_word_letter(PyUnicode_READ(kind, data, j)))     /* a word may end here */
+                    && wordmask_may(mask, len, word[0], word[len - 1])) {
+                    int found = wordmask_has(mask, PyUnicode_4BYTE_KIND, word, 0, len);
+                    if (found) return found;                /* (-1: an error) */
+                }
+            } else if (c >= 0x064B && c <= 0x0652) {
+                j++;
+            } else {
+                break;
+            }
+        }
+    }
+    return 0;
 }
-static PyObject *plain_arabic_word(PyObject *self, PyObject *args) {
+static wordmask_t arabic_mask;
+static PyObject *arabic_hint(PyObject *self, PyObject *args) {
     PyObject *text, *words;
     if (!PyArg_ParseTuple(args, "UO!", &text, &PyFrozenSet_Type, &words)) return NULL;
     text_t t;
-    if (text_of(text, &t) < 0) return NULL;
-    return BY_KIND(plain_arabic_word_of, t, words);
+    if (text_of(text, &t) < 0 || wordmask_for(&arabic_mask, words) < 0) return NULL;
+    int found = BY_KIND(arabic_hint_of, t, &arabic_mask);
+    return found < 0 ? NULL : PyBool_FromLong(found);
 }
 
 /* line_counts(line) -> (letters, zwnj and marks): what normalize.normalize_line counts of a line
@@ -873,31 +906,36 @@ static inline int line_count_class(Py_UCS4 c) {
 static PyObject *line_counts(PyObject *self, PyObject *arg) { return two_counts(arg, line_count_class); }
 
 /* One match of zwnj._SPACED_PREFIX (prefix) or zwnj._SPACED_SUFFIX (suffix) as (start, mid, end):
- * group 1 is text[start:mid], group 2 text[mid + 1:end]. */
-static int add_span(PyObject *list, Py_ssize_t start, Py_ssize_t mid, Py_ssize_t end) {
-    PyObject *span = Py_BuildValue("(nnn)", start, mid, end);
-    if (!span) return -1;
-    int rc = PyList_Append(list, span);
-    Py_DECREF(span);
-    return rc;
+ * group 1 is text[start:mid], group 2 text[mid + 1:end].  Kept in a growing array. */
+typedef struct { Py_ssize_t start, mid, end; } span_t;
+typedef struct { span_t *v; Py_ssize_t n, cap; span_t local[16]; } spans_t;
+static void spans_init(spans_t *s) { s->v = s->local; s->n = 0; s->cap = 16; }
+static void spans_free(spans_t *s) { if (s->v != s->local) PyMem_Free(s->v); spans_init(s); }
+static int spans_add(spans_t *s, Py_ssize_t start, Py_ssize_t mid, Py_ssize_t end) {
+    if (s->n == s->cap) {
+        span_t *grown = PyMem_Malloc(sizeof(span_t) * s->cap * 2);
+        if (!grown) { PyErr_NoMemory(); return -1; }
+        memcpy(grown, s->v, sizeof(span_t) * s->n);
+        if (s->v != s->local) PyMem_Free(s->v);
+        s->v = grown;
+        s->cap *= 2;
+    }
+    s->v[s->n++] = (span_t){start, mid, end};
+    return 0;
 }
 
-/* spaced_spans(text, suffixes) -> (prefix spans, suffix spans): the matches zwnj._SPACED_PREFIX.finditer
- * and zwnj._SPACED_SUFFIX.finditer find in ``text`` (``suffixes``: the frozenset of
- * zwnj.SPACED_SUFFIXES), as (start, mid, end) each, in order, each search going on after its
- * last match as finditer does.  Both patterns start at a word ([L][LZ]*, not after L or ZWNJ)
- * followed by one space and a whole word of letters ([L]+, then neither L nor ZWNJ): the prefix
- * pattern when the first word is نمی or می and the second has two letters or more, the suffix
- * pattern when the second word is a suffix. */
-INLINE PyObject *spaced_spans_of(text_t t, PyObject *suffixes) {
+/* The matches zwnj._SPACED_PREFIX.finditer and zwnj._SPACED_SUFFIX.finditer find in ``t``
+ * (``mask``: the words of zwnj.SPACED_SUFFIXES), in order, each search going on after its last
+ * match as finditer does, into ``out[0]`` (prefix) and ``out[1]`` (suffix; only these when
+ * ``suffix_only``).  Both patterns start at a word ([L][LZ]*, not after L or ZWNJ) followed by
+ * one space and a whole word of letters ([L]+, then neither L nor ZWNJ): the prefix pattern when
+ * the first word is نمی or می and the second has two letters or more, the suffix pattern when
+ * the second word is a suffix.  -1 with an exception set on failure. */
+INLINE int spaced_find(text_t t, const wordmask_t *mask, spans_t *out, int suffix_only) {
     int kind = t.kind;
     const void *data = t.data;
     Py_ssize_t n = t.n;
-    static wordmask_t mask;
-    if (wordmask_for(&mask, suffixes) < 0) return NULL;
-    PyObject *lists[2] = {PyList_New(0), PyList_New(0)};
     Py_ssize_t resume[2] = {0, 0};                          /* where each pattern's search goes on */
-    if (!lists[0] || !lists[1]) goto fail;
 #define LZ(c) (is_word_letter(c) || (c) == ZWNJ)
     for (Py_ssize_t p = 0; p < n; p++) {
         Py_UCS4 c = PyUnicode_READ(kind, data, p);
@@ -908,39 +946,216 @@ INLINE PyObject *spaced_spans_of(text_t t, PyObject *suffixes) {
         Py_ssize_t q = e + 1, r = q;                        /* the next word: [L]+ then neither L nor ZWNJ */
         while (r < n && is_word_letter(PyUnicode_READ(kind, data, r))) r++;
         int whole = r > q && (r >= n || !LZ(PyUnicode_READ(kind, data, r)));
-        if (whole && p >= resume[0] && r - q >= 2) {
+        if (whole && !suffix_only && p >= resume[0] && r - q >= 2) {
             Py_ssize_t len = e - p;
             if ((len == 2 && c == 0x0645 && PyUnicode_READ(kind, data, p + 1) == 0x06CC)
                 || (len == 3 && c == 0x0646 && PyUnicode_READ(kind, data, p + 1) == 0x0645
                     && PyUnicode_READ(kind, data, p + 2) == 0x06CC)) {
-                if (add_span(lists[0], p, e, r) < 0) goto fail;
+                if (spans_add(&out[0], p, e, r) < 0) return -1;
                 resume[0] = r;
             }
         }
-        if (whole && p >= resume[1] && wordmask_may(&mask, r - q, PyUnicode_READ(kind, data, q),
+        if (whole && p >= resume[1] && wordmask_may(mask, r - q, PyUnicode_READ(kind, data, q),
                                                     PyUnicode_READ(kind, data, r - 1))) {
-            int is = wordmask_has(&mask, kind, data, q, r - q);
-            if (is < 0) goto fail;
+            int is = wordmask_has(mask, kind, data, q, r - q);
+            if (is < 0) return -1;
             if (is) {
-                if (add_span(lists[1], p, e, r) < 0) goto fail;
+                if (spans_add(&out[1], p, e, r) < 0) return -1;
                 resume[1] = r;
             }
         }
         p = e;
     }
 #undef LZ
-    return Py_BuildValue("(NN)", lists[0], lists[1]);
-fail:
-    Py_XDECREF(lists[0]);
-    Py_XDECREF(lists[1]);
-    return NULL;
+    return 0;
 }
+static PyObject *span_list(const spans_t *s) {
+    PyObject *list = PyList_New(s->n);
+    if (!list) return NULL;
+    for (Py_ssize_t i = 0; i < s->n; i++) {
+        PyObject *span = Py_BuildValue("(nnn)", s->v[i].start, s->v[i].mid, s->v[i].end);
+        if (!span) { Py_DECREF(list); return NULL; }
+        PyList_SET_ITEM(list, i, span);
+    }
+    return list;
+}
+static wordmask_t spaced_mask;
+
+/* spaced_spans(text, suffixes) -> (prefix spans, suffix spans): spaced_find's matches, as
+ * (start, mid, end) each (``suffixes``: the frozenset of zwnj.SPACED_SUFFIXES). */
 static PyObject *spaced_spans(PyObject *self, PyObject *args) {
     PyObject *text, *suffixes;
     if (!PyArg_ParseTuple(args, "UO!", &text, &PyFrozenSet_Type, &suffixes)) return NULL;
     text_t t;
-    if (text_of(text, &t) < 0) return NULL;
-    return BY_KIND(spaced_spans_of, t, suffixes);
+    if (text_of(text, &t) < 0 || wordmask_for(&spaced_mask, suffixes) < 0) return NULL;
+    spans_t found[2];
+    spans_init(&found[0]);
+    spans_init(&found[1]);
+    PyObject *result = NULL;
+    if (BY_KIND(spaced_find, t, &spaced_mask, found, 0) == 0) {
+        PyObject *a = span_list(&found[0]), *b = a ? span_list(&found[1]) : NULL;
+        result = b ? Py_BuildValue("(NN)", a, b) : NULL;
+        if (!b) Py_XDECREF(a);
+    }
+    spans_free(&found[0]);
+    spans_free(&found[1]);
+    return result;
+}
+
+/* --- normalize.normalize_line in one call ------------------------------------------------------ */
+
+/* ``text`` with each span replaced by what ``memo`` holds for its text (a slot without a value:
+ * as written), a new reference (``text`` itself when nothing changed); NULL when a span is not in
+ * the memo, each such span then appended to ``*missing`` (made when needed) as (which, group 1,
+ * group 2, the match) for Python to work out, or NULL with an exception set on failure. */
+static PyObject *spans_replaced(PyObject *text, const spans_t *spans, memo_t *memo, int which, PyObject **missing) {
+    if (!spans->n) { Py_INCREF(text); return text; }
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text), cap = n + 16 * spans->n + 16, k = 0, pos = 0;
+    int changed = 0, lacking = 0;
+    Py_UCS4 *out = PyMem_Malloc(sizeof(Py_UCS4) * cap);
+    if (!out) return PyErr_NoMemory();
+    for (Py_ssize_t i = 0; i < spans->n; i++) {
+        span_t sp = spans->v[i];
+        slot_t *s = memo_find(memo, hash_span(kind, data, sp.start, sp.end), kind, data, sp.start, sp.end);
+        if (!s->used) {
+            PyObject *item = Py_BuildValue("(iNNN)", which, PyUnicode_Substring(text, sp.start, sp.mid),
+                                           PyUnicode_Substring(text, sp.mid + 1, sp.end),
+                                           PyUnicode_Substring(text, sp.start, sp.end));
+            if (!item || (!*missing && !(*missing = PyList_New(0))) || PyList_Append(*missing, item) < 0) {
+                Py_XDECREF(item); PyMem_Free(out); return NULL;
+            }
+            Py_DECREF(item);
+            lacking = 1;
+            continue;
+        }
+        if (lacking) continue;
+        Py_ssize_t len = s->value ? PyUnicode_GET_LENGTH(s->value) : 0;
+        if (k + (sp.start - pos) + len + (n - sp.end) > cap) {
+            cap = 2 * (k + (sp.start - pos) + len + (n - sp.end));
+            Py_UCS4 *grown = PyMem_Realloc(out, sizeof(Py_UCS4) * cap);
+            if (!grown) { PyMem_Free(out); return PyErr_NoMemory(); }
+            out = grown;
+        }
+        for (Py_ssize_t j = pos; j < sp.start; j++) out[k++] = PyUnicode_READ(kind, data, j);
+        if (s->value) {
+            changed = 1;
+            for (Py_ssize_t j = 0; j < len; j++) out[k++] = PyUnicode_READ_CHAR(s->value, j);
+        } else {
+            for (Py_ssize_t j = sp.start; j < sp.end; j++) out[k++] = PyUnicode_READ(kind, data, j);
+        }
+        pos = sp.end;
+    }
+    if (lacking) { PyMem_Free(out); return NULL; }
+    for (Py_ssize_t j = pos; j < n; j++) out[k++] = PyUnicode_READ(kind, data, j);
+    PyObject *result;
+    if (changed) result = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, out, k);
+    else { Py_INCREF(text); result = text; }
+    PyMem_Free(out);
+    return result;
+}
+
+static Py_ssize_t zwnj_count(PyObject *s) {
+    int kind = PyUnicode_KIND(s);
+    const void *data = PyUnicode_DATA(s);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(s), z = 0;
+    if (kind == PyUnicode_1BYTE_KIND) return 0;
+    for (Py_ssize_t i = 0; i < n; i++) z += PyUnicode_READ(kind, data, i) == ZWNJ;
+    return z;
+}
+
+/* normalize_memo(line, chunks, prefixed, suffixed, arabic_words, suffixes) -> (text, letters,
+ * zwnj_removed, zwnj_restored) | list | None: normalize.normalize_line(line, changes=...) with the
+ * restorer's memos (``chunks``: restore_memo's; ``prefixed`` and ``suffixed``: what
+ * Restorer._prefix_join and _suffix_join made of each spaced match, keyed by the match) and the
+ * counts it adds to Changes.  A list: what the memos lack, chunks (str) and spaced matches
+ * ((0 or 1, group 1, group 2, the match): prefix or suffix), which Python works out and
+ * remembers before it asks again.  None where Python's steps are needed: a line clean_line leaves
+ * to Python, one that may hold an Arabic clause (arabic_hint), a changed chunk after "و"
+ * (Restorer._pairs). */
+static PyObject *normalize_memo(PyObject *self, PyObject *args) {
+    PyObject *line, *chunks_capsule, *prefix_capsule, *suffix_capsule, *arabic_words, *suffixes;
+    if (!PyArg_ParseTuple(args, "UOOOO!O!", &line, &chunks_capsule, &prefix_capsule, &suffix_capsule,
+                          &PyFrozenSet_Type, &arabic_words, &PyFrozenSet_Type, &suffixes)) return NULL;
+    memo_t *chunks = memo_of(chunks_capsule), *prefixed = memo_of(prefix_capsule), *suffixed = memo_of(suffix_capsule);
+    if (!chunks || !prefixed || !suffixed) return NULL;
+    if (wordmask_for(&arabic_mask, arabic_words) < 0 || wordmask_for(&spaced_mask, suffixes) < 0) return NULL;
+    PyObject *cleaned = clean_line(NULL, line), *restored = NULL, *joined = NULL, *done = NULL, *result = NULL;
+    PyObject *missing = NULL;
+    spans_t found[2];
+    spans_init(&found[0]);
+    spans_init(&found[1]);
+    if (!cleaned) return NULL;
+    if (cleaned == Py_None) goto fallback;
+    Py_ssize_t letters = 0, removed = 0, added = 0;
+    if (cleaned != line) {
+        int same = PyUnicode_Compare(cleaned, line);
+        if (same == -1 && PyErr_Occurred()) goto fail;
+        if (same != 0) {                                  /* normalize_line's counts of a changed line */
+            text_t t;
+            if (text_of(line, &t) < 0) goto fail;
+            Py_ssize_t n[3] = {0, 0, 0};
+            for (Py_ssize_t i = 0; i < t.n; i++) n[line_count_class(AT(t, i))]++;
+            letters = n[1];
+            removed = n[2] - zwnj_count(cleaned);
+            if (removed < 0) removed = 0;
+        }
+    }
+    if (PyUnicode_GET_LENGTH(cleaned) == 0) { done = cleaned; cleaned = NULL; goto out; }
+    text_t c;
+    if (text_of(cleaned, &c) < 0) goto fail;
+    int hint = BY_KIND(arabic_hint_of, c, &arabic_mask);   /* may hold an Arabic clause? */
+    if (hint < 0) goto fail;
+    if (hint) goto fallback;
+    PyObject *memoed;
+    switch (c.kind) {
+    case PyUnicode_1BYTE_KIND: memoed = restore_memo_of(cleaned, chunks, PyUnicode_1BYTE_KIND); break;
+    case PyUnicode_2BYTE_KIND: memoed = restore_memo_of(cleaned, chunks, PyUnicode_2BYTE_KIND); break;
+    default: memoed = restore_memo_of(cleaned, chunks, PyUnicode_4BYTE_KIND);
+    }
+    if (!memoed) goto fail;
+    if (PyList_Check(memoed)) { result = memoed; goto fail; }          /* chunks to learn */
+    if (PyTuple_GET_ITEM(memoed, 1) == Py_True) { Py_DECREF(memoed); goto fallback; }
+    restored = PyTuple_GET_ITEM(memoed, 0);
+    Py_INCREF(restored);
+    Py_DECREF(memoed);
+    /* Restorer._spaced: the prefix matches joined, then the suffix matches of what that gave */
+    text_t r;
+    if (text_of(restored, &r) < 0 || BY_KIND(spaced_find, r, &spaced_mask, found, 0) < 0) goto fail;
+    joined = spans_replaced(restored, &found[0], prefixed, 0, &missing);
+    if (!joined) goto lacking;
+    if (joined != restored) {
+        int same = PyUnicode_Compare(joined, restored);
+        if (same == -1 && PyErr_Occurred()) goto fail;
+        if (same != 0) {                                   /* the suffix matches of the joined text */
+            text_t j;
+            found[1].n = 0;
+            if (text_of(joined, &j) < 0 || BY_KIND(spaced_find, j, &spaced_mask, found, 1) < 0) goto fail;
+        }
+    }
+    done = spans_replaced(joined, &found[1], suffixed, 1, &missing);
+    if (!done) goto lacking;
+    added = zwnj_count(done) - zwnj_count(cleaned);
+out:
+    result = Py_BuildValue("(Nnnn)", done, letters, removed, added);
+    done = NULL;
+fail:
+    spans_free(&found[0]);
+    spans_free(&found[1]);
+    Py_XDECREF(cleaned);
+    Py_XDECREF(restored);
+    Py_XDECREF(joined);
+    Py_XDECREF(done);
+    return result;
+lacking:                                                   /* spaced matches to learn (or an error) */
+    if (!PyErr_Occurred()) result = missing;
+    else Py_XDECREF(missing);
+    goto fail;
+fallback:
+    result = Py_None;
+    Py_INCREF(result);
+    goto fail;
 }
 
 /* --- assemble.check_characters, decode.check_mojibake, dedup.content_digest ------------------- */
@@ -1448,10 +1663,11 @@ static PyMethodDef methods[] = {
     {"collapse_space", collapse_space, METH_O, "' '.join(text.split())."},
     {"line_counts", line_counts, METH_O, "normalize_line's counts of a changed line: (letters, ZWNJs and marks)."},
     {"function_words", function_words, METH_VARARGS, "decode.check_persian's Arabic and Persian function word counts."},
-    {"plain_arabic_word", plain_arabic_word, METH_VARARGS, "zwnj._may_be_arabic for a text with no mark (None: use Python)."},
+    {"arabic_hint", arabic_hint, METH_VARARGS, "zwnj._may_be_arabic(text): whether zwnj._ARABIC_HINT finds anything."},
     {"align", align, METH_VARARGS, "offsets.align(raw, norm[, expand]), or None (no expand given): use Python."},
     {"clean_line", clean_line, METH_O, "normalize._clean_line(line), or None: use Python."},
     {"sentence_count", sentence_count, METH_O, "segment.sentence_count(text)."},
+    {"normalize_memo", normalize_memo, METH_VARARGS, "normalize_line with the restorer's memos: (text, letters, zwnj_removed, zwnj_restored), or None: use Python."},
     {"spaced_spans", spaced_spans, METH_VARARGS, "The matches of zwnj._SPACED_PREFIX and zwnj._SPACED_SUFFIX, as (start, mid, end)."},
     {"token_count", token_count, METH_O, "Tokens of a text with no URL or e-mail address (segment._PLAIN_TOKEN)."},
     {"word_hashes", word_hashes, METH_O, "CRC-32 of every dedup._WORDISH word, as uint32 bytes (None: use Python)."},
@@ -1466,6 +1682,6 @@ PyMODINIT_FUNC PyInit_khabar_native(void) {
     classes_init();
     clean_map_init();
     PyObject *m = PyModule_Create(&module);
-    if (m && PyModule_AddIntConstant(m, "API", 17) < 0) { Py_DECREF(m); return NULL; }
+    if (m && PyModule_AddIntConstant(m, "API", 18) < 0) { Py_DECREF(m); return NULL; }
     return m;
 }

@@ -56,6 +56,7 @@ def check_twins(line: str) -> None:
         assert anchors == align_py(line, norm)
     assert native.align(line, norm, offsets._expand) == align_py(line, norm)
     check_restorer_twins(N._clean_line(line))
+    check_one_call_normalize(line)
     from khabar.text import language
     for end in (0, 5, 2000):
         assert native.has_any(line, language.OTHER_LETTER_CHARS, end) == \
@@ -96,11 +97,22 @@ def check_restorer_twins(cleaned: str) -> None:
     assert native.spaced_spans(cleaned, zwnj._SPACED_SET) == spans_py(cleaned)
     r = _MEMO_C[True]
     assert r._spaced(cleaned) == r._spaced_py(cleaned)
-    plain = native.plain_arabic_word(cleaned, zwnj.ARABIC_WORDS)
-    if plain is None:
-        assert zwnj._ANY_MARK.search(cleaned)
-    else:
-        assert plain == (zwnj._PLAIN_WORD.search(cleaned) is not None)
+    assert native.arabic_hint(cleaned, zwnj.ARABIC_WORDS) == (zwnj._ARABIC_HINT.search(cleaned) is not None)
+
+
+_FUSED, _STEPS = {}, {}
+
+
+def check_one_call_normalize(line: str) -> None:
+    """normalize_line in one C call (native.normalize_memo, learning what its memos lack) gives
+    the text and counts of the steps one at a time (each restorer with memos of its own)."""
+    for compounds in (True, False):
+        fused = _FUSED.setdefault(compounds, zwnj.Restorer(compounds=compounds))
+        steps = _STEPS.setdefault(compounds, zwnj.Restorer(compounds=compounds))
+        steps.fused = False
+        a, b = N.Changes(), N.Changes()
+        assert fused.normalize_line(line, a) == steps.normalize_line(line, b), line
+        assert a == b, line
 
 
 @needs_shared
@@ -220,8 +232,11 @@ def test_word_sets_too_large_to_keep_are_asked_directly():
     assert native.function_words(text, 3000, small, frozenset()) == (expected, 0)
     assert native.function_words(text, 3000, large, small) == (expected, expected)
     big_arabic = zwnj.ARABIC_WORDS | frozenset(f"الف{k}" for k in range(100))
-    assert native.plain_arabic_word("او فی الواقع", big_arabic) is True
-    assert native.plain_arabic_word("او در خانه", big_arabic) is False
+    assert native.arabic_hint("او فی الواقع", big_arabic) is True
+    assert native.arabic_hint("او در خانه", big_arabic) is False
+    letters_only = zwnj.ARABIC_WORDS | frozenset("الف" + "ب" * k for k in range(1, 100))
+    assert native.arabic_hint("او الفبب گفت", letters_only) is True
+    assert native.arabic_hint("او الفبب گفت", zwnj.ARABIC_WORDS) is False
 
 
 def _raw_json_cases() -> list:
@@ -398,3 +413,42 @@ def test_the_memo_keeps_short_and_long_chunks_alike():
     for c in ("یک", "دو", "سه"):
         native.memo_put(small, c, None)
     assert native.memo_len(small) == 1                                           # full: forgotten, then relearnt
+
+
+def test_arabic_hint_is_the_patterns_search_with_marks_between_letters():
+    """An Arabic function word with vowel marks between its letters (الّا, فِی), marks after it or
+    before it, inside a longer word (no), a short vowel alone, tanwin and shadda alone (not a hint:
+    Persian writes حتماً and اوّل), ة: the C test says what zwnj._ARABIC_HINT's search says."""
+    cases = ["او گفت الّا این", "فِی البیت", "حتماً اوّل", "فیلم خوب", "بًالا", "الاًب", "ثمّ", "کتابة", "رفتَ",
+             "الا", "xالا", "الاx", "۱الا", "الا۱", "ال\u200cا", "عنعن عن", "لایکلف اللّه", "مُن", "\u064b\u064bالا"]
+    for text in cases:
+        assert native.arabic_hint(text, zwnj.ARABIC_WORDS) == (zwnj._ARABIC_HINT.search(text) is not None), text
+    assert native.arabic_hint("حتماً اوّل", zwnj.ARABIC_WORDS) is False and native.arabic_hint("الّا", zwnj.ARABIC_WORDS)
+
+
+def test_one_call_normalize_learns_what_its_memos_lack_and_then_needs_no_python():
+    """A new line: the C call names its unknown chunks and spaced matches (prefix and suffix
+    alike); once they are learnt, the same line is one call, with the steps' text and counts."""
+    line = "او كتاب ها را می خواند و گفت كه آنها میتوانند"
+    r, steps = zwnj.Restorer(), zwnj.Restorer()
+    steps.fused = False
+    memos = r._memos()
+    asked = native.normalize_memo(line, *memos, zwnj.ARABIC_WORDS, zwnj._SPACED_SET)
+    assert isinstance(asked, list) and "میتوانند" in asked and all(isinstance(x, str) for x in asked)
+    r._learn_missing(asked, memos)
+    asked = native.normalize_memo(line, *memos, zwnj.ARABIC_WORDS, zwnj._SPACED_SET)
+    assert isinstance(asked, list) and (0, "می", "خواند", "می خواند") in asked
+    r._learn_missing(asked, memos)
+    asked = native.normalize_memo(line, *memos, zwnj.ARABIC_WORDS, zwnj._SPACED_SET)
+    assert (1, "کتاب", "ها", "کتاب ها") in asked
+    r._learn_missing(asked, memos)
+    text, letters, removed, restored = native.normalize_memo(line, *memos, zwnj.ARABIC_WORDS, zwnj._SPACED_SET)
+    changes = N.Changes()
+    assert text == steps.normalize_line(line, changes) == "او کتاب‌ها را می‌خواند و گفت که آن‌ها می‌توانند"
+    assert (letters, removed, restored) == (changes.letters, changes.zwnj_removed, changes.zwnj_restored) == (2, 0, 4)
+    # what the C call leaves to Python's steps: an Arabic clause, a changed word after "و"
+    for left in ("قال الحکومة", "گفت و گوهای بسیار"):
+        while isinstance(asked := native.normalize_memo(left, *memos, zwnj.ARABIC_WORDS, zwnj._SPACED_SET), list):
+            r._learn_missing(asked, memos)
+        assert asked is None
+        assert r.normalize_line(left) == steps.normalize_line(left)

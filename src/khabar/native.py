@@ -2,7 +2,9 @@
 
 The per-character loops of a build have C twins: cleaning a line and counting what it
 changed (:mod:`khabar.text.letters`, :mod:`khabar.text.normalize`), the ZWNJ restorer's chunk
-memo, its Arabic-clause test and spaced-affix matches (:mod:`khabar.text.zwnj`), counting tokens and
+memo, its Arabic-clause test and spaced-affix matches (:mod:`khabar.text.zwnj`), and all of them
+at once for a line whose chunks and spaced matches the memos know (``normalize_memo``: a line in
+one call, which names what the memos lack for Python to work out), counting tokens and
 sentences (:mod:`khabar.text.segment`), the language and mojibake counts
 (:mod:`khabar.sources.decode`), the character checks (:func:`khabar.assemble.odd_characters`),
 hashing the words of the dedup content, its shingles, MinHash signature and digest
@@ -27,7 +29,7 @@ from __future__ import annotations
 import os
 from types import ModuleType
 
-API = 17
+API = 18
 
 
 def _load() -> ModuleType | None:

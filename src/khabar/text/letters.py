@@ -129,3 +129,19 @@ def _clean_line_py(line: str) -> str:
 
 
 clean_line = _clean_line
+
+
+def line_counts(line: str) -> tuple[int, int]:
+    """What a changed line had to change: its Arabic letters, Arabic-Indic digits, tatweels and
+    presentation forms; its ZWNJs and direction marks (none is left after cleaning)
+    (``native.line_counts`` is the compiled twin)."""
+    if native is not None:
+        return native.line_counts(line)
+    return line_counts_py(line)
+
+
+def line_counts_py(line: str) -> tuple[int, int]:
+    letters = sum(line.count(c) for c in _LETTER_KEYS)
+    if _RARE.search(line):
+        letters += len(_PRESENTATION.findall(line))
+    return letters, line.count(ZWNJ) + sum(line.count(c) for c in DIRECTION_MARKS)

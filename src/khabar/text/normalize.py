@@ -31,7 +31,7 @@ import dataclasses
 from khabar.text.letters import (  # noqa: F401  (re-exported: the tests hold the fast paths to these)
     _EMBEDDINGS, _LETTER_KEYS, _LETTERS, _MARK_IN_WORD, _PRESENTATION, _RARE, _SPACES, _TABLE, DIRECTION_MARKS,
     EMBEDDING_CHARS, NON_JOINING, OTHER_SPACES, PRESENTATION_CHARS, TATWEEL, ZWNJ, _clean_line, _clean_line_py,
-    _fix_presentation, _keep_zwnj, _letters,
+    _fix_presentation, _keep_zwnj, _letters, line_counts, line_counts_py,
 )
 from khabar.native import native
 from khabar.text.zwnj import default_restorer
@@ -54,33 +54,14 @@ class Changes:
 def normalize_line(line: str, restore: bool = True, changes: Changes | None = None, compounds: bool = True) -> str:
     """Normalize one line of text (no line breaks inside).  ``compounds=False``: the line's
     document kept its ZWNJs, so no joined word is split in two (see :mod:`khabar.text.zwnj`)."""
+    if restore:
+        return default_restorer(compounds).normalize_line(line, changes)
     text = _clean_line(line)
     if changes is not None and text != line:     # an unchanged line has nothing to count
         letters, zwnjs = line_counts(line)
         changes.letters += letters
         changes.zwnj_removed += max(0, zwnjs - text.count(ZWNJ))   # marks that became ZWNJs count
-    if restore and text:
-        cleaned = text
-        text = default_restorer(compounds).text(text)
-        if changes is not None:
-            changes.zwnj_restored += text.count(ZWNJ) - cleaned.count(ZWNJ)
     return text
-
-
-def line_counts(line: str) -> tuple[int, int]:
-    """What a changed line had to change: its Arabic letters, Arabic-Indic digits, tatweels and
-    presentation forms; its ZWNJs and direction marks (none is left after cleaning)
-    (``native.line_counts`` is the compiled twin)."""
-    if native is not None:
-        return native.line_counts(line)
-    return line_counts_py(line)
-
-
-def line_counts_py(line: str) -> tuple[int, int]:
-    letters = sum(line.count(c) for c in _LETTER_KEYS)
-    if _RARE.search(line):
-        letters += len(_PRESENTATION.findall(line))
-    return letters, line.count(ZWNJ) + sum(line.count(c) for c in DIRECTION_MARKS)
 
 
 def normalize(text: str, restore: bool = True, changes: Changes | None = None, compounds: bool = True) -> str:

@@ -47,11 +47,12 @@ import functools
 import gzip
 import re
 from collections.abc import Callable
+from typing import Any
 from importlib import resources
 from pathlib import Path
 
 from khabar.native import native
-from khabar.text.letters import NON_JOINING, ZWNJ, clean_line
+from khabar.text.letters import NON_JOINING, ZWNJ, clean_line, line_counts
 
 # Arabic-script letters a Persian word is made of (no digits, no marks, no ZWNJ).
 LETTERS = "\u0621-\u063a\u0641-\u064a\u067e\u0686\u0698\u06a9\u06af\u06c0\u06cc"
@@ -79,6 +80,7 @@ MIN_HEH_BASE = 3
 # (آن‌ها 0.4 of آنها: restored; بزرگ‌ترین 0.16 of بزرگترین, این‌که 0.04 of اینکه: left)
 WEB_RATIO = 0.2
 CACHE_LIMIT = 500_000     # chunks remembered per process (either way), then forgotten and relearnt
+LEARN_TRIES = 4           # asks of the C memos for a line (learning what they lacked between), then Python's steps
 
 
 class Lexicon:
@@ -236,7 +238,9 @@ class Restorer:
         self.cache: dict[str, str] = {}
         self.chunks: dict[str, str] = {}      # chunks that change -> their restored form
         self.same: set[str] = set()           # chunks that stay as written
-        self._memo = None                      # the C memo (native.memo_new), made on first use
+        self._memo = None                      # the C memos (native.memo_new) of chunks and spaced matches,
+        self._spaced_memos = None              # made on first use
+        self.fused = True                      # normalize_line in one C call where it can (normalize_line)
         self.rule_of: dict[str, str] = {}
         self.arabic_words: dict[str, bool] = {}   # word -> whether it is Arabic's own (_arabic_word)
 
@@ -392,6 +396,64 @@ class Restorer:
         return bool(_ARABIC_MARKS.search(w) or core in ARABIC_WORDS
                     or (core.startswith("ال") and len(core) >= 5 and not self.lex.known(core) and core not in self.lex.web))
 
+    def _memos(self) -> tuple:
+        """The C memos: chunks (restore_memo), and what _prefix_join and _suffix_join made of each
+        spaced match (keyed by the match as written)."""
+        if self._memo is None:
+            self._memo = native.memo_new(CACHE_LIMIT)
+        return (self._memo, *self._joins())
+
+    def _joins(self) -> tuple:
+        """The C memos of what _prefix_join and _suffix_join made of each spaced match."""
+        if self._spaced_memos is None:
+            self._spaced_memos = (native.memo_new(CACHE_LIMIT), native.memo_new(CACHE_LIMIT))
+        return self._spaced_memos
+
+    def normalize_line(self, line: str, changes: Any = None) -> str:
+        """:func:`khabar.text.normalize.normalize_line` with this restorer: in one C call
+        (``native.normalize_memo``) for a line whose chunks and spaced matches the memos know
+        (most lines once a few hundred articles are read), else step by step in Python, which
+        learns what the memos lacked."""
+        if native is not None and self.fused:
+            memos = self._memos()
+            for _ in range(LEARN_TRIES):
+                fast = native.normalize_memo(line, *memos, ARABIC_WORDS, _SPACED_SET)
+                if fast is None:
+                    break
+                if type(fast) is list:            # what the memos lack: worked out here, then asked again
+                    self._learn_missing(fast, memos)
+                    continue
+                text, letters, removed, restored = fast
+                if changes is not None:
+                    changes.letters += letters
+                    changes.zwnj_removed += removed
+                    changes.zwnj_restored += restored
+                return text
+        text = clean_line(line)
+        if changes is not None and text != line:     # an unchanged line has nothing to count
+            letters, zwnjs = line_counts(line)
+            changes.letters += letters
+            changes.zwnj_removed += max(0, zwnjs - text.count(ZWNJ))   # marks that became ZWNJs count
+        if text:
+            cleaned = text
+            text = self.text(text)
+            if changes is not None:
+                changes.zwnj_restored += text.count(ZWNJ) - cleaned.count(ZWNJ)
+        return text
+
+    def _learn_missing(self, missing: list, memos: tuple) -> None:
+        """Remember what ``native.normalize_memo`` found the memos lack: chunks, as :meth:`_text`
+        learns them, and spaced matches ((0 or 1, group 1, group 2, the match): what
+        :meth:`_prefix_join` or :meth:`_suffix_join` makes of it, as :meth:`_spaced` does)."""
+        for item in dict.fromkeys(missing):
+            if type(item) is str:
+                restored = self._chunk(item)
+                native.memo_put(memos[0], item, None if restored == item else restored)
+            else:
+                which, left, right, written = item
+                joined = (self._suffix_join if which else self._prefix_join)(left, right, written)
+                native.memo_put(memos[1 + which], written, None if joined == written else joined)
+
     def _text(self, text: str) -> str:
         if native is not None:              # the memo in C (the twin of the lines below)
             if self._memo is None:
@@ -444,12 +506,13 @@ class Restorer:
         if " " not in text:
             return text
         if native is not None:
+            prefix_memo, suffix_memo = self._joins()
             prefixed, suffixed = native.spaced_spans(text, _SPACED_SET)
             if prefixed:
-                joined = _replaced(text, prefixed, self._prefix_join)
+                joined = _replaced(text, prefixed, self._prefix_join, prefix_memo)
                 if joined != text:
                     text, suffixed = joined, native.spaced_spans(joined, _SPACED_SET)[1]
-            return _replaced(text, suffixed, self._suffix_join) if suffixed else text
+            return _replaced(text, suffixed, self._suffix_join, suffix_memo) if suffixed else text
         return self._spaced_py(text)
 
     def _spaced_py(self, text: str) -> str:
@@ -542,12 +605,18 @@ _ANY_MARK = re.compile("[\u064b-\u0652\u0629]")
 _PLAIN_WORD = re.compile(f"(?<![{LETTERS}]){_trie(ARABIC_WORDS)}(?![{LETTERS}])")
 
 
-def _replaced(text: str, spans: list[tuple[int, int, int]], join: Callable[[str, str, str], str]) -> str:
+def _replaced(text: str, spans: list[tuple[int, int, int]], join: Callable[[str, str, str], str],
+              memo: Any = None) -> str:
     """``text`` with each match (start, mid, end: group 1 ``text[start:mid]``, a space, group 2
-    ``text[mid + 1:end]``) replaced by what ``join`` says: what ``pattern.sub`` gives."""
+    ``text[mid + 1:end]``) replaced by what ``join`` says: what ``pattern.sub`` gives (``memo``:
+    a C memo that remembers each match's replacement, None where it is as written)."""
     out, pos = [], 0
     for start, mid, end in spans:
-        out += (text[pos:start], join(text[start:mid], text[mid + 1:end], text[start:end]))
+        written = text[start:end]
+        joined = join(text[start:mid], text[mid + 1:end], written)
+        if memo is not None:
+            native.memo_put(memo, written, None if joined == written else joined)
+        out += (text[pos:start], joined)
         pos = end
     out.append(text[pos:])
     return "".join(out)
@@ -555,9 +624,7 @@ def _replaced(text: str, spans: list[tuple[int, int, int]], join: Callable[[str,
 
 def _may_be_arabic(text: str) -> bool:
     if native is not None:
-        plain = native.plain_arabic_word(text, ARABIC_WORDS)
-        if plain is not None:
-            return plain
+        return native.arabic_hint(text, ARABIC_WORDS)
     if _ANY_MARK.search(text) is None:
         return _PLAIN_WORD.search(text) is not None
     return _ARABIC_HINT.search(text) is not None
