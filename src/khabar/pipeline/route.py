@@ -252,7 +252,7 @@ class Router:
 
 
 BATCH = 256       # rows routed at a time (at least)
-RELEASE_ROWS = 20_000     # each thread returns its freed Arrow pages once every so many rows
+RELEASE_ROWS = 5_000     # each thread returns its freed Arrow pages once every so many rows
 
 
 def _rows_of(codes: bytes, split: str) -> pa.Array:
