@@ -319,9 +319,7 @@ def strip_body(paragraphs: list[str], source: str) -> Stripped:
     for p in paragraphs:
         starts.append(pos)
         pos += len(p) + len(SEPARATOR)
-    longest = r.paragraph_max               # (the tests below that are cheap are made here first:
-    kept = [i for i, p in enumerate(paragraphs)  # a long paragraph is never furniture, most open with
-            if len(p) > longest or not _furniture_paragraph(p, r, cuts)]    # no lead-in, name no outlet)
+    kept = [i for i, p in enumerate(paragraphs) if not _furniture_paragraph(p, r, cuts)]
     kept = _footer(kept, paragraphs, r, cuts)
     spans = {i: [0, len(paragraphs[i])] for i in kept}      # the part of each paragraph kept
     if kept:
@@ -331,12 +329,8 @@ def strip_body(paragraphs: list[str], source: str) -> Stripped:
                 spans[kept[-1]][1] = m.start()
                 cuts[f"tail-{name}"] += 1
     reported_by = None
-    lead_in = r.lead_in.match
     for n, i in enumerate(kept):
-        p, end = paragraphs[i], spans[i][1]
-        text = p if end == len(p) else p[:end]
-        if n and lead_in(text) is None:         # opening() finds no formula without a lead-in
-            continue
+        text = paragraphs[i][:spans[i][1]]
         found = formulas(text, r) if n == 0 else opening(text, r, own_only=True)
         if found:
             spans[i][0] = found[0]
@@ -345,7 +339,6 @@ def strip_body(paragraphs: list[str], source: str) -> Stripped:
                 reported_by = found[1]
     out: list[str] = []
     pieces: list[Piece] = []
-    named, any_mark, wordy = r.named.search, _ANY_MARK.search, _WORDY.search
     for i in kept:
         p, base = paragraphs[i], starts[i]
         lo, hi = spans[i]
@@ -353,15 +346,12 @@ def strip_body(paragraphs: list[str], source: str) -> Stripped:
             lo += 1
         while hi > lo and p[hi - 1].isspace():
             hi -= 1
-        head = p if hi == len(p) else p[:hi]
-        inner = mentions(head, r, cuts, lo) if named(head, lo) else []       # (what mentions() and
-        if any_mark(p, lo, hi) is not None:                                  # marks() test first)
-            inner = _merge(inner, marks(p, lo, hi, cuts))
+        inner = _merge(mentions(p[:hi], r, cuts, lo), marks(p, lo, hi, cuts))
         if not inner:                           # most paragraphs: one piece, as it stands
             own, text = ([Piece(base + lo, base + hi)] if hi > lo else []), p[lo:hi]
         else:
             own, text = _edited(p, base, lo, hi, inner)
-        if wordy(text) is None:                 # has_words()
+        if not has_words(text):
             cuts["no-words"] += 1
             continue
         if out:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import Any
 
 from khabar.native import native
 
@@ -129,6 +130,17 @@ def _clean_line_py(line: str) -> str:
 
 
 clean_line = _clean_line
+
+
+def clean_counted(line: str, changes: Any = None) -> str:
+    """:func:`clean_line`, what it changed added to ``changes`` (a normalize.Changes): the
+    letters replaced, and the ZWNJs and direction marks dropped (marks that became ZWNJs count)."""
+    text = _clean_line(line)
+    if changes is not None and text != line:     # an unchanged line has nothing to count
+        letters, zwnjs = line_counts(line)
+        changes.letters += letters
+        changes.zwnj_removed += max(0, zwnjs - text.count(ZWNJ))
+    return text
 
 
 def line_counts(line: str) -> tuple[int, int]:

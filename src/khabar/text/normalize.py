@@ -31,9 +31,8 @@ import dataclasses
 from khabar.text.letters import (  # noqa: F401  (re-exported: the tests hold the fast paths to these)
     _EMBEDDINGS, _LETTER_KEYS, _LETTERS, _MARK_IN_WORD, _PRESENTATION, _RARE, _SPACES, _TABLE, DIRECTION_MARKS,
     EMBEDDING_CHARS, NON_JOINING, OTHER_SPACES, PRESENTATION_CHARS, TATWEEL, ZWNJ, _clean_line, _clean_line_py,
-    _fix_presentation, _keep_zwnj, _letters, line_counts, line_counts_py,
+    _fix_presentation, _keep_zwnj, _letters, clean_counted, line_counts, line_counts_py,
 )
-from khabar.native import native
 from khabar.text.zwnj import default_restorer
 
 
@@ -56,12 +55,7 @@ def normalize_line(line: str, restore: bool = True, changes: Changes | None = No
     document kept its ZWNJs, so no joined word is split in two (see :mod:`khabar.text.zwnj`)."""
     if restore:
         return default_restorer(compounds).normalize_line(line, changes)
-    text = _clean_line(line)
-    if changes is not None and text != line:     # an unchanged line has nothing to count
-        letters, zwnjs = line_counts(line)
-        changes.letters += letters
-        changes.zwnj_removed += max(0, zwnjs - text.count(ZWNJ))   # marks that became ZWNJs count
-    return text
+    return clean_counted(line, changes)
 
 
 def normalize(text: str, restore: bool = True, changes: Changes | None = None, compounds: bool = True) -> str:

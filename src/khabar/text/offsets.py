@@ -101,8 +101,12 @@ def align_py(raw: str, norm: str) -> list[list[int]]:
 
 def to_raw(anchors: list[list[int]], offset: int) -> int:
     """The raw offset of a normalized offset."""
-    k = bisect.bisect_right(anchors, [offset, float("inf")]) - 1
-    norm_a, raw_a = anchors[max(k, 0)]
+    return _raw_at(anchors, bisect.bisect_right(anchors, [offset, float("inf")]), offset)
+
+
+def _raw_at(anchors: list[list[int]], k: int, offset: int) -> int:
+    """The raw offset of a normalized offset whose following anchors begin at ``k``."""
+    norm_a, raw_a = anchors[max(k - 1, 0)]
     return raw_a + (offset - norm_a)
 
 
@@ -126,8 +130,7 @@ def piece_anchors(anchors: list[list[int]], pieces: list[Any]) -> list[list[int]
     for piece in pieces:
         start = piece.start
         k = bisect.bisect_right(norms, start)      # the anchors after the piece's start begin at k
-        norm_a, raw_a = anchors[max(k - 1, 0)]
-        add(o, raw_a + (start - norm_a))           # to_raw(anchors, start)
+        add(o, _raw_at(anchors, k, start))
         if piece.text is None:
             end = piece.end
             while k < last and norms[k] < end:

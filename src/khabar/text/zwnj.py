@@ -52,7 +52,7 @@ from importlib import resources
 from pathlib import Path
 
 from khabar.native import native
-from khabar.text.letters import NON_JOINING, ZWNJ, clean_line, line_counts
+from khabar.text.letters import NON_JOINING, ZWNJ, clean_counted, clean_line
 
 # Arabic-script letters a Persian word is made of (no digits, no marks, no ZWNJ).
 LETTERS = "\u0621-\u063a\u0641-\u064a\u067e\u0686\u0698\u06a9\u06af\u06c0\u06cc"
@@ -429,11 +429,7 @@ class Restorer:
                     changes.zwnj_removed += removed
                     changes.zwnj_restored += restored
                 return text
-        text = clean_line(line)
-        if changes is not None and text != line:     # an unchanged line has nothing to count
-            letters, zwnjs = line_counts(line)
-            changes.letters += letters
-            changes.zwnj_removed += max(0, zwnjs - text.count(ZWNJ))   # marks that became ZWNJs count
+        text = clean_counted(line, changes)
         if text:
             cleaned = text
             text = self.text(text)
@@ -447,12 +443,15 @@ class Restorer:
         :meth:`_prefix_join` or :meth:`_suffix_join` makes of it, as :meth:`_spaced` does)."""
         for item in dict.fromkeys(missing):
             if type(item) is str:
-                restored = self._chunk(item)
-                native.memo_put(memos[0], item, None if restored == item else restored)
+                self._learn_chunk(item)
             else:
                 which, left, right, written = item
-                joined = (self._suffix_join if which else self._prefix_join)(left, right, written)
-                native.memo_put(memos[1 + which], written, None if joined == written else joined)
+                join = self._suffix_join if which else self._prefix_join
+                _remember(memos[1 + which], written, join(left, right, written))
+
+    def _learn_chunk(self, chunk: str) -> None:
+        """Work out one chunk and put it in the C memo."""
+        _remember(self._memo, chunk, self._chunk(chunk))
 
     def _text(self, text: str) -> str:
         if native is not None:              # the memo in C (the twin of the lines below)
@@ -461,8 +460,7 @@ class Restorer:
             result = native.restore_memo(text, self._memo)
             if isinstance(result, list):
                 for chunk in dict.fromkeys(result):
-                    restored = self._chunk(chunk)
-                    native.memo_put(self._memo, chunk, None if restored == chunk else restored)
+                    self._learn_chunk(chunk)
                 result = native.restore_memo(text, self._memo)
             if isinstance(result, tuple):     # (a list again: the memo was full and forgot; Python's twin then)
                 restored, pairs = result
@@ -615,11 +613,16 @@ def _replaced(text: str, spans: list[tuple[int, int, int]], join: Callable[[str,
         written = text[start:end]
         joined = join(text[start:mid], text[mid + 1:end], written)
         if memo is not None:
-            native.memo_put(memo, written, None if joined == written else joined)
+            _remember(memo, written, joined)
         out += (text[pos:start], joined)
         pos = end
     out.append(text[pos:])
     return "".join(out)
+
+
+def _remember(memo: Any, written: str, result: str) -> None:
+    """Put what ``written`` becomes in a C memo (None: it stays as written)."""
+    native.memo_put(memo, written, None if result == written else result)
 
 
 def _may_be_arabic(text: str) -> bool:
