@@ -86,9 +86,13 @@ static inline int is_surrogate(Py_UCS4 c) { return c >= 0xD800 && c <= 0xDFFF; }
 
 /* (characters of class 1, characters of class 2) of a str, ``which`` saying a character's class
  * (0: neither); the counting loop of line_counts and letter_counts */
-INLINE PyObject *two_counts_of(text_t t, int (*which)(Py_UCS4)) {
-    Py_ssize_t n[3] = {0, 0, 0};
+INLINE void count_classes(text_t t, int (*which)(Py_UCS4), Py_ssize_t n[3]) {
+    n[0] = n[1] = n[2] = 0;
     for (Py_ssize_t i = 0; i < t.n; i++) n[which(AT(t, i))]++;
+}
+INLINE PyObject *two_counts_of(text_t t, int (*which)(Py_UCS4)) {
+    Py_ssize_t n[3];
+    count_classes(t, which, n);
     return Py_BuildValue("(nn)", n[1], n[2]);
 }
 INLINE PyObject *two_counts(PyObject *arg, int (*which)(Py_UCS4)) {
@@ -766,25 +770,11 @@ static inline __attribute__((always_inline)) PyObject *restore_memo_of(PyObject 
     PyObject *missing = NULL;
     int changed = 0, pairs = 0, after_va = 0;
     slot_t *local[256], **found = n < 256 ? local : PyMem_Malloc(sizeof(slot_t *) * (n + 1));   /* each chunk's slot */
-    uint64_t hash_local[256], *hashes = n < 256 ? hash_local : PyMem_Malloc(sizeof(uint64_t) * (n + 1));
-    if (!found || !hashes) {
-        if (found != local) PyMem_Free(found);
-        if (hashes != hash_local) PyMem_Free(hashes);
-        return PyErr_NoMemory();
-    }
-#define DONE(result) do { if (found != local) PyMem_Free(found); if (hashes != hash_local) PyMem_Free(hashes); \
-                          return (result); } while (0)
-    for (Py_ssize_t i = 0; i <= n; i++) {                     /* pass 0: each chunk's hash, and its slot */
-        if (i < n && PyUnicode_READ(kind, data, i) != ' ') continue;    /* fetched ahead (a cache miss */
-        uint64_t h = hashes[index++] = hash_span(kind, data, start, i);   /* each, waited for together) */
-        __builtin_prefetch(&m->slots[h & (m->cap - 1)]);
-        start = i + 1;
-    }
-    start = 0;
-    index = 0;
+    if (!found) return PyErr_NoMemory();
+#define DONE(result) do { if (found != local) PyMem_Free(found); return (result); } while (0)
     for (Py_ssize_t i = 0; i <= n; i++) {                     /* pass 1: every chunk known? */
         if (i < n && PyUnicode_READ(kind, data, i) != ' ') continue;
-        slot_t *s = found[index] = memo_find(m, hashes[index], kind, data, start, i);
+        slot_t *s = found[index] = memo_find(m, hash_span(kind, data, start, i), kind, data, start, i);
         int is_va = i - start == 1 && PyUnicode_READ(kind, data, start) == 0x0648;
         if (!s->used) {
             PyObject *chunk = PyUnicode_Substring(text, start, i);
@@ -845,14 +835,14 @@ static PyObject *restore_memo(PyObject *self, PyObject *args) {
 
 /* arabic_hint(text, words) -> bool: zwnj._may_be_arabic, the search of zwnj._ARABIC_HINT: a short
  * vowel, sukun or ة ([\u064e-\u0650\u0652\u0629]), or one of ``words`` (a frozenset of words of
- * zwnj.LETTERS, at most MASK_LEN of them) standing alone: not after a letter, vowel marks
+ * zwnj.LETTERS, each of at most MASK_LEN letters) standing alone: not after a letter, vowel marks
  * ([\u064b-\u0652]) allowed between its letters, and no letter after it. */
 INLINE int arabic_hint_of(text_t t, const wordmask_t *mask) {
     int kind = t.kind;
     const void *data = t.data;
     Py_ssize_t n = t.n;
     if (kind != PyUnicode_1BYTE_KIND) {                     /* (Latin-1 has none of them) */
-        unsigned char any = 0;                              /* no early exit: the loop vectorizes */
+        unsigned char any = 0;                              /* one table look-up a character, no branch */
         for (Py_ssize_t i = 0; i < n; i++) {
             Py_UCS4 c = PyUnicode_READ(kind, data, i);
             any |= c < 0x10000 ? bmp[c] : 0;
@@ -1095,8 +1085,8 @@ static PyObject *normalize_memo(PyObject *self, PyObject *args) {
         if (same != 0) {                                  /* normalize_line's counts of a changed line */
             text_t t;
             if (text_of(line, &t) < 0) goto fail;
-            Py_ssize_t n[3] = {0, 0, 0};
-            for (Py_ssize_t i = 0; i < t.n; i++) n[line_count_class(AT(t, i))]++;
+            Py_ssize_t n[3];
+            count_classes(t, line_count_class, n);              /* line_counts(line) */
             letters = n[1];
             removed = n[2] - zwnj_count(cleaned);
             if (removed < 0) removed = 0;
