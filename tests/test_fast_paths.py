@@ -23,6 +23,9 @@ from hypothesis import strategies as st
 
 from conftest import SHARED_NEWS, needs_shared
 from khabar import dedup
+from khabar.assemble import check_url, check_url_parsed
+from khabar.errors import KhabarError
+from khabar.registry import sources
 from khabar.features import arrow_schema, to_arrow_row
 from khabar.shards import table_of
 from khabar.spool import Spool, tables, write_unit
@@ -549,3 +552,41 @@ def test_lexicon_read_a_column_at_a_time_is_the_rows_read_one_by_one():
 
     with pytest.raises(ValueError, match="tab-separated"):
         zwnj.read_lexicon("کتاب\t5\n")
+
+
+# --- a row's URL: the fast path against urlsplit ----------------------------------------------------
+
+def _url_verdict(check, url: str, source) -> str | None:
+    try:
+        check(url, source)
+    except KhabarError as err:
+        return err.code
+    return None
+
+
+URL_PARTS = ["http", "https", "HTTPS", "ftp", "://", ":", "/", "//", "www.", "farsnews", "tasnimnews", ".ir", ".com",
+             "IR", "-", ".", "@", ":80", "[::1]", "?q=1", "#top", " ", "\t", "\n", "%40", "xn--", "е", "۱", "news/1"]
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.lists(st.sampled_from(URL_PARTS), max_size=12), st.sampled_from(["farsnews", "tasnimnews", "mehrnews", "aa-fa"]))
+def test_url_fast_path_agrees_with_urlsplit_on_generated_addresses(parts, key):
+    url, source = "".join(parts), sources()[key]
+    assert _url_verdict(check_url, url, source) == _url_verdict(check_url_parsed, url, source), url
+
+
+def test_url_fast_path_agrees_with_urlsplit_on_real_addresses():
+    import pyarrow.parquet as pq
+
+    from conftest import REPO
+
+    registry = sources()
+    urls = {u for path in sorted((REPO / "corpus" / "data").glob("*.parquet"))
+            for u in pq.read_table(path, columns=["url"]).column("url").to_pylist() if u}
+    assert len(urls) > 1000
+    hostile = ["https://www.farsnews.ir@evil.example/", "https://www.farsnеws.ir/news/1", "https:", "HTTP://WWW.FARSNEWS.IR/x",
+               "https://www.farsnews.ir:443/x", " https://www.farsnews.ir/x", "https://www.farsnews.ir/" + "a" * 3000,
+               "https://www.farsnews.ir\t/x", "https://[::1/x", "http:///x", "https://a.b"]
+    for url in sorted(urls) + hostile:
+        for key in ("farsnews", "tasnimnews", "mehrnews", "aa-fa"):
+            assert _url_verdict(check_url, url, registry[key]) == _url_verdict(check_url_parsed, url, registry[key]), url

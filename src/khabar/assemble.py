@@ -124,6 +124,10 @@ def _classify(raw: RawArticle, source: Source, taxonomy: Taxonomy) -> tuple[str 
 
 _LINE_BREAKS = re.compile("[\r\n\x0b\x0c\x85\u2028\u2029]+")      # a title is one line
 URL_LIMIT = 2048
+# The usual address: http(s), then a host of ASCII letters, digits, dots and hyphens up to the path,
+# query or fragment (no user name, port, brackets, white space or other character urlsplit would
+# read otherwise): its host is that text, lower-cased, as urlsplit's hostname is.
+_PLAIN_URL = re.compile(r"https?://([a-z0-9.-]+)(?=[/?#]|\Z)", re.IGNORECASE | re.ASCII)
 
 
 def check_url(url: str | None, source: Source) -> None:
@@ -132,6 +136,17 @@ def check_url(url: str | None, source: Source) -> None:
     look-alike host is another host). Its ``attribution``, the credit line users paste, carries it."""
     if url is None:
         return
+    plain = _PLAIN_URL.match(url)
+    if plain is not None and len(url) <= URL_LIMIT:       # (what urlsplit makes of it, at a tenth of the cost)
+        host = plain.group(1).lower()
+        if source.hosts and not source.owns(host):
+            raise KhabarError("url.off-outlet", url=url[:200], source=source.key, hosts=", ".join(source.hosts))
+        return
+    check_url_parsed(url, source)
+
+
+def check_url_parsed(url: str, source: Source) -> None:
+    """:func:`check_url` by ``urllib.parse.urlsplit`` (the reference of its fast path)."""
     from urllib.parse import urlsplit
 
     reason = None
