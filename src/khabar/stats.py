@@ -49,23 +49,34 @@ class Collector:
         self.labels: dict[str, collections.Counter[str]] = collections.defaultdict(collections.Counter)
         self.lost: collections.Counter[str] = collections.Counter()      # source -> rows with characters_lost
 
-    def add(self, table: Any, split: str) -> None:
-        """Count a table or record batch of published rows (at least the ``COLUMNS``) of one split."""
-        for label in table.column("category").to_pylist():
-            self.per_split[split][self.names[label] if label is not None else "(none)"] += 1
+    def add(self, table: Any, split: str | list[str]) -> None:
+        """Count a table or record batch of published rows (at least the ``COLUMNS``) of one split,
+        or of the splits given row by row."""
+        names = self.names
+        labels = (names[label] if label is not None else "(none)" for label in table.column("category").to_pylist())
+        if isinstance(split, str):
+            self.per_split[split].update(labels)
+        else:
+            for name, label in zip(split, labels):
+                self.per_split[name][label] += 1
         sources = table.column("source").to_pylist()
         self.per_source.update(sources)
         for name in COVERAGE:
-            valid = pc.is_valid(table.column(name)).to_pylist()
-            self.present[name].update(src for src, ok in zip(sources, valid) if ok)
+            column = table.column(name)
+            if not column.null_count:                       # (most columns of most batches)
+                self.present[name].update(sources)
+            else:
+                valid = pc.is_valid(column).to_pylist()
+                self.present[name].update(src for src, ok in zip(sources, valid) if ok)
         self.lost.update(src for src, lost in zip(sources, table.column("characters_lost").to_pylist()) if lost)
-        for src, day in zip(sources, table.column("published").to_pylist()):
-            if day is not None:
-                month = day.strftime("%Y-%m")
+        days = table.column("published").to_pylist()
+        month_of = {day: day.strftime("%Y-%m") for day in set(days) if day is not None}   # (a batch's few days)
+        months = [month_of.get(day) if day is not None else None for day in days]
+        for src, month in set(zip(sources, months)):
+            if month is not None:
                 first, last = self.span.get(src, [month, month])
                 self.span[src] = [min(first, month), max(last, month)]
-        for day in table.column("published").to_pylist():
-            self.per_month[day.strftime("%Y-%m") if day else "(undated)"] += 1
+        self.per_month.update(month if month is not None else "(undated)" for month in months)
         self.chars.extend(pc.fill_null(pc.utf8_length(table.column("text")), 0).to_numpy())
         self.tokens.extend(pc.drop_null(table.column("token_count")).to_numpy())   # bodies only
         norm = table.column("normalization")
@@ -78,7 +89,10 @@ class Collector:
             c["regional"] += bool(regional)
         cuts = pc.struct_field(norm, "furniture")
         for kind in FURNITURE:
-            for src, n in zip(sources, pc.struct_field(cuts, kind).to_pylist()):
+            found = pc.struct_field(cuts, kind).to_pylist()
+            if not any(found):
+                continue
+            for src, n in zip(sources, found):
                 if n:
                     self.furniture[src][kind] += n
                     self.furniture[src][f"rows_{kind}"] += 1

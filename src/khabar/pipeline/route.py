@@ -135,11 +135,12 @@ class Router:
         self.ledger.set_many(seen_ids, seen_splits)
         decision = Decision(len(ids), bytes(ROUTE_CODES[r] for r in route),
                             bytes(ROUTE_CODES[r] for r in temporal_route) if self.temporal_writers else None, clusters)
-        counted = table.select(stats.COLUMNS)
-        for name in self.writers:
-            rows = counted.filter(_rows_of(decision.route, name))
-            if rows.num_rows:
-                self.collector.add(rows, name)
+        splits = [split for split in route if split is not None]
+        if splits:                       # counted for the card, reports and pictures: the batch's published rows
+            counted = table.select(stats.COLUMNS)
+            if len(splits) < len(route):
+                counted = counted.filter(pa.array([split is not None for split in route], pa.bool_()))
+            self.collector.add(counted, splits)
         if self.index % RELEASE_ROWS < len(ids):
             release_memory()             # this thread's freed Arrow pages (the other threads return their own)
         return decision
