@@ -20,6 +20,8 @@
 #define C_SPACE 4
 #define C_WORD_LETTER 8      /* zwnj.LETTERS */
 #define C_ARABIC_MARK 16     /* a short vowel, sukun or ة: what zwnj._ARABIC_HINT takes alone */
+#define C_ODD 32             /* is_odd_char */
+#define C_FLOOD 64           /* is_flood_mark */
 static unsigned char bmp[0x10000];
 /* zwnj.LETTERS: the Arabic-script letters a Persian word is made of */
 static int is_word_letter_slow(Py_UCS4 c) {
@@ -28,12 +30,15 @@ static int is_word_letter_slow(Py_UCS4 c) {
 }
 static inline int is_word_letter(Py_UCS4 c) { return c < 0x10000 && bmp[c] & C_WORD_LETTER; }
 
+static int is_odd_char(Py_UCS4 c);
+static int is_flood_mark(Py_UCS4 c);
 static void classes_init(void) {
     for (Py_UCS4 c = 0; c < 0x10000; c++)
         bmp[c] = (is_word_letter_slow(c) ? C_WORD_LETTER : 0)
                | (Py_UNICODE_ISALNUM(c) ? C_ALNUM : 0) | (Py_UNICODE_ISDECIMAL(c) ? C_DECIMAL : 0)
                | (Py_UNICODE_ISSPACE(c) ? C_SPACE : 0)
-               | ((c >= 0x064E && c <= 0x0650) || c == 0x0652 || c == 0x0629 ? C_ARABIC_MARK : 0);
+               | ((c >= 0x064E && c <= 0x0650) || c == 0x0652 || c == 0x0629 ? C_ARABIC_MARK : 0)
+               | (is_odd_char(c) ? C_ODD : 0) | (is_flood_mark(c) ? C_FLOOD : 0);
 }
 static inline int is_alnum(Py_UCS4 c) { return c < 0x10000 ? bmp[c] & C_ALNUM : Py_UNICODE_ISALNUM(c); }
 static inline int is_decimal(Py_UCS4 c) { return c < 0x10000 ? bmp[c] & C_DECIMAL : Py_UNICODE_ISDECIMAL(c); }
@@ -83,23 +88,6 @@ static inline int is_surrogate(Py_UCS4 c) { return c >= 0xD800 && c <= 0xDFFF; }
     ((t).kind == PyUnicode_2BYTE_KIND ? f((text_t){PyUnicode_2BYTE_KIND, (t).data, (t).n}, __VA_ARGS__) \
      : (t).kind == PyUnicode_1BYTE_KIND ? f((text_t){PyUnicode_1BYTE_KIND, (t).data, (t).n}, __VA_ARGS__) \
      : f((text_t){PyUnicode_4BYTE_KIND, (t).data, (t).n}, __VA_ARGS__))
-
-/* (characters of class 1, characters of class 2) of a str, ``which`` saying a character's class
- * (0: neither); the counting loop of line_counts and letter_counts */
-INLINE void count_classes(text_t t, int (*which)(Py_UCS4), Py_ssize_t n[3]) {
-    n[0] = n[1] = n[2] = 0;
-    for (Py_ssize_t i = 0; i < t.n; i++) n[which(AT(t, i))]++;
-}
-INLINE PyObject *two_counts_of(text_t t, int (*which)(Py_UCS4)) {
-    Py_ssize_t n[3];
-    count_classes(t, which, n);
-    return Py_BuildValue("(nn)", n[1], n[2]);
-}
-INLINE PyObject *two_counts(PyObject *arg, int (*which)(Py_UCS4)) {
-    text_t t;
-    if (text_of(arg, &t) < 0) return NULL;
-    return BY_KIND(two_counts_of, t, which);
-}
 
 /* [\u200c']: what joins the parts of a word token */
 static int is_word_joiner(Py_UCS4 c) { return c == ZWNJ || c == '\''; }
@@ -435,14 +423,15 @@ static void clean_map_init(void) {
  * folds, no ZWNJ, no doubled space, no white space at either end. */
 static int already_clean(text_t t) {
     if (t.n && (is_space(AT(t, 0)) || is_space(AT(t, t.n - 1)))) return 0;
-    if (t.kind == PyUnicode_2BYTE_KIND) {
-        const Py_UCS2 *d = t.data;
+    if (t.kind == PyUnicode_2BYTE_KIND) {               /* (no branch on a character: see klass) */
+        const Py_UCS2 *d = t.data;                      /* d[n] is the str's terminating 0 */
+        unsigned bad = 0;
         for (Py_ssize_t i = 0; i < t.n; i++) {
-            Py_UCS2 c = d[i];
-            if (clean_map[c] == c) continue;
-            if (c == ' ' ? i + 1 < t.n && d[i + 1] == ' ' : c != 0xFFFF) return 0;
+            unsigned c = d[i], space = c == ' ';
+            bad |= (clean_map[c] != c) & ((space & (d[i + 1] == ' ')) | (!space & (c != 0xFFFF)));
+            if ((i & 63) == 63 && bad) return 0;
         }
-        return 1;
+        return !bad;
     }
     for (Py_ssize_t i = 0; i < t.n; i++) {
         Py_UCS4 c = AT(t, i);
@@ -479,13 +468,12 @@ static PyObject *clean_line_quick(text_t t) {
     Py_UCS2 *end = out;
     Py_ssize_t m = 0;
     int zwnj = 0;
-    for (Py_ssize_t i = 0; i < t.n; i++) {          /* 1. letters */
+    for (Py_ssize_t i = 0; i < t.n; i++) {          /* 1. letters (no branch on a character: see klass) */
         Py_UCS2 c = in[i], v = clean_map[c];
-        if (v < LOOK) { out[m++] = v; continue; }
-        if (v == DROP) continue;
-        if (c == ZWNJ) zwnj = 1;
-        else if (c != ' ' && c != 0xFFFE && c != 0xFFFF) goto long_way;
-        out[m++] = c;
+        if (__builtin_expect((v == LOOK) & (c != ZWNJ) & (c != ' ') & (c < 0xFFFE), 0)) goto long_way;
+        out[m] = v == LOOK ? c : v;                     /* (a DROP written and not kept) */
+        m += v != DROP;
+        zwnj |= c == ZWNJ;
     }
     end = out;
     if (zwnj) {                                       /* 3. ZWNJ runs */
@@ -495,8 +483,10 @@ static PyObject *clean_line_quick(text_t t) {
         m = k;
     }
     if (m && (is_space(end[0]) || is_space(end[m - 1]))) goto long_way;
+    unsigned doubled = 0;
     for (Py_ssize_t i = 1; i < m; i++)                /* 4. nothing to fold */
-        if (end[i] == ' ' && end[i - 1] == ' ') goto long_way;
+        doubled |= (end[i] == ' ') & (end[i - 1] == ' ');
+    if (doubled) goto long_way;
     PyObject *result = PyUnicode_FromKindAndData(PyUnicode_2BYTE_KIND, end, m);
     if (out != local) PyMem_Free(out);
     return result;
@@ -893,7 +883,35 @@ static inline int line_count_class(Py_UCS4 c) {
         || is_presentation(c)) return 1;
     return c == ZWNJ || is_mark(c) ? 2 : 0;
 }
-static PyObject *line_counts(PyObject *self, PyObject *arg) { return two_counts(arg, line_count_class); }
+static PyObject *line_counts(PyObject *self, PyObject *arg);
+static inline int letter_class(Py_UCS4 c);
+static int is_arabic_script(Py_UCS4 c);
+
+/* letter_class, line_count_class and is_arabic_script of each BMP character, looked up (a table
+ * look-up a character where the predicates' branches on Persian text, letters and spaces taking
+ * turns, were guessed wrong at every word); beyond the BMP the classes are 2, 0 and 0 */
+static unsigned char klass[0x10000];
+#define K_ARABIC_SCRIPT 16
+static void klass_init(void) {
+    for (Py_UCS4 c = 0; c < 0x10000; c++)
+        klass[c] = (unsigned char)(letter_class(c) | line_count_class(c) << 2 | (is_arabic_script(c) ? K_ARABIC_SCRIPT : 0));
+}
+/* (characters of class 1, of class 2) of ``t`` by the table: ``shift`` 0 letter_class, 2 line_count_class */
+INLINE void table_counts(text_t t, int shift, unsigned beyond, Py_ssize_t n[3]) {
+    Py_ssize_t one = 0, two = 0;
+    for (Py_ssize_t i = 0; i < t.n; i++) {
+        Py_UCS4 c = AT(t, i);
+        unsigned k = c < 0x10000 ? (unsigned)(klass[c] >> shift) & 3 : beyond;
+        one += k == 1;
+        two += k == 2;
+    }
+    n[0] = t.n - one - two; n[1] = one; n[2] = two;
+}
+INLINE PyObject *table_counts_of(text_t t, int shift) {
+    Py_ssize_t n[3];
+    table_counts(t, shift, shift ? 0 : 2, n);
+    return Py_BuildValue("(nn)", n[1], n[2]);
+}
 
 /* One match of zwnj._SPACED_PREFIX (prefix) or zwnj._SPACED_SUFFIX (suffix) as (start, mid, end):
  * group 1 is text[start:mid], group 2 text[mid + 1:end].  Kept in a growing array. */
@@ -1086,7 +1104,7 @@ static PyObject *normalize_memo(PyObject *self, PyObject *args) {
             text_t t;
             if (text_of(line, &t) < 0) goto fail;
             Py_ssize_t n[3];
-            count_classes(t, line_count_class, n);              /* line_counts(line) */
+            BY_KIND(table_counts, t, 2, 0, n);                 /* line_counts(line) */
             letters = n[1];
             removed = n[2] - zwnj_count(cleaned);
             if (removed < 0) removed = 0;
@@ -1163,18 +1181,18 @@ static int is_flood_mark(Py_UCS4 c) {
         || (c >= 0x1DC0 && c <= 0x1DFF) || (c >= 0x20D0 && c <= 0x20FF) || (c >= 0xFE20 && c <= 0xFE2F);
 }
 
+/* (A table look-up a character, no branch: Persian text's words and spaces took turns at a branch on
+ * its range, guessed wrong at every word.  Neither class has a character past the BMP.) */
 INLINE int odd_characters_of(text_t t, int unused) {
-    int found = 0;
-    Py_ssize_t run = 0;
+    unsigned found = 0, run = 0;
     for (Py_ssize_t i = 0; i < t.n; i++) {
         Py_UCS4 c = AT(t, i);
-        if (c < 0x20 || (c >= 0x7F && c <= 0x9F) || c >= 0x0300) {
-            if (is_odd_char(c)) found |= 1;
-            if (is_flood_mark(c)) { if (++run >= 6) found |= 2; }
-            else run = 0;
-        } else run = 0;
+        unsigned k = c < 0x10000 ? bmp[c] : 0;
+        found |= (k & C_ODD) != 0;
+        run = (run + 1) & (0u - ((k & C_FLOOD) != 0));      /* the run of marks this one ends, or 0 */
+        found |= (unsigned)(run >= 6) << 1;
     }
-    return found;
+    return (int)found;
 }
 
 /* odd_characters(texts) -> int: over a sequence of str, whether any holds a character of
@@ -1221,7 +1239,7 @@ INLINE PyObject *mojibake_counts_of(text_t t, const unsigned char *in_tail) {
     Py_ssize_t pairs = 0, arabic = 0;
     for (Py_ssize_t i = 0; i < t.n; i++) {
         Py_UCS4 c = AT(t, i);
-        if (is_arabic_script(c)) arabic++;
+        arabic += c < 0x10000 && klass[c] & K_ARABIC_SCRIPT;
         if ((c == 0x0637 || c == 0x0638 || c == 0x0639 || c == 0x063A) && i + 1 < t.n) {
             Py_UCS4 d = AT(t, i + 1);
             if (charset_has(in_tail, d)) {
@@ -1276,7 +1294,17 @@ static inline int letter_class(Py_UCS4 c) {
     return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= 0x00C0 && c <= 0x05FF)
            || (c >= 0x0800 && c <= 0x1FFF) || (c >= 0x3000 && c <= 0xEFFF) || c >= 0x10000 ? 2 : 0;
 }
-static PyObject *letter_counts(PyObject *self, PyObject *arg) { return two_counts(arg, letter_class); }
+
+static PyObject *letter_counts(PyObject *self, PyObject *arg) {
+    text_t t;
+    if (text_of(arg, &t) < 0) return NULL;
+    return BY_KIND(table_counts_of, t, 0);
+}
+static PyObject *line_counts(PyObject *self, PyObject *arg) {
+    text_t t;
+    if (text_of(arg, &t) < 0) return NULL;
+    return BY_KIND(table_counts_of, t, 2);
+}
 
 INLINE PyObject *function_words_of(text_t t, const wordmask_t **masks) {
     int kind = t.kind;
@@ -1682,6 +1710,7 @@ PyMODINIT_FUNC PyInit_khabar_native(void) {
     crc_init();
     classes_init();
     clean_map_init();
+    klass_init();
     PyObject *m = PyModule_Create(&module);
     if (m && PyModule_AddIntConstant(m, "API", 18) < 0) { Py_DECREF(m); return NULL; }
     return m;
