@@ -1377,6 +1377,22 @@ static int out_put(out_t *o, const char *s, Py_ssize_t n) {
 }
 /* a str as json's escape (ensure_ascii=False: only '"', '\\' and C0 controls escaped), in UTF-8
  * with surrogates written as three bytes each ("surrogatepass") */
+/* a character json.dumps escapes (under U+0020, " and \\) at w; returns the end */
+static char *json_escape(char *w, Py_UCS4 c) {
+    *w++ = '\\';
+    switch (c) {
+    case '"': case '\\': *w++ = (char)c; break;
+    case '\b': *w++ = 'b'; break;
+    case '\f': *w++ = 'f'; break;
+    case '\n': *w++ = 'n'; break;
+    case '\r': *w++ = 'r'; break;
+    case '\t': *w++ = 't'; break;
+    default:
+        *w++ = 'u'; *w++ = '0'; *w++ = '0';
+        *w++ = "0123456789abcdef"[c >> 4]; *w++ = "0123456789abcdef"[c & 15];
+    }
+    return w;
+}
 static int json_string(out_t *o, PyObject *s) {
     int kind = PyUnicode_KIND(s);
     const void *data = PyUnicode_DATA(s);
@@ -1384,23 +1400,30 @@ static int json_string(out_t *o, PyObject *s) {
     if (out_reserve(o, 6 * n + 2) < 0) return -1;     /* at most 6 bytes a character (\u00XX) */
     char *w = o->buf + o->len;
     *w++ = '"';
-    for (Py_ssize_t i = 0; i < n; i++) {
-        Py_UCS4 c = PyUnicode_READ(kind, data, i);
-        if (c >= 0x80) w = put_utf8(w, c);
-        else if (c == '"' || c == '\\') { *w++ = '\\'; *w++ = (char)c; }
-        else if (c >= 0x20) *w++ = (char)c;
-        else {
-            *w++ = '\\';
-            switch (c) {
-            case '\b': *w++ = 'b'; break;
-            case '\f': *w++ = 'f'; break;
-            case '\n': *w++ = 'n'; break;
-            case '\r': *w++ = 'r'; break;
-            case '\t': *w++ = 't'; break;
-            default:
-                *w++ = 'u'; *w++ = '0'; *w++ = '0';
-                *w++ = "0123456789abcdef"[c >> 4]; *w++ = "0123456789abcdef"[c & 15];
+    if (kind == PyUnicode_2BYTE_KIND) {
+        /* Persian text: no branch on the length of a character's UTF-8 (see utf8_put); a surrogate
+         * is written as its three bytes, as put_utf8 writes it */
+        const Py_UCS2 *d = data;
+        unsigned char *u = (unsigned char *)w;
+        for (Py_ssize_t i = 0; i < n; i++) {
+            unsigned c = d[i];
+            if (__builtin_expect((c < 0x20) | (c == '"') | (c == '\\'), 0)) {
+                u = (unsigned char *)json_escape((char *)u, c);
+                continue;
             }
+            unsigned two = c >= 0x80, three = c >= 0x800;
+            u[0] = (unsigned char)(three ? 0xE0 | c >> 12 : two ? 0xC0 | c >> 6 : c);
+            u[1] = (unsigned char)(0x80 | ((three ? c >> 6 : c) & 0x3F));
+            u[2] = (unsigned char)(0x80 | (c & 0x3F));
+            u += 1 + two + three;
+        }
+        w = (char *)u;
+    } else {
+        for (Py_ssize_t i = 0; i < n; i++) {
+            Py_UCS4 c = PyUnicode_READ(kind, data, i);
+            if (c >= 0x80) w = put_utf8(w, c);
+            else if (c < 0x20 || c == '"' || c == '\\') w = json_escape(w, c);
+            else *w++ = (char)c;
         }
     }
     *w++ = '"';

@@ -247,6 +247,7 @@ def _raw_json_cases() -> list:
         {"title": "خبر\u200cها", "body": ["پاراگراف", "دوم"], "n": 3, "x": None, "ok": True, "no": False},
         {"z": 1, "a": {"c": [], "b": {}}, "": "", "\u06cc": "ي"},
         {"ctl": "\x00\x01\x1f\x7f\b\f\n\r\t\"\\/ \u2028\u2029 \ud800 \udfff 𝐀 \uffff"},
+        {"ctl2": "ی\x00\x01\x1f\x7f\b\f\n\r\t\"\\/ \u2028\u2029 \ud800 \udfff \u07ff\u0800 \uffff\u200c"},   # two-byte str
         {"f": [1.5, -0.0, 1e100, 1e-7, float("nan"), float("inf"), float("-inf"), 0.1 + 0.2], "i": [10 ** 40, -1, 0]},
         [], {}, "text", 7, None, deep,
     ]
