@@ -41,7 +41,7 @@ from khabar.features import arrow_schema
 from khabar.publish import commit, manifest
 from khabar.publish.documents import Published, write_documents
 from khabar.publish.release import Release, ReleaseError, read_release
-from khabar.shards import release_memory
+from khabar.shards import few_arenas, release_memory
 from khabar.split import LEDGER, Ledger, load_ledger
 from khabar.work import WorkerDied, few_collections, parse_page
 
@@ -52,6 +52,7 @@ __all__ = ["BuildConfig", "BuildError", "BuildResult", "InputItem", "Plan", "art
 def build(cfg: BuildConfig, results: Results | None = None) -> BuildResult:
     """Build and publish.  ``results``: the per-article outcomes in input order, when another
     engine computed them (:mod:`khabar.engines.datatrove`); by default worker processes do."""
+    few_arenas()                     # before the build's threads allocate (the main process's peak, flat in N)
     with locked(cfg.corpus):
         try:
             commit.recover(cfg.corpus)
