@@ -81,6 +81,17 @@ static inline char *put_utf8(char *w, Py_UCS4 c) {
     return w;
 }
 static inline int is_surrogate(Py_UCS4 c) { return c >= 0xD800 && c <= 0xDFFF; }
+/* put_utf8 for a BMP code point without a branch on the length of its UTF-8 (Persian text's
+ * letters take two bytes and the spaces between its words one, which a branch guessed wrong at
+ * every word): three bytes are always written and the end moved by the length, so the caller's
+ * buffer must have room for three; a surrogate is written as its three bytes, as put_utf8 does. */
+static inline unsigned char *put_utf8_bmp(unsigned char *u, unsigned c) {
+    unsigned two = c >= 0x80, three = c >= 0x800;
+    u[0] = (unsigned char)(three ? 0xE0 | c >> 12 : two ? 0xC0 | c >> 6 : c);
+    u[1] = (unsigned char)(0x80 | ((three ? c >> 6 : c) & 0x3F));
+    u[2] = (unsigned char)(0x80 | (c & 0x3F));
+    return u + 1 + two + three;
+}
 /* The loops compiled once per kind of str (Persian text is UCS-2): ``f`` is an always-inlined
  * body taking the text_t first, called with the kind a constant the compiler folds in. */
 #define INLINE static inline __attribute__((always_inline))
@@ -1401,8 +1412,7 @@ static int json_string(out_t *o, PyObject *s) {
     char *w = o->buf + o->len;
     *w++ = '"';
     if (kind == PyUnicode_2BYTE_KIND) {
-        /* Persian text: no branch on the length of a character's UTF-8 (see utf8_put); a surrogate
-         * is written as its three bytes, as put_utf8 writes it */
+        /* Persian text: put_utf8_bmp's loop (see utf8_put); the buffer has room for six bytes a character */
         const Py_UCS2 *d = data;
         unsigned char *u = (unsigned char *)w;
         for (Py_ssize_t i = 0; i < n; i++) {
@@ -1411,11 +1421,7 @@ static int json_string(out_t *o, PyObject *s) {
                 u = (unsigned char *)json_escape((char *)u, c);
                 continue;
             }
-            unsigned two = c >= 0x80, three = c >= 0x800;
-            u[0] = (unsigned char)(three ? 0xE0 | c >> 12 : two ? 0xC0 | c >> 6 : c);
-            u[1] = (unsigned char)(0x80 | ((three ? c >> 6 : c) & 0x3F));
-            u[2] = (unsigned char)(0x80 | (c & 0x3F));
-            u += 1 + two + three;
+            u = put_utf8_bmp(u, c);
         }
         w = (char *)u;
     } else {
@@ -1505,21 +1511,15 @@ static char *utf8_put(char *w, PyObject *s) {
     int kind = PyUnicode_KIND(s);
     const void *data = PyUnicode_DATA(s);
     if (kind == PyUnicode_2BYTE_KIND) {
-        /* Persian text: its own loop, without a branch on the length of a character's UTF-8 (its
-         * letters take two bytes and the spaces between its words one, which a branch guessed
-         * wrong at every word: 3 ns a character, and 1 this way).  Three bytes are written for
-         * every character and the pointer moved by its length: the column's buffer has room for
-         * three a character (utf8_bound), so the bytes past the end are always inside it. */
+        /* Persian text: its own loop, put_utf8_bmp's (3 ns a character with put_utf8, 1 this
+         * way); the column's buffer has room for three bytes a character (utf8_bound), so the
+         * bytes written past the end are always inside it. */
         const Py_UCS2 *d = data;
         unsigned char *u = (unsigned char *)w;
         for (Py_ssize_t i = 0; i < n; i++) {
             unsigned c = d[i];
             if (__builtin_expect(c - 0xD800u < 0x800u, 0)) return NULL;        /* a lone surrogate */
-            unsigned two = c >= 0x80, three = c >= 0x800;
-            u[0] = (unsigned char)(three ? 0xE0 | c >> 12 : two ? 0xC0 | c >> 6 : c);
-            u[1] = (unsigned char)(0x80 | ((three ? c >> 6 : c) & 0x3F));
-            u[2] = (unsigned char)(0x80 | (c & 0x3F));
-            u += 1 + two + three;
+            u = put_utf8_bmp(u, c);
         }
         return (char *)u;
     }
