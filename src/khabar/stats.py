@@ -71,7 +71,7 @@ class Collector:
         self.lost.update(src for src, lost in zip(sources, table.column("characters_lost").to_pylist()) if lost)
         days = table.column("published").to_pylist()
         month_of = {day: day.strftime("%Y-%m") for day in set(days) if day is not None}   # (a batch's few days)
-        months = [month_of.get(day) if day is not None else None for day in days]
+        months = [month_of.get(day) for day in days]                     # None: undated
         for src, month in set(zip(sources, months)):
             if month is not None:
                 first, last = self.span.get(src, [month, month])

@@ -279,7 +279,7 @@ class Worker:
                 page = webpage.read(entry.payload, url=entry.url, content_type=entry.content_type, source=source,
                                     origin=where, limits=self.limits)
                 parsed.append(_Parsed(out, page.article, source, path=page.path))
-            except (KhabarError, RecursionError, ValueError, TypeError, UnicodeError) as exc:
+            except (KhabarError, *OWN_ERRORS) as exc:
                 _capture_failed(_Parsed(out, None, None), exc)
         self.seconds["parse"] += time.perf_counter() - t0
         self._stages(parsed, _capture_failed)
@@ -322,35 +322,35 @@ class _Parsed:
     path: str | None = None
 
 
+# Python's own errors of reading one article's input: that article's rejection, never the build's end
+OWN_ERRORS = (RecursionError, ValueError, TypeError, UnicodeError)
+
+
+def _own_error(exc: Exception, code: str | None = None, what: str = "") -> Error:
+    """``exc`` as an article's rejection: a KhabarError as it is; with ``code``, one of
+    :data:`OWN_ERRORS` as ``code`` ("``what`` cannot be read: ..."); anything else raised again."""
+    if isinstance(exc, KhabarError):
+        return freeze(exc)
+    if code is not None and isinstance(exc, OWN_ERRORS):
+        return freeze(KhabarError(code, detail=f"{what} cannot be read: {type(exc).__name__}: {str(exc)[:200]}"))
+    raise exc
+
+
 def _page_failed(p: _Parsed, exc: Exception) -> None:
-    if not isinstance(exc, KhabarError):
-        raise exc
-    p.out.error = freeze(exc)
+    p.out.error = _own_error(exc)
 
 
 def _record_failed(p: _Parsed, exc: Exception) -> None:
     """An export record's error: its own (a record's problem is its own, never the build's), counted
     under the source its fields tell."""
-    if isinstance(exc, KhabarError):
-        p.out.error = freeze(exc)
-    elif isinstance(exc, (RecursionError, ValueError, TypeError, UnicodeError)):
-        p.out.error = freeze(KhabarError("layout.bad-record", detail=f"the record cannot be read: "
-                                                                     f"{type(exc).__name__}: {str(exc)[:200]}"))
-    else:
-        raise exc
+    p.out.error = _own_error(exc, "layout.bad-record", "the record")
     assert p.mapping is not None
     p.out.source = _guess_source(p.mapping, p.item)
 
 
 def _capture_failed(p: _Parsed, exc: Exception) -> None:
     """A web page's error: its own (one page's problem is its own)."""
-    if isinstance(exc, KhabarError):
-        p.out.error = freeze(exc)
-    elif isinstance(exc, (RecursionError, ValueError, TypeError, UnicodeError)):
-        p.out.error = freeze(KhabarError("page.no-article", detail=f"the page cannot be read: "
-                                                                   f"{type(exc).__name__}: {str(exc)[:200]}"))
-    else:
-        raise exc
+    p.out.error = _own_error(exc, "page.no-article", "the page")
 
 
 def tabulate(outcomes: list[Outcome], spooling: Spooling, name: str) -> None:
